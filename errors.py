@@ -1,0 +1,20 @@
+"""The few errors a user can see. Each message says what to do next; the CLI prints it and exits 2, the app shows gr.Error."""
+
+
+class LacGuideError(Exception):
+    """Base class: anything the user can act on."""
+
+
+class BadInputError(LacGuideError):
+    """A question or file the user gave cannot be used as it is."""
+
+
+class CorpusError(LacGuideError):
+    """The corpus folder or manifest cannot be read."""
+
+
+class IndexUnavailableError(LacGuideError):
+    """The index is missing, damaged or built from other settings, and could not be rebuilt."""
+
+
+__all__ = ["LacGuideError", "BadInputError", "CorpusError", "IndexUnavailableError"]

@@ -1,0 +1,100 @@
+"""Build an index folder from a corpus folder: parse, split, embed, write (timed, with progress)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from index.embedder import Embedder
+from index.lexical import LexicalIndex
+from index.store import build_key, build_lock, check_index, corpus_fingerprint, read_manifest, write_index
+from ingest import load_corpus, split_passages
+
+log = logging.getLogger("lac.index")
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    documents: int
+    sections: int
+    passages: int
+    warnings: tuple[str, ...]
+    seconds: dict[str, float]  # model_load, parsing, embedding, writing, total
+
+
+def passage_text_for_search(label: str, text: str) -> str:
+    """What gets embedded and BM25-indexed: the label carries the recommendation title into every passage."""
+    return f"{label}\n{text}"
+
+
+def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | None = None,
+                embedder: Embedder | None = None, progress: bool = False) -> BuildReport:
+    import faiss
+
+    corpus_dir = Path(corpus_dir or settings.corpus_dir)
+    index_dir = Path(index_dir or settings.index_dir)
+    embedder = embedder or Embedder(settings.embedding_model)
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+
+    with build_lock(index_dir):
+        fingerprint = corpus_fingerprint(corpus_dir)
+        t = time.perf_counter()
+        corpus = load_corpus(corpus_dir)
+        chunks = split_passages(list(corpus.sections), settings.max_passage_chars)
+        seconds["parsing"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        embedder.warm_up()
+        seconds["model_load"] = time.perf_counter() - t
+
+        labels = {s.section_id: s.label for s in corpus.sections}
+        texts = [passage_text_for_search(labels[c.section_id], c.text) for c in chunks]
+        t = time.perf_counter()
+        vectors = embedder.embed(texts, show_progress=progress)
+        vector_index = faiss.IndexFlatIP(vectors.shape[1])
+        vector_index.add(vectors)
+        lexical = LexicalIndex.build(texts)
+        seconds["embedding"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        built_from = dict(
+            build_key(settings),
+            corpus=fingerprint,
+            corpus_dir=str(corpus_dir),
+            built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+        write_index(index_dir, documents=list(corpus.documents), sections=list(corpus.sections),
+                    chunks=chunks, vectors=vector_index, bm25=lexical, built_from=built_from)
+        seconds["writing"] = time.perf_counter() - t
+    seconds["total"] = time.perf_counter() - start
+    log.info("built index at %s: %d passages in %.1fs", index_dir, len(chunks), seconds["total"])
+    return BuildReport(len(corpus.documents), len(corpus.sections), len(chunks), corpus.warnings, seconds)
+
+
+def source_corpus(index_dir: Path, settings) -> Path:
+    """The corpus an index was built from (so a custom index is checked against its own corpus)."""
+    recorded = (read_manifest(index_dir) or {}).get("corpus_dir")
+    return Path(recorded) if recorded and Path(recorded).is_dir() else Path(settings.corpus_dir)
+
+
+def ensure_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | None = None,
+                 embedder: Embedder | None = None, progress: bool = False) -> BuildReport | None:
+    """Rebuild when the index is missing, damaged, stale or built with other settings; None when it was fine."""
+    index_dir = Path(index_dir or settings.index_dir)
+    corpus_dir = Path(corpus_dir or source_corpus(index_dir, settings))
+    check = check_index(index_dir, settings, corpus_dir)
+    if check.usable:
+        return None
+    log.warning("rebuilding the index: %s", check.reason)
+    with build_lock(index_dir):
+        # Another process may have rebuilt it while this one waited for the lock.
+        if check_index(index_dir, settings, corpus_dir).usable:
+            return None
+    return build_index(settings, corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder, progress=progress)
+
+
+__all__ = ["BuildReport", "build_index", "ensure_index", "passage_text_for_search", "source_corpus"]

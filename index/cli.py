@@ -1,0 +1,70 @@
+"""`python -m index build|status`: build the index by hand, or see what it holds and whether it is stale."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from errors import LacGuideError
+from settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="parse the corpus, embed it and write the index")
+    build.add_argument("--corpus", type=Path, help="corpus folder (default: the project's corpus/)")
+    build.add_argument("--out", type=Path, help="index folder (default: the project's .lac-index/)")
+    status = sub.add_parser("status", help="documents, sections, passages, what it was built from, stale or not")
+    status.add_argument("--index", type=Path, help="index folder")
+    status.add_argument("--corpus", type=Path, help="corpus folder to compare with")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    settings = Settings.from_env()
+    try:
+        if args.command == "build":
+            return _build(settings, args.corpus, args.out)
+        return _status(settings, args.index, args.corpus)
+    except LacGuideError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _build(settings: Settings, corpus: Path | None, out: Path | None) -> int:
+    from index.build import build_index
+
+    report = build_index(settings, corpus_dir=corpus, index_dir=out, progress=True)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    times = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
+    print(f"built {out or settings.index_dir}: {report.documents} documents, {report.sections} sections, "
+          f"{report.passages} passages ({times})")
+    return 0
+
+
+def _status(settings: Settings, index_dir: Path | None, corpus: Path | None) -> int:
+    from index.build import source_corpus
+    from index.store import check_index
+
+    index_dir = index_dir or settings.index_dir
+    corpus = corpus or source_corpus(index_dir, settings)
+    check = check_index(index_dir, settings, corpus)
+    if check.manifest is None:
+        print(f"no index at {index_dir} (it is built on first use, or with: python -m index build)")
+        return 1
+    m = check.manifest
+    counts = m.get("counts", {})
+    print(f"index:     {index_dir}")
+    print(f"contents:  {counts.get('documents')} documents, {counts.get('sections')} sections, "
+          f"{counts.get('passages')} passages")
+    print(f"built:     {m.get('built_at')} from {m.get('corpus_dir')} with model {m.get('embedding_model')}")
+    for name, digest in sorted(m.get("corpus", {}).items()):
+        print(f"  {name}  {digest[:12]}")
+    print(f"state:     {'up to date' if check.usable else check.reason}")
+    return 0 if check.usable else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,182 @@
+"""The persisted index: what is on disk, how it is written safely, and how it is checked before use.
+
+Layout of an index folder (all JSON except the FAISS file and the BM25 arrays; nothing is pickled):
+  manifest.json   what the index was built from (corpus file hashes, model, settings) and hashes of every file
+  documents.json  document metadata;  sections.json  citable sections;  chunks.json  passages, in vector order
+  vectors.faiss   one normalised vector per passage;  bm25/  the BM25 index over the same passages
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from errors import IndexUnavailableError
+from ingest.model import Chunk, Document, Section
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+DATA_FILES = ("documents.json", "sections.json", "chunks.json", "vectors.faiss")
+CORPUS_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".toml")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
+    """Hashes of every file ingest may read, so any edit, addition or removal marks the index stale."""
+    if not corpus_dir.is_dir():
+        return {}
+    return {
+        p.name: sha256_file(p)
+        for p in sorted(corpus_dir.iterdir())
+        if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES
+    }
+
+
+def build_key(settings) -> dict:
+    """The settings that change what an index contains; a mismatch means rebuild."""
+    return {
+        "format": FORMAT_VERSION,
+        "embedding_model": settings.embedding_model,
+        "max_passage_chars": settings.max_passage_chars,
+    }
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path):
+    """One build at a time per index folder, across processes."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(index_dir.parent / f".{index_dir.name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_json(path: Path, payload) -> None:
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=0), encoding="utf-8")
+
+
+def write_index(
+    index_dir: Path,
+    *,
+    documents: list[Document],
+    sections: list[Section],
+    chunks: list[Chunk],
+    vectors,
+    bm25,
+    built_from: dict,
+) -> None:
+    """Write everything to a temporary sibling folder, then swap it in: a crash never leaves half an index."""
+    import faiss
+
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
+    try:
+        _write_json(tmp / "documents.json", [{k: v for k, v in asdict(d).items() if k != "text"} for d in documents])
+        _write_json(tmp / "sections.json", [asdict(s) for s in sections])
+        _write_json(tmp / "chunks.json", [asdict(c) for c in chunks])
+        faiss.write_index(vectors, str(tmp / "vectors.faiss"))
+        bm25.save(tmp / "bm25")
+        files = {name: sha256_file(tmp / name) for name in DATA_FILES}
+        files.update({f"bm25/{p.name}": sha256_file(p) for p in sorted((tmp / "bm25").iterdir())})
+        manifest = dict(built_from, files=files, counts={
+            "documents": len(documents), "sections": len(sections), "passages": len(chunks),
+        }, dimension=int(vectors.d))
+        _write_json(tmp / MANIFEST, manifest)
+        _swap_in(tmp, index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _swap_in(new: Path, index_dir: Path) -> None:
+    old = None
+    if index_dir.exists():
+        old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}"
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(index_dir, old)
+    os.replace(new, index_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    try:
+        return json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class IndexCheck:
+    usable: bool
+    reason: str  # empty when usable
+    manifest: dict | None
+
+
+def check_index(index_dir: Path, settings, corpus_dir: Path | None) -> IndexCheck:
+    """Is the index on disk complete, undamaged, and built from this corpus and these settings?"""
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        return IndexCheck(False, f"no readable index at {index_dir}", None)
+    key = build_key(settings)
+    for name, value in key.items():
+        if manifest.get(name) != value:
+            return IndexCheck(False, f"built with {name}={manifest.get(name)!r}, settings ask for {value!r}", manifest)
+    for name, digest in manifest.get("files", {}).items():
+        path = index_dir / name
+        if not path.is_file():
+            return IndexCheck(False, f"index file {name} is missing", manifest)
+        if sha256_file(path) != digest:
+            return IndexCheck(False, f"index file {name} is damaged (its hash does not match)", manifest)
+    if corpus_dir is not None and manifest.get("corpus") != corpus_fingerprint(corpus_dir):
+        return IndexCheck(False, f"stale: the files in {corpus_dir} changed since the index was built", manifest)
+    return IndexCheck(True, "", manifest)
+
+
+def read_records(index_dir: Path):
+    """Load the JSON records back into dataclasses; shape-check them against the vectors."""
+    import faiss
+
+    try:
+        documents = [Document(text="", **d) for d in json.loads((index_dir / "documents.json").read_text("utf-8"))]
+        sections = [Section(**{**s, "roles": tuple(s["roles"]), "references": tuple(s["references"])})
+                    for s in json.loads((index_dir / "sections.json").read_text("utf-8"))]
+        chunks = [Chunk(**c) for c in json.loads((index_dir / "chunks.json").read_text("utf-8"))]
+        vectors = faiss.read_index(str(index_dir / "vectors.faiss"))
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+        raise IndexUnavailableError(
+            f"The index at {index_dir} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
+        ) from exc
+    if vectors.ntotal != len(chunks):
+        raise IndexUnavailableError(
+            f"The index at {index_dir} has {vectors.ntotal} vectors for {len(chunks)} passages; "
+            "rebuild it with: python -m index build"
+        )
+    known_sections = {s.section_id for s in sections}
+    if any(c.section_id not in known_sections for c in chunks):
+        raise IndexUnavailableError(
+            f"The index at {index_dir} has passages for unknown sections; rebuild it with: python -m index build"
+        )
+    return documents, sections, chunks, vectors
+
+
+__all__ = [
+    "IndexCheck", "build_key", "build_lock", "check_index", "corpus_fingerprint", "read_manifest",
+    "read_records", "sha256_file", "write_index",
+]

