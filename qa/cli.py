@@ -1,0 +1,88 @@
+"""`python -m qa ask`: answer questions from the command line, as text or JSON (one object per question)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from errors import BadInputError, LacGuideError
+from ingest.model import Answer
+
+
+def format_text(answer: Answer) -> str:
+    """A readable answer: the short answer first, then the numbered sources with their passages."""
+    lines = [answer.answer]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for c in answer.citations:
+            when = c.date or "date unknown"
+            status = c.status if not c.superseded_by else f"{c.status}, replaced by {c.superseded_by}"
+            lines.append(f"[{c.rank}] {c.section} — {c.title} ({when}; {status})")
+            lines.extend(f"    {row}" for row in c.text.splitlines() if row.strip())
+    return "\n".join(lines)
+
+
+def read_lines(source: str) -> list[str]:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"Cannot read {source}: {exc.__class__.__name__}. Give a UTF-8 text file, one question per line.")
+    return text.splitlines()
+
+
+def read_history(path: str) -> list[str]:
+    """Earlier questions, oldest first: a JSON list (of strings or {"question": ...}) or one per line."""
+    lines = read_lines(path)
+    try:
+        data = json.loads("\n".join(lines))
+    except ValueError:
+        return [line for line in lines if line.strip()]
+    if not isinstance(data, list):
+        raise BadInputError(f"{path}: expected a JSON list of earlier questions.")
+    return [item["question"] if isinstance(item, dict) else str(item) for item in data]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qa", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="answer a question with numbered citations")
+    ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--batch", metavar="FILE", help="one question per line ('-' for standard input)")
+    ask.add_argument("--history", metavar="FILE", help="earlier questions of this conversation, oldest first")
+    ask.add_argument("--index", type=Path, metavar="DIR", help="index folder (default: built on demand from corpus/)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+
+    from qa.service import Assistant
+
+    try:
+        if (args.question is None) == (args.batch is None):
+            raise BadInputError("Give either a question or --batch FILE.")
+        history = read_history(args.history) if args.history else []
+        assistant = Assistant(index_dir=args.index)
+        if args.batch is None:
+            answer = assistant.ask(args.question, history)
+            print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_text(answer))
+            return 0
+        questions = read_lines(args.batch)
+        assistant.warm_up(progress=True)
+        for question in questions:
+            try:
+                payload = assistant.ask(question, history).to_json()
+            except BadInputError as exc:
+                payload = {"question": question, "error": str(exc)}
+            if args.json:
+                print(json.dumps(payload, ensure_ascii=False), flush=True)
+            else:
+                print(payload.get("error") or format_text(assistant.ask(question, history)), end="\n\n", flush=True)
+        return 0
+    except LacGuideError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+__all__ = ["format_text", "main"]

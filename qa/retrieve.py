@@ -1,0 +1,75 @@
+"""Hybrid retrieval: dense (FAISS) and BM25 rankings fused by reciprocal rank, then grouped by section."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from index.embedder import Embedder
+from index.loaded import SearchIndex
+from ingest.model import Hit
+from qa.vocabulary import expand
+
+# Sections that rarely answer a question: kept findable, but never ahead of guidance content on a near-tie.
+KIND_WEIGHT = {"legal": 0.25, "about": 0.5}
+# When two sections match about equally, current guidance comes first.
+STATUS_WEIGHT = {"current": 1.0, "unknown": 0.97, "background": 0.93, "superseded": 0.95}
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    hits: tuple[Hit, ...]
+    best_similarity: float  # cosine of the best passage to the question: the "is this covered at all" signal
+    similarity: dict[str, float]  # per section id, best cosine among its passages
+
+
+def reciprocal_rank_fusion(rankings: list[list[int]], k: int) -> dict[int, float]:
+    fused: dict[int, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, item in enumerate(ranking):
+            fused[item] += 1.0 / (k + rank + 1)
+    return dict(fused)
+
+
+class Retriever:
+    def __init__(self, index: SearchIndex, embedder: Embedder, settings):
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+
+    def search(self, query: str, top_k: int | None = None) -> Retrieval:
+        top_k = top_k or self.settings.top_k
+        n = self.settings.candidates
+        dense = self.index.dense(self.embedder.embed_query(query), n)
+        lexical = self.index.bm25(expand(query), n)
+        fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]], self.settings.rrf_k)
+        cosine = dict(dense)
+
+        by_section: dict[str, list[int]] = defaultdict(list)
+        for chunk_id in sorted(fused, key=lambda i: (-fused[i], i)):
+            by_section[self.index.chunks[chunk_id].section_id].append(chunk_id)
+
+        scored = []
+        similarity: dict[str, float] = {}
+        for section_id, chunk_ids in by_section.items():
+            section = self.index.sections[section_id]
+            document = self.index.documents[section.doc_id]
+            weight = KIND_WEIGHT.get(section.kind, 1.0) * STATUS_WEIGHT.get(document.status, 1.0)
+            scored.append((fused[chunk_ids[0]] * weight, section_id, chunk_ids))
+            similarity[section_id] = max((cosine.get(i, 0.0) for i in chunk_ids), default=0.0)
+        scored.sort(key=lambda item: (-item[0], item[1]))
+
+        hits = tuple(
+            Hit(
+                section=self.index.sections[section_id],
+                document=self.index.documents[self.index.sections[section_id].doc_id],
+                chunks=tuple(self.index.chunks[i] for i in chunk_ids),
+                score=score,
+            )
+            for score, section_id, chunk_ids in scored[:top_k]
+        )
+        best = max((s for _, s in dense), default=0.0)
+        return Retrieval(hits=hits, best_similarity=best, similarity=similarity)
+
+
+__all__ = ["KIND_WEIGHT", "STATUS_WEIGHT", "Retrieval", "Retriever", "reciprocal_rank_fusion"]

@@ -1,0 +1,70 @@
+"""Tests run offline: any connection to a non-loopback address fails the test that made it.
+
+Markers: `slow` (loads the real embedding model / builds an index), `browser` (real Chromium).
+Shared fixtures build one real index per session, from the real corpus, into a temporary folder.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _is_loopback(address) -> bool:
+    if isinstance(address, tuple):
+        host = address[0]
+    else:  # AF_UNIX paths
+        return True
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def block_network(monkeypatch):
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guarded(method):
+        def connect(self, address):
+            if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+                raise RuntimeError(f"test tried to reach the network: {address!r}")
+            return method(self, address)
+
+        return connect
+
+    monkeypatch.setattr(socket.socket, "connect", guarded(real_connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded(real_connect_ex))
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    from settings import Settings
+
+    return Settings.from_env(index_dir=tmp_path_factory.mktemp("index") / "idx", corpus_dir=ROOT / "corpus")
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from index.embedder import Embedder
+    from settings import Settings
+
+    return Embedder(Settings().embedding_model)
+
+
+@pytest.fixture(scope="session")
+def assistant(settings, embedder):
+    """A real Assistant over the real corpus; the index is built once per test session."""
+    from qa.service import Assistant
+
+    a = Assistant(settings, embedder=embedder)
+    a.warm_up()
+    return a
