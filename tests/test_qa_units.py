@@ -1,0 +1,79 @@
+"""Pure pieces of the answer path: fusion, vocabulary, follow-ups, question cleaning, sentence units."""
+
+from __future__ import annotations
+
+import pytest
+
+from errors import BadInputError
+from qa.answer import split_units
+from qa.conversation import is_follow_up, retrieval_query
+from qa.retrieve import reciprocal_rank_fusion
+from qa.service import clean_question
+from qa.vocabulary import expand, expansion_terms
+
+
+def test_rrf_rewards_agreement_between_rankings():
+    fused = reciprocal_rank_fusion([[1, 2, 3], [3, 1, 9]], k=60)
+    assert max(fused, key=fused.get) == 1
+    assert fused[3] > fused[2] and 9 in fused
+
+
+@pytest.mark.parametrize("question, term", [
+    ("Can my kids' brothers and sisters live with us?", "siblings"),
+    ("Can I get a break from caring?", "respite"),
+    ("what if she keeps running away", "going missing"),
+    ("Who do I call at 2am?", "out-of-hours"),
+    ("I'm looking after my granddaughter, am I a kinship carer?", "connected carers"),
+])
+def test_everyday_words_reach_the_guidance_wording(question, term):
+    assert term in expand(question)
+
+
+def test_vocabulary_matches_whole_words_only():
+    assert expansion_terms("a breakdown in the placement") == []
+    assert expand("sibling placements") .startswith("sibling placements")
+
+
+@pytest.mark.parametrize("question, follow_up", [
+    ("and what about birth parents?", True),
+    ("does that apply to residential care?", True),
+    ("what about teenagers", True),
+    ("Which recommendation covers sibling placements and who must act on it?", False),
+])
+def test_follow_up_detection(question, follow_up):
+    assert is_follow_up(question) is follow_up
+
+
+def test_follow_up_borrows_previous_question_only_when_needed():
+    history = ["What training should foster carers get?"]
+    assert retrieval_query("and what about birth parents?", history) == (
+        "What training should foster carers get? and what about birth parents?")
+    standalone = "Which recommendation covers sibling placements and who must act on it?"
+    assert retrieval_query(standalone, history) == standalone
+    assert retrieval_query("and birth parents?", []) == "and birth parents?"
+
+
+def test_clean_question_folds_control_characters_and_space():
+    assert clean_question("  what\x00 about\n\tschool? ", 100) == "what about school?"
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t", "\x00\x01"])
+def test_empty_question_is_refused_with_an_example(bad):
+    with pytest.raises(BadInputError, match="Type a question"):
+        clean_question(bad, 100)
+
+
+def test_overlong_question_is_refused_with_the_limit():
+    with pytest.raises(BadInputError, match="limit is 2,000"):
+        clean_question("x" * 100_000, 2000)
+
+
+def test_split_units_keeps_lead_in_with_short_bullets():
+    text = "Ensure that this training covers:\n- Safeguarding procedures.\n- Self-care for carers.\nTraining can be virtual. It can be in person."
+    assert split_units(text) == [
+        "Ensure that this training covers:",
+        "Ensure that this training covers: Safeguarding procedures.",
+        "Ensure that this training covers: Self-care for carers.",
+        "Training can be virtual.",
+        "It can be in person.",
+    ]
