@@ -1,0 +1,115 @@
+"""Load the corpus folder: manifest + files -> Documents -> Sections, with a warning for everything skipped or repaired."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from errors import CorpusError
+from ingest.clean import normalise, text_hash
+from ingest.loaders import Unreadable, is_supported, load_text
+from ingest.manifest import Entry, read_manifest, slugify
+from ingest.model import Document, Section
+from ingest.parsers import detect_kind, parser_for
+
+log = logging.getLogger("lac.ingest")
+STATUS_PREFERENCE = {"current": 0}
+
+
+@dataclass(frozen=True)
+class Corpus:
+    documents: tuple[Document, ...]
+    sections: tuple[Section, ...]
+    warnings: tuple[str, ...]
+
+
+def load_corpus(corpus_dir: Path) -> Corpus:
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"Corpus folder {corpus_dir} does not exist; create it or set LAC_CORPUS_DIR.")
+    entries, warnings = read_manifest(corpus_dir)
+    files = sorted(p for p in corpus_dir.iterdir() if p.is_file() and is_supported(p))
+    for name in sorted(set(entries) - {p.name for p in files}):
+        warnings.append(f"{name}: listed in the manifest but not found in {corpus_dir}; skipped")
+    documents: list[Document] = []
+    sections: list[Section] = []
+    seen_hashes: dict[str, str] = {}
+    seen_ids: set[str] = set()
+    for path in files:
+        document = _document(path, entries.get(path.name), warnings)
+        if document is None:
+            continue
+        digest = text_hash(document.text)
+        if digest in seen_hashes:
+            warnings.append(f"{path.name}: same text as {seen_hashes[digest]}; skipped as a duplicate")
+            continue
+        if document.doc_id in seen_ids:
+            warnings.append(f"{path.name}: document id {document.doc_id!r} is already used; skipped")
+            continue
+        seen_hashes[digest] = path.name
+        seen_ids.add(document.doc_id)
+        documents.append(document)
+        sections.extend(_sections(document, warnings))
+    sections = _drop_repeated_sections(sections, {d.doc_id: d.status for d in documents})
+    for warning in warnings:
+        log.warning(warning)
+    if not sections:
+        raise CorpusError(f"No usable text in {corpus_dir}; add guidance files (.txt, .md, .html, .pdf, .docx).")
+    return Corpus(tuple(documents), tuple(sections), tuple(warnings))
+
+
+def _document(path: Path, entry: Entry | None, warnings: list[str]) -> Document | None:
+    raw = path.read_bytes()
+    try:
+        text, load_warnings = load_text(path, raw)
+    except Unreadable as exc:
+        warnings.append(f"{path.name}: {exc}; skipped")
+        return None
+    warnings.extend(load_warnings)
+    if entry is None:
+        warnings.append(f"{path.name}: no manifest entry; ingested with status 'unknown'")
+        entry = Entry(file=path.name, doc_id=slugify(path.stem))
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), path.stem)
+    return Document(
+        doc_id=entry.doc_id,
+        title=entry.title or first_line,
+        path=str(path),
+        text=text,
+        publisher=entry.publisher,
+        kind=entry.kind or detect_kind(text) or "document",
+        date=entry.date,
+        status=entry.status,
+        superseded_by=entry.superseded_by,
+        source_url=entry.source_url,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _sections(document: Document, warnings: list[str]) -> list[Section]:
+    """Parse with the document kind's parser; a layout the parser does not recognise falls back to the generic one."""
+    from ingest.parsers import generic
+
+    parse = parser_for(document.kind)
+    try:
+        sections = parse(document)
+    except (ValueError, IndexError, AttributeError, StopIteration) as exc:
+        warnings.append(f"{Path(document.path).name}: not laid out as a {document.kind!r} ({exc}); parsed generically")
+        sections = generic.parse(document)
+    if not sections:
+        warnings.append(f"{Path(document.path).name}: no sections found; skipped")
+    return sections
+
+
+def _drop_repeated_sections(sections: list[Section], status: dict[str, str]) -> list[Section]:
+    """The same passage (same kind, label and text) in several documents is kept once: from the current
+    document if there is one, else from the first (e.g. the legal text every NICE export repeats)."""
+    keep: dict[tuple[str, str, str], Section] = {}
+    for section in sections:
+        key = (section.kind, section.label, normalise(section.text))
+        best = keep.get(key)
+        if best is None or STATUS_PREFERENCE.get(status[section.doc_id], 1) < STATUS_PREFERENCE.get(status[best.doc_id], 1):
+            keep[key] = section
+    kept = {id(s) for s in keep.values()}
+    return [s for s in sections if id(s) in kept]
