@@ -157,8 +157,8 @@ def _next_marker(lines: list[str], start: int) -> str | None:
     return None
 
 
-def _is_prose(line: str, previous_was_prose: bool) -> bool:
-    return previous_was_prose or len(line) >= PROSE_MIN_CHARS or line.endswith(SENTENCE_END)
+def _is_prose(line: str) -> bool:
+    return len(line) >= PROSE_MIN_CHARS or line.endswith(SENTENCE_END)
 
 
 def read_topics(lines: list[str]) -> tuple[list[Topic], int]:
@@ -191,7 +191,7 @@ def read_topics(lines: list[str]) -> tuple[list[Topic], int]:
         if topic is None or pending.heading or pending.fragments:  # before the roles: heading and paragraph
             if not pending.heading and not pending.fragments and not line.endswith(SENTENCE_END) and line[:1].isupper():
                 pending.heading.append(line)
-            elif pending.heading and not pending.fragments and line[:1].islower() and not _is_prose(line, False):
+            elif pending.heading and not pending.fragments and line[:1].islower() and not _is_prose(line):
                 pending.heading.append(line)
             else:
                 add_prose(pending, n, line)
@@ -207,14 +207,15 @@ def read_topics(lines: list[str]) -> tuple[list[Topic], int]:
             if topic.recs:
                 topic.recs[-1][1].append(rest)
         elif rest:
-            if _is_prose(rest, prose_at == n - 1):
-                add_prose(pending if topic.recs else topic, n, rest)
-            elif rest[:1].isupper() and _next_marker(lines, n + 1) != "rec":
-                for role in reader.flush():
+            ends_sentence = prose_at == n - 1 or rest.endswith(SENTENCE_END)
+            if not ends_sentence and rest[:1].isupper() and _next_marker(lines, n + 1) != "rec":
+                for role in reader.flush():  # a heading: the next topic (or the back page) starts here
                     topic.add_role(role)
                 if _next_marker(lines, n + 1) is None:
                     return topics, n
                 pending.heading.append(rest)
+            elif ends_sentence or len(rest) >= PROSE_MIN_CHARS:
+                add_prose(pending if topic.recs else topic, n, rest)
             elif topic.recs:
                 topic.recs[-1][1].append(rest)
     if topic:
