@@ -1,0 +1,189 @@
+"""Bad and unusual corpus files: each is skipped or repaired with a warning naming it; the rest still loads."""
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from errors import CorpusError
+from ingest import Section, load_corpus, split_passages
+
+GOOD = "Fostering basics\n\nCarers should be supported by their social worker at all times.\n"
+
+
+def write(folder: Path, name: str, content) -> None:
+    path = folder / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+
+
+def manifest(folder: Path, body: str) -> None:
+    write(folder, "manifest.toml", body)
+
+
+def test_missing_folder_raises(tmp_path):
+    with pytest.raises(CorpusError):
+        load_corpus(tmp_path / "nope")
+
+
+def test_folder_without_sections_raises(tmp_path):
+    write(tmp_path, "empty.txt", b"")
+    with pytest.raises(CorpusError):
+        load_corpus(tmp_path)
+
+
+def test_bad_files_are_skipped_with_warnings(tmp_path, caplog):
+    write(tmp_path, "good.txt", GOOD)
+    write(tmp_path, "empty.txt", b"   \n")
+    write(tmp_path, "binary.txt", b"abc\x00\x01\x02def")
+    write(tmp_path, "zz-copy.md", "Fostering   basics\n\nCarers should be supported by their social worker at all times.")
+    write(tmp_path, "notes.csv", "a,b\n")
+    with caplog.at_level(logging.WARNING, logger="lac.ingest"):
+        corpus = load_corpus(tmp_path)
+    assert [d.path.endswith("good.txt") for d in corpus.documents] == [True]
+    text = "\n".join(corpus.warnings)
+    assert "empty.txt: empty file" in text
+    assert "binary.txt" in text and "NUL" in text
+    assert "zz-copy.md" in text and "duplicate" in text
+    assert "notes.csv" not in text
+    assert any("empty.txt" in r.getMessage() for r in caplog.records)
+
+
+def test_unlisted_file_gets_defaults(tmp_path):
+    manifest(tmp_path, "")
+    write(tmp_path, "My Local Notes.txt", GOOD)
+    corpus = load_corpus(tmp_path)
+    doc = corpus.documents[0]
+    assert (doc.doc_id, doc.title, doc.status) == ("my-local-notes", "Fostering basics", "unknown")
+    assert any("My Local Notes.txt" in w and "no manifest entry" in w for w in corpus.warnings)
+    assert corpus.sections[0].kind == "section"
+
+
+def test_cp1252_file_is_decoded_with_warning(tmp_path):
+    write(tmp_path, "latin.txt", "Children’s café guidance\n\nA carer’s role is described here.".encode("cp1252"))
+    corpus = load_corpus(tmp_path)
+    assert "Children’s café guidance" in corpus.documents[0].text
+    assert any("latin.txt" in w and "cp1252" in w for w in corpus.warnings)
+
+
+def test_broken_manifest_entries_are_reported(tmp_path):
+    manifest(tmp_path, """
+[[document]]
+id = "no-file"
+title = "Missing file key"
+
+[[document]]
+file = "good.txt"
+id = "good"
+status = "archived"
+
+[[document]]
+file = "gone.txt"
+id = "gone"
+""")
+    write(tmp_path, "good.txt", GOOD)
+    corpus = load_corpus(tmp_path)
+    text = "\n".join(corpus.warnings)
+    assert "has no 'file'" in text
+    assert "good.txt" in text and "unknown status 'archived'" in text
+    assert "gone.txt" in text and "not found" in text
+    assert corpus.documents[0].status == "unknown" and corpus.documents[0].doc_id == "good"
+
+
+def test_unparseable_manifest_still_loads_files(tmp_path):
+    manifest(tmp_path, "[[document]\nfile = ")
+    write(tmp_path, "good.txt", GOOD)
+    corpus = load_corpus(tmp_path)
+    assert len(corpus.documents) == 1
+    assert any("manifest.toml" in w and "cannot be parsed" in w for w in corpus.warnings)
+
+
+def test_html_of_only_navigation_is_skipped(tmp_path):
+    write(tmp_path, "good.txt", GOOD)
+    write(tmp_path, "nav.html", "<html><body><nav><a href='/'>Home</a></nav><footer>(c)</footer></body></html>")
+    write(tmp_path, "page.html", "<html><body><nav>Menu</nav><h1>Contact</h1><p>Siblings should be placed together "
+                                 "where possible.</p><script>var x=1;</script></body></html>")
+    corpus = load_corpus(tmp_path)
+    assert any("nav.html" in w for w in corpus.warnings)
+    page = next(d for d in corpus.documents if d.path.endswith("page.html"))
+    assert "Menu" not in page.text and "var x" not in page.text and "Siblings should be placed" in page.text
+
+
+def test_pdf_without_text_is_skipped(tmp_path):
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    with open(tmp_path / "scan.pdf", "wb") as handle:
+        writer.write(handle)
+    write(tmp_path, "good.txt", GOOD)
+    corpus = load_corpus(tmp_path)
+    assert any("scan.pdf" in w and "no text" in w for w in corpus.warnings)
+
+
+def test_docx_is_loaded(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Placement stability")
+    document.add_paragraph("Avoid unplanned moves for looked-after children.")
+    document.save(tmp_path / "note.docx")
+    corpus = load_corpus(tmp_path)
+    assert "Avoid unplanned moves" in corpus.sections[0].text
+
+
+def test_renamed_known_file_still_parses_by_its_text(tmp_path):
+    source = Path(__file__).resolve().parent.parent / "corpus" / "ph28-recommendations.txt"
+    write(tmp_path, "renamed.txt", source.read_bytes())
+    corpus = load_corpus(tmp_path)
+    assert "renamed/rec-1" in {s.section_id for s in corpus.sections}
+
+
+def test_markdown_headings_make_sections(tmp_path):
+    write(tmp_path, "guide.md", "# Local guide\n\nIntro text here.\n\n## Contact\n\nRing the duty team.\n")
+    corpus = load_corpus(tmp_path)
+    assert [s.label for s in corpus.sections] == ["Local guide", "Contact"]
+    assert corpus.sections[1].section_id == "guide/contact"
+
+
+def section(text: str) -> Section:
+    return Section("doc/s", "doc", "S", text)
+
+
+def test_short_section_is_one_chunk():
+    chunks = split_passages([section("One short paragraph.")])
+    assert [(c.chunk_id, c.text) for c in chunks] == [("doc/s#0", "One short paragraph.")]
+
+
+def test_long_list_repeats_its_lead_in():
+    bullets = [f"- bullet number {n} says something about carers and training needs" for n in range(12)]
+    text = "\n".join(["An opening paragraph about the topic.", "Ensure that this training covers:", *bullets])
+    chunks = split_passages([section(text)], max_chars=200)
+    assert len(chunks) > 2
+    assert [c.chunk_id for c in chunks] == [f"doc/s#{n}" for n in range(len(chunks))]
+    for chunk in chunks:
+        assert len(chunk.text) <= 200
+        if any(line.startswith("- ") for line in chunk.text.split("\n")):
+            assert "Ensure that this training covers:" in chunk.text.split("\n")
+        for line in chunk.text.split("\n"):
+            assert line in text
+
+
+def test_long_paragraph_splits_at_sentences():
+    sentence = "Carers need support from their social worker when placements change. "
+    text = (sentence * 20).strip()
+    chunks = split_passages([section(text)], max_chars=300)
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert len(chunk.text) <= 300 and chunk.text.endswith(".")
+        for line in chunk.text.split("\n"):
+            assert line in text
+
+
+def test_real_corpus_chunks_are_verifiable():
+    corpus = load_corpus(Path(__file__).resolve().parent.parent / "corpus")
+    texts = {s.section_id: s.text for s in corpus.sections}
+    for chunk in split_passages(corpus.sections, max_chars=600):
+        for line in chunk.text.split("\n"):
+            assert line in texts[chunk.section_id]
+        if len(chunk.text) > 600:  # only a single over-long sentence may exceed the limit
+            assert "\n" not in chunk.text
