@@ -12,7 +12,7 @@ from ingest.clean import normalise, text_hash
 from ingest.loaders import Unreadable, is_supported, load_text
 from ingest.manifest import Entry, read_manifest, slugify
 from ingest.model import Document, Section
-from ingest.parsers import detect_kind, parser_for
+from ingest.parsers import detect_kind, generic, parser_for
 
 log = logging.getLogger("lac.ingest")
 STATUS_PREFERENCE = {"current": 0}
@@ -89,8 +89,6 @@ def _document(path: Path, entry: Entry | None, warnings: list[str]) -> Document 
 
 def _sections(document: Document, warnings: list[str]) -> list[Section]:
     """Parse with the document kind's parser; a layout the parser does not recognise falls back to the generic one."""
-    from ingest.parsers import generic
-
     parse = parser_for(document.kind)
     try:
         sections = parse(document)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from ingest.clean import blocks_of, join_broken_paragraphs, lines_of, strip_markdown
 from ingest.manifest import slugify
 from ingest.model import Document, Section
+from ingest.parsers.common import numbered
 
 BOX_TITLE = re.compile(r"^(\d{1,2}) (\S.*)$")
 STATEMENT = re.compile(r"^(\d{1,2})\. (\S.*)$")
@@ -34,7 +34,7 @@ def parse(doc: Document) -> list[Section]:
         text = f"{label}. Relevant to: {'; '.join(box_labels)}."
         sections.append(Section(f"{doc.doc_id}/qs-{qs_number}", doc.doc_id, label, text, kind="quality-statement"))
     sections.extend(_tail_sections(doc.doc_id, tail))
-    return [_with_order(s, n) for n, s in enumerate(sections)]
+    return numbered(sections)
 
 
 def _clean_block(block: list[str]) -> list[str]:
@@ -131,7 +131,3 @@ def _glossary(doc_id: str, paragraphs: list[str]) -> list[Section]:
             Section(f"{doc_id}/glossary-{slugify(term)}", doc_id, f"Glossary: {term}", f"{term}: {definition}", kind="glossary")
         )
     return sections
-
-
-def _with_order(section: Section, order: int) -> Section:
-    return replace(section, order=order)
