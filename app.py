@@ -1,0 +1,59 @@
+"""`python app.py`: the chat app for carers, new staff and trainers (Gradio), on 127.0.0.1:7860 by default.
+
+Host and port come from settings (LAC_HOST / LAC_PORT) or GRADIO_SERVER_NAME / GRADIO_SERVER_PORT.
+The index is built on first start, with progress in the terminal. Works offline: system fonts, no analytics.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
+
+import logging
+import sys
+import time
+
+from errors import LacGuideError
+from settings import Settings
+
+
+def server_address(settings: Settings) -> tuple[str, int]:
+    host = os.environ.get("GRADIO_SERVER_NAME") or settings.host
+    port = int(os.environ.get("GRADIO_SERVER_PORT") or settings.port)
+    return host, port
+
+
+def create_app(settings: Settings | None = None, assistant=None, progress: bool = False):
+    """The Blocks app and the launch() options it needs (theme and CSS live on launch in Gradio 6)."""
+    from qa.service import Assistant
+    from ui.feedback import FeedbackStore, feedback_path
+    from ui.views import CSS, build_demo, theme
+
+    settings = settings or Settings.from_env()
+    assistant = assistant or Assistant(settings)
+    assistant.warm_up(progress=progress)
+    store = FeedbackStore(feedback_path(assistant.index_dir or settings.index_dir))
+    demo = build_demo(assistant, store)
+    demo.queue(default_concurrency_limit=2)
+    return demo, {"theme": theme(), "css": CSS}
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    started = time.perf_counter()
+    settings = Settings.from_env()
+    host, port = server_address(settings)
+    print("Loading the guidance index (built on first start; this can take a little while)...", flush=True)
+    try:
+        demo, options = create_app(settings, progress=True)
+    except LacGuideError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Ready in {time.perf_counter() - started:.1f} s. Open http://{host}:{port} in a browser.", flush=True)
+    demo.launch(server_name=host, server_port=port, show_error=True, inbrowser=False, **options)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Answers as HTML for the chat: the short answer first, then numbered source cards.
+
+Every string from the corpus or the user passes through `esc` before it lands in markup. The whole
+message is one HTML block with no blank lines, so the chat's Markdown renderer leaves its inside alone
+(asterisks or leading numbers in the guidance stay literal text).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from ingest.model import Answer, Citation
+
+MARKER = re.compile(r"\s*\[(\d+)\]\s*$")
+NOT_COVERED_TITLE = "Not covered by this guidance"
+PRIVACY_NOTE = (
+    "Please don't type names or personal details about children, carers or families. "
+    "Questions are answered from the guidance only, on this computer."
+)
+
+# Example questions, grouped by who is asking (clickable in the app).
+EXAMPLES: dict[str, list[str]] = {
+    "Foster and kinship carers": [
+        "Can I get a break from caring?",
+        "Will the child I look after be placed with their brothers and sisters?",
+        "What help is there with the child's health?",
+    ],
+    "New social-care staff": [
+        "What should happen when a young person leaves care?",
+        "Who is responsible for training foster carers?",
+        "What does the guidance say about placement stability?",
+    ],
+    "Trainers": [
+        "What is the difference between PH28 and NG205?",
+        "How should looked-after children be involved in decisions?",
+        "What is the capital of France?",
+    ],
+}
+
+
+def esc(text: object) -> str:
+    """Text -> HTML text: markup characters escaped, newlines kept as line breaks, no blank lines left."""
+    return html.escape(str(text), quote=True).replace("\r", "").replace("\n", "<br>")
+
+
+def section_href(section_id: str) -> str:
+    """A link that opens the browse view on one section (in a new tab, so the chat stays as it is)."""
+    return "?section=" + quote(section_id, safe="")
+
+
+def split_answer(text: str) -> list[tuple[str, int | None]]:
+    """Answer lines with their citation number (None for framing lines such as the currency note)."""
+    rows: list[tuple[str, int | None]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        m = MARKER.search(line)
+        if m:
+            rows.append((line[: m.start()].strip(), int(m.group(1))))
+        else:
+            rows.append((line.strip(), None))
+    return rows
+
+
+def answering_sentences(answer: Answer) -> dict[int, list[str]]:
+    """For each citation number, the answer sentences taken from it (to highlight in its card)."""
+    found: dict[int, list[str]] = {}
+    for sentence, rank in split_answer(answer.answer):
+        if rank is not None and not sentence.startswith("Who should act:"):
+            found.setdefault(rank, []).append(sentence)
+    return found
+
+
+def _spans(passage: str, sentences: list[str]) -> list[tuple[int, int]]:
+    """Character spans of `passage` that hold the answering sentences (a bullet's lead-in may be split off)."""
+    spans: list[tuple[int, int]] = []
+    for sentence in sentences:
+        candidates = [sentence]
+        if ": " in sentence:  # "Lead-in: item" built from a list — look for the item on its own too
+            candidates.append(sentence.split(": ", 1)[1])
+        for cand in candidates:
+            cand = cand.strip()
+            if len(cand) < 3:
+                continue
+            start = passage.find(cand)
+            if start >= 0:
+                spans.append((start, start + len(cand)))
+                break
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def highlight(passage: str, sentences: list[str]) -> str:
+    """The passage as escaped HTML with the answering sentences wrapped in <mark>."""
+    out: list[str] = []
+    pos = 0
+    for s, e in _spans(passage, sentences):
+        out.append(esc(passage[pos:s]))
+        out.append(f'<mark class="lac-hl">{esc(passage[s:e])}</mark>')
+        pos = e
+    out.append(esc(passage[pos:]))
+    return "".join(out)
+
+
+def status_badge(citation: Citation, titles: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(css class, label) for the status badge: current / superseded by … / background news."""
+    status = citation.status
+    if status == "current":
+        return "lac-current", "Current guidance"
+    if status == "superseded":
+        by = citation.superseded_by or ""
+        by = _short_name(by, titles)
+        return "lac-superseded", f"Superseded by {by}" if by else "Superseded"
+    if status == "background":
+        return "lac-background", "Background news, not guidance"
+    return "lac-unknown", "Status unknown"
+
+
+def _short_name(ref: str, titles: Mapping[str, str] | None) -> str:
+    """'nice-pathway-2021' -> its title's lead ('NICE Pathway … (2021, from NG205)' -> 'NG205 (2021)')."""
+    title = (titles or {}).get(ref, ref)
+    m = re.search(r"\bNG\s?205\b", title)
+    if m and ref in (titles or {}):
+        return "NG205 (2021)"
+    return title
+
+
+def who_acts(citation: Citation) -> str | None:
+    if citation.roles:
+        return "; ".join(citation.roles)
+    return citation.roles_note or None
+
+
+def card_html(citation: Citation, sentences: list[str], titles: Mapping[str, str] | None = None) -> str:
+    badge_class, badge = status_badge(citation, titles)
+    who = who_acts(citation)
+    rows = [
+        f'<div class="lac-card" role="group" aria-label="Source {citation.rank}">',
+        '<div class="lac-card-head">',
+        f'<span class="lac-num" aria-hidden="true">[{citation.rank}]</span> ',
+        f'<strong class="lac-section">{esc(citation.section)}</strong>',
+        "</div>",
+        f'<div class="lac-doc">{esc(citation.title)}</div>',
+        '<div class="lac-meta">',
+        f'<span class="lac-badge {badge_class}">{esc(badge)}</span> ',
+        f'<span class="lac-date">Date: {esc(citation.date or "not stated")}</span>',
+        "</div>",
+    ]
+    if who:
+        rows.append(f'<div class="lac-who"><strong>Who should act:</strong> {esc(who)}</div>')
+    rows += [
+        f'<blockquote class="lac-passage">{highlight(citation.text, sentences)}</blockquote>',
+        f'<a class="lac-open" href="{esc(section_href(citation.section_id))}" target="_blank" '
+        f'rel="noopener">Read the whole section ({esc(citation.section_id)})</a>',
+        "</div>",
+    ]
+    return "".join(rows)
+
+
+def answer_html(answer: Answer, titles: Mapping[str, str] | None = None) -> str:
+    """One chat message: short answer with [n] markers, then the numbered source cards."""
+    if answer.refused:
+        return not_covered_html(answer)
+    lines = []
+    for text, rank in split_answer(answer.answer):
+        marker = f' <span class="lac-cite">[{rank}]</span>' if rank is not None else ""
+        cls = "lac-line lac-note" if rank is None else "lac-line"
+        lines.append(f'<p class="{cls}">{esc(text)}{marker}</p>')
+    sentences = answering_sentences(answer)
+    cards = "".join(card_html(c, sentences.get(c.rank, []), titles) for c in answer.citations)
+    notices = "".join(f'<p class="lac-notice">{esc(n)}</p>' for n in answer.notices)
+    return (
+        '<div class="lac-answer">'
+        f'<div class="lac-short">{"".join(lines)}</div>{notices}'
+        f'<div class="lac-sources"><p class="lac-sources-title">Sources</p>{cards}</div>'
+        "</div>"
+    )
+
+
+def not_covered_html(answer: Answer) -> str:
+    topics = "".join(f"<li>{esc(t)}</li>" for t in answer.nearest_topics)
+    nearest = (
+        f'<p>The nearest topics it does cover (tap one to ask about it):</p><ul class="lac-topics">{topics}</ul>'
+        if topics else ""
+    )
+    return (
+        '<div class="lac-answer lac-refused">'
+        f'<p class="lac-notcovered"><strong>{NOT_COVERED_TITLE}.</strong> '
+        "The guidance in this collection doesn't cover this question.</p>"
+        f"{nearest}</div>"
+    )
+
+
+def topic_options(answer: Answer) -> list[dict[str, str]]:
+    """Nearest topics as chat options (clickable buttons under the message)."""
+    return [{"value": f"What does the guidance say about {t}?", "label": t} for t in answer.nearest_topics]
+
+
+def user_html(question: str) -> str:
+    return f'<div class="lac-question">{esc(question)}</div>'
+
+
+__all__ = [
+    "EXAMPLES", "NOT_COVERED_TITLE", "PRIVACY_NOTE", "answer_html", "answering_sentences", "card_html", "esc",
+    "highlight", "not_covered_html", "section_href", "split_answer", "status_badge", "topic_options", "user_html",
+]
