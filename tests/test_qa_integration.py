@@ -1,0 +1,118 @@
+"""The `ask` contract end to end on the real corpus: retrieval, answers, refusals, the CLI and LangChain."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Can my foster child's brothers and sisters be placed with her?", "ph28-qrg/rec-15"),
+    ("Can I get a break from caring?", "nice-pathway-2021/box-9"),
+    ("Who do I call at 2am when things go wrong?", "nice-pathway-2021/box-9"),
+    ("What should happen if a child in care keeps running away?", "nice-pathway-2021/box-2"),
+    ("What training must foster carers get?", "nice-pathway-2021/box-10"),
+    ("What is a virtual school?", "nice-pathway-2021/glossary-virtual-school"),
+])
+def test_plain_language_questions_find_the_guidance(assistant, question, expected):
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert expected in [c.section_id for c in answer.citations[:3]]
+
+
+def test_answer_sentences_are_copied_from_their_cited_passages(assistant):
+    answer = assistant.ask("Can I get a break from caring?")
+    by_rank = {c.rank: " ".join(c.text.split()) for c in answer.citations}
+    for line in answer.answer.splitlines():
+        match = re.fullmatch(r"(.*) \[(\d+)\]", line)
+        if not match or line.startswith("Who should act:"):
+            continue
+        sentence = match.group(1).split(": ", 1)[-1] if match.group(1) not in by_rank[int(match.group(2))] else match.group(1)
+        assert " ".join(sentence.split()) in by_rank[int(match.group(2))]
+
+
+def test_superseded_guidance_carries_its_status_and_a_note(assistant):
+    answer = assistant.ask("Which recommendation covers sibling placements and who must act on it?")
+    rec = next(c for c in answer.citations if c.section_id == "ph28-qrg/rec-15")
+    assert rec.status == "superseded" and rec.date == "2010" and "NG205" in rec.superseded_by
+    assert "Recommendation 15: Support sibling placements" == rec.section
+    assert "superseded" in answer.answer
+
+
+def test_legal_text_is_never_the_first_citation_for_content(assistant):
+    for question in ["What are the responsibilities of commissioners?", "Do professionals have to follow the guidance?"]:
+        answer = assistant.ask(question)
+        assert answer.refused or answer.citations[0].kind != "legal"
+
+
+@pytest.mark.parametrize("question", [
+    "What is the capital of France?",
+    "How do I fix a flat bicycle tyre?",
+])
+def test_out_of_scope_questions_are_refused_with_nearest_topics(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.refused and not answer.citations
+    assert answer.answer.startswith("The guidance in this collection doesn't cover this question.")
+
+
+def test_same_question_same_answer(assistant):
+    q = "How should carers be supported?"
+    assert assistant.ask(q) == assistant.ask(q)
+    assistant._cached_ask.cache_clear()
+    assert assistant.ask(q).to_json() == assistant.ask(q).to_json()
+
+
+def test_langchain_retriever_returns_documents_with_citation_metadata(assistant):
+    from qa.langchain_retriever import LacGuideRetriever
+
+    docs = LacGuideRetriever(assistant=assistant, k=3).invoke("sibling placements")
+    assert len(docs) == 3
+    assert {"doc_id", "section", "section_id", "status", "date"} <= set(docs[0].metadata)
+    assert docs[0].page_content
+
+
+def _cli(*args, stdin: str | None = None, index=None):
+    cmd = [sys.executable, "-m", "qa", "ask", *args]
+    if index is not None:
+        cmd += ["--index", str(index)]
+    return subprocess.run(cmd, cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_json_contract(assistant):
+    result = _cli("--json", "Can I get a break from caring?", index=assistant.index.path)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert {"question", "answer", "refused", "citations"} <= set(payload)
+    assert {"rank", "doc_id", "title", "section", "text", "score", "status", "date"} <= set(payload["citations"][0])
+
+
+def test_cli_batch_keeps_order_and_reports_bad_lines(assistant):
+    questions = "What is a virtual school?\n\nCan I get a break from caring?\n"
+    result = _cli("--json", "--batch", "-", stdin=questions, index=assistant.index.path)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["question"] for r in rows] == ["What is a virtual school?", "", "Can I get a break from caring?"]
+    assert "error" in rows[1] and rows[0]["citations"]
+
+
+def test_cli_history_makes_follow_ups_work(assistant, tmp_path):
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps(["What training should foster carers get?"]))
+    result = _cli("--json", "--history", str(history), "and what about birth parents?", index=assistant.index.path)
+    payload = json.loads(result.stdout)
+    assert "nice-pathway-2021/box-10" in [c["section_id"] for c in payload["citations"]]
+
+
+@pytest.mark.parametrize("args", [["   "], ["--batch", "/no/such/file"], []])
+def test_cli_bad_input_exits_2_with_one_line(assistant, args):
+    result = _cli(*args, index=assistant.index.path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
