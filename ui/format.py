@@ -26,16 +26,16 @@ EXAMPLES: dict[str, list[str]] = {
     "Foster and kinship carers": [
         "Can I get a break from caring?",
         "Will the child I look after be placed with their brothers and sisters?",
-        "What help is there with the child's health?",
+        "What support should kinship carers get?",
     ],
     "New social-care staff": [
-        "What should happen when a young person leaves care?",
-        "Who is responsible for training foster carers?",
+        "What training should foster carers get?",
+        "What support is there for young people moving to independent living?",
         "What does the guidance say about placement stability?",
     ],
     "Trainers": [
-        "What is the difference between PH28 and NG205?",
-        "How should looked-after children be involved in decisions?",
+        "What is a virtual school head?",
+        "How should schools support looked-after children?",
         "What is the capital of France?",
     ],
 }

@@ -62,6 +62,11 @@ body.lac-large .lac-answer, body.lac-large .lac-browse, body.lac-large .lac-ques
 """
 
 LARGE_TEXT_JS = "(on) => { document.body.classList.toggle('lac-large', !!on); }"
+# After an answer: bring the latest question to the top of the chat, so the short answer is read first.
+SHOW_LATEST_JS = """() => { setTimeout(() => {
+  const qs = document.querySelectorAll('#chat .lac-question');
+  if (qs.length) { qs[qs.length - 1].scrollIntoView({block: 'start', behavior: 'instant'}); }
+}, 150); }"""
 
 
 def theme() -> gr.themes.Base:
@@ -148,7 +153,8 @@ def build_demo(assistant, store: FeedbackStore) -> gr.Blocks:
                             elem_id="chat",
                             height="62vh",
                             min_height=320,
-                            layout="bubble",
+                            layout="panel",
+                            autoscroll=False,
                             buttons=["copy"],
                             latex_delimiters=[],
                             sanitize_html=True,
@@ -192,15 +198,18 @@ def build_demo(assistant, store: FeedbackStore) -> gr.Blocks:
 
         outputs = [box, chat, turns, cited]
         common = dict(api_visibility="private", concurrency_id="ask", concurrency_limit=2)
-        box.submit(answer, [box, chat, turns], outputs, **common)
-        send.click(answer, [box, chat, turns], outputs, **common)
+        def then_show(event):
+            event.then(None, None, None, js=SHOW_LATEST_JS, api_visibility="private")
+
+        then_show(box.submit(answer, [box, chat, turns], outputs, **common))
+        then_show(send.click(answer, [box, chat, turns], outputs, **common))
         for button, q in example_buttons:
-            button.click(_fixed(answer, q), [chat, turns], outputs, **common)
+            then_show(button.click(_fixed(answer, q), [chat, turns], outputs, **common))
 
         def on_option(chat_value, turns_value, evt: gr.SelectData):
             return answer(str(evt.value), chat_value, turns_value)
 
-        chat.option_select(on_option, [chat, turns], outputs, **common)
+        then_show(chat.option_select(on_option, [chat, turns], outputs, **common))
         chat.like(on_like, [turns], None, api_visibility="private")
         clear.click(lambda: ("", [], [], gr.Dropdown(choices=[], value=None, interactive=False)), None, outputs,
                     api_visibility="private")

@@ -1,0 +1,171 @@
+"""Unit tests for the app's answer/card formatting, feedback store and browse outline (no model, no server)."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+from ingest.model import Answer, Citation, Document, Section
+from ui.browse import Outline, section_html
+from ui.feedback import FeedbackStore, feedback_path
+from ui.format import (
+    EXAMPLES, answer_html, answering_sentences, card_html, esc, highlight, not_covered_html, section_href,
+    split_answer, status_badge, topic_options, user_html,
+)
+
+PASSAGE = (
+    "Recommendation 15: Support sibling placements.\n"
+    "A sibling group is part of the identity of a child. Good management of sibling contact is important."
+)
+
+
+def cite(rank=1, **kw) -> Citation:
+    base = dict(rank=rank, doc_id="ph28-qrg", title="PH28 quick reference guide", section="Recommendation 15: Support sibling placements",
+                section_id="ph28-qrg/rec-15", text=PASSAGE, score=0.03, status="superseded", date="2010",
+                superseded_by="NG205 (2021)", roles=("Placement teams", "Social workers"), kind="recommendation")
+    base.update(kw)
+    return Citation(**base)
+
+
+def answer(**kw) -> Answer:
+    base = dict(question="brothers and sisters?",
+                answer="A sibling group is part of the identity of a child. [1]\n"
+                       "Training can be delivered in person. [2]\n"
+                       "Who should act: Placement teams; Social workers [1]\n"
+                       "Note: [1] comes from superseded guidance, replaced by NG205 (2021); check the current guidance.",
+                refused=False,
+                citations=(cite(1), cite(2, doc_id="nice-pathway-2021", title="NICE Pathway 2021", section="Box 10: Training for carers",
+                                         section_id="nice-pathway-2021/box-10", text="Training can be delivered in person. Or virtually.",
+                                         status="current", superseded_by=None, date="2021-10-20", roles=())))
+    base.update(kw)
+    return Answer(**base)
+
+
+def test_split_answer_separates_markers_and_framing_lines():
+    rows = split_answer(answer().answer)
+    assert rows[0] == ("A sibling group is part of the identity of a child.", 1)
+    assert rows[1][1] == 2
+    assert rows[-1][1] is None and rows[-1][0].startswith("Note:")
+
+
+def test_answering_sentences_skip_who_should_act():
+    found = answering_sentences(answer())
+    assert found == {1: ["A sibling group is part of the identity of a child."], 2: ["Training can be delivered in person."]}
+
+
+def test_highlight_marks_only_the_answering_sentence():
+    out = highlight(PASSAGE, ["A sibling group is part of the identity of a child."])
+    assert out.count("<mark") == 1
+    assert '<mark class="lac-hl">A sibling group is part of the identity of a child.</mark>' in out
+    assert "Good management" in out and "<br>" in out  # newline kept as a line break
+
+
+def test_highlight_finds_a_bullet_item_without_its_lead_in():
+    passage = "Carers should:\n- ask for help early"
+    out = highlight(passage, ["Carers should: ask for help early"])
+    assert '<mark class="lac-hl">ask for help early</mark>' in out
+
+
+def test_status_badges():
+    assert status_badge(cite(status="current", superseded_by=None)) == ("lac-current", "Current guidance")
+    assert status_badge(cite()) == ("lac-superseded", "Superseded by NG205 (2021)")
+    titles = {"nice-pathway-2021": "NICE Pathway: Looked-after babies (2021, from NG205)"}
+    assert status_badge(cite(superseded_by="nice-pathway-2021"), titles)[1] == "Superseded by NG205 (2021)"
+    assert status_badge(cite(status="background", superseded_by=None))[1] == "Background news, not guidance"
+    assert status_badge(cite(status="unknown"))[0] == "lac-unknown"
+
+
+def test_card_has_title_section_roles_date_badge_and_link():
+    html = card_html(cite(), ["A sibling group is part of the identity of a child."])
+    for part in ("[1]", "Recommendation 15: Support sibling placements", "PH28 quick reference guide",
+                 "Who should act:", "Placement teams; Social workers", "Date: 2010", "Superseded by NG205 (2021)",
+                 'href="?section=ph28-qrg%2Frec-15"', "<mark"):
+        assert part in html, part
+
+
+def test_card_uses_roles_note_when_no_roles():
+    html = card_html(cite(roles=(), roles_note="Roles are listed for the whole topic"), [])
+    assert "Roles are listed for the whole topic" in html
+
+
+def test_answer_html_short_answer_first_then_numbered_cards():
+    html = answer_html(answer())
+    assert html.index("lac-short") < html.index("lac-sources")
+    assert html.count('class="lac-card"') == 2
+    assert re.findall(r'lac-num" aria-hidden="true">\[(\d)\]', html) == ["1", "2"]
+    assert '<span class="lac-cite">[1]</span>' in html and '<span class="lac-cite">[2]</span>' in html
+    assert "\n\n" not in html  # one HTML block: the chat's Markdown leaves its inside alone
+
+
+def test_refused_answer_shows_not_covered_and_topics():
+    refused = Answer(question="What is the capital of France?", answer="...", refused=True,
+                     nearest_topics=("Glossary: virtual school", "Box 9: Supporting and involving carers"))
+    html = answer_html(refused)
+    assert "Not covered by this guidance" in html and "doesn't cover this question" in html
+    assert "Glossary: virtual school" in html
+    assert html == not_covered_html(refused)
+    opts = topic_options(refused)
+    assert [o["label"] for o in opts] == list(refused.nearest_topics)
+    assert all(o["value"].startswith("What does the guidance say about ") for o in opts)
+
+
+def test_every_corpus_and_user_string_is_escaped():
+    evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    a = answer(answer=f"{evil} [1]", citations=(cite(title=evil, section=evil, text=evil, roles=(evil,), date=evil,
+                                                     section_id='x"><script>y</script>'),),
+               notices=(evil,))
+    html = answer_html(a) + user_html(evil) + not_covered_html(Answer(question=evil, answer="", refused=True, nearest_topics=(evil,)))
+    assert "<script" not in html and "<img" not in html and 'onerror="' not in html
+    assert "&lt;script&gt;" in html
+    assert esc('a"b') == "a&quot;b"
+    assert section_href("a/b c") == "?section=a%2Fb%20c"
+
+
+def test_examples_are_grouped_by_persona():
+    assert set(EXAMPLES) == {"Foster and kinship carers", "New social-care staff", "Trainers"}
+    assert all(len(qs) >= 2 for qs in EXAMPLES.values())
+
+
+def test_feedback_store_records_exactly_the_documented_fields(tmp_path):
+    store = FeedbackStore(feedback_path(tmp_path / ".lac-index"))
+    assert store.path == tmp_path / ".lac-index.feedback.sqlite3"
+    store.record(True, "brothers and sisters?", False, ["ph28-qrg/rec-15", "nice-pathway-2021/box-10"])
+    store.record(False, "capital of France?", True, [])
+    rows = store.rows()
+    assert [r["rating"] for r in rows] == ["up", "down"]
+    assert set(rows[0]) == {"id", "created_utc", "rating", "question", "refused", "cited_sections"}
+    assert rows[0]["cited_sections"] == "ph28-qrg/rec-15,nice-pathway-2021/box-10"
+    assert rows[1]["refused"] == 1
+
+
+def _fake_index():
+    docs = {
+        "b": Document(doc_id="b", title="Second <b>doc</b>", path="b.txt", text="", status="current", date="2021"),
+        "a": Document(doc_id="a", title="First doc", path="a.txt", text="", status="superseded", superseded_by="b"),
+    }
+    secs = {
+        "b/2": Section(section_id="b/2", doc_id="b", label="Two", text="second", order=2),
+        "b/1": Section(section_id="b/1", doc_id="b", label="One", text="first <i>x</i>\nline two", order=1,
+                       roles=("Social workers",)),
+        "a/1": Section(section_id="a/1", doc_id="a", label="A one", text="alpha", order=1),
+    }
+    return SimpleNamespace(documents=docs, sections=secs)
+
+
+def test_browse_outline_keeps_document_and_section_order():
+    outline = Outline.from_index(_fake_index())
+    assert [d for _, d in outline.doc_choices()] == ["b", "a"]
+    assert outline.section_choices("b") == [("One", "b/1"), ("Two", "b/2")]
+    assert outline.neighbour("b/2", +1) == "a/1"
+    assert outline.neighbour("b/1", -1) == "b/1"
+    assert outline.doc_of("a/1") == "a"
+
+
+def test_section_html_escapes_and_shows_status():
+    index = _fake_index()
+    html = section_html(index, "b/1")
+    assert "&lt;i&gt;x&lt;/i&gt;" in html and "<i>" not in html
+    assert "Second &lt;b&gt;doc&lt;/b&gt;" in html
+    assert "Current guidance" in html and "Social workers" in html
+    assert "Superseded by" in section_html(index, "a/1")
+    assert "No section called" in section_html(index, "nope")
