@@ -18,6 +18,7 @@ from qa.retrieve import Retrieval
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(])")
 MAX_CITED = 3
 RELATIVE_SCORE_CUT = 0.6
+ROLES_PREFIX = "Who should take action"  # the roles line is shown as "Who should act:", not as an answer sentence
 NOT_COVERED = "The guidance in this collection doesn't cover this question."
 
 
@@ -53,10 +54,13 @@ class SentencePicker:
         return overlap / math.sqrt(len(terms) + 4)
 
     def best(self, chunk_text: str, query_terms: set[str], count: int = 1) -> list[str]:
-        units = [u for u in split_units(chunk_text) if not u.endswith(":")] or split_units(chunk_text)
-        ranked = sorted(range(len(units)), key=lambda i: (-self.score(units[i], query_terms), i))
-        chosen = sorted(ranked[:count])  # keep the passage's own order
-        return [units[i] for i in chosen]
+        """The `count` best units (at least one; extra ones only if they share a question term), in passage order."""
+        units = [u for u in split_units(chunk_text) if not u.endswith(":") and not u.startswith(ROLES_PREFIX)]
+        units = units or split_units(chunk_text)
+        scores = [self.score(u, query_terms) for u in units]
+        ranked = sorted(range(len(units)), key=lambda i: (-scores[i], i))
+        chosen = ranked[:1] + [i for i in ranked[1:count] if scores[i] > 0]
+        return [units[i] for i in sorted(chosen)]
 
 
 @dataclass(frozen=True)

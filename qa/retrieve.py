@@ -40,8 +40,10 @@ class Retriever:
     def search(self, query: str, top_k: int | None = None) -> Retrieval:
         top_k = top_k or self.settings.top_k
         n = self.settings.candidates
-        dense = self.index.dense(self.embedder.embed_query(query), n)
-        lexical = self.index.bm25(expand(query), n)
+        # Both retrievers see the question in the guidance's own words as well as the user's.
+        expanded = expand(query)
+        dense = self.index.dense(self.embedder.embed_query(expanded), n)
+        lexical = self.index.bm25(expanded, n)
         fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]], self.settings.rrf_k)
         cosine = dict(dense)
 
