@@ -1,0 +1,64 @@
+"""The app's named endpoint `/ask`, called with gradio_client, returns the same object as `python -m qa ask --json`."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(assistant, settings):
+    import app
+
+    demo, options = app.create_app(settings, assistant=assistant)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **options)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def test_ask_endpoint_matches_the_cli_json(app_url, assistant):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    question = "Will the child I look after be placed with their brothers and sisters?"
+    got = client.predict(question, api_name="/ask")
+    assert got == assistant.ask(question).to_json()
+    assert set(got) == {"question", "answer", "refused", "citations", "nearest_topics", "notices"}
+    assert any("sibling" in c["section"].lower() for c in got["citations"])
+
+
+def test_ask_endpoint_refuses_out_of_scope_and_reports_bad_input(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    got = client.predict("What is the capital of France?", api_name="/ask")
+    assert got["refused"] is True and got["citations"] == [] and got["nearest_topics"]
+    with pytest.raises(Exception, match="Type a question"):
+        client.predict("   ", api_name="/ask")
+
+
+def test_only_ask_is_a_public_endpoint(app_url):
+    from gradio_client import Client
+
+    endpoints = Client(app_url, verbose=False).view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert list(endpoints) == ["/ask"]
+
+
+def test_server_address_honours_gradio_env(monkeypatch):
+    import app
+    from settings import Settings
+
+    assert app.server_address(Settings()) == ("127.0.0.1", 7860)
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "9999")
+    assert app.server_address(Settings()) == ("0.0.0.0", 9999)
