@@ -85,6 +85,7 @@ def write_index(
     import faiss
 
     index_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(index_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
     try:
         _write_json(tmp / "documents.json", [{k: v for k, v in asdict(d).items() if k != "text"} for d in documents])
@@ -102,6 +103,14 @@ def write_index(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def remove_leftovers(index_dir: Path) -> None:
+    """Delete temporary and old folders left by a build that was killed (call with the build lock held)."""
+    for prefix in (f".{index_dir.name}.tmp-", f".{index_dir.name}.old-"):
+        for path in index_dir.parent.glob(prefix + "*"):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def _swap_in(new: Path, index_dir: Path) -> None:
@@ -168,15 +177,21 @@ def read_records(index_dir: Path):
             f"The index at {index_dir} has {vectors.ntotal} vectors for {len(chunks)} passages; "
             "rebuild it with: python -m index build"
         )
-    known_sections = {s.section_id for s in sections}
-    if any(c.section_id not in known_sections for c in chunks):
+    section_text = {s.section_id: s.text for s in sections}
+    if any(c.section_id not in section_text for c in chunks):
         raise IndexUnavailableError(
             f"The index at {index_dir} has passages for unknown sections; rebuild it with: python -m index build"
+        )
+    # Every passage line is copied from its section: a passage that is not would be cited against the wrong text.
+    if any(line not in section_text[c.section_id] for c in chunks for line in c.text.split("\n")):
+        raise IndexUnavailableError(
+            f"The index at {index_dir} has passages that do not match their sections; "
+            "rebuild it with: python -m index build"
         )
     return documents, sections, chunks, vectors
 
 
 __all__ = [
     "IndexCheck", "build_key", "build_lock", "check_index", "corpus_fingerprint", "read_manifest",
-    "read_records", "sha256_file", "write_index",
+    "read_records", "remove_leftovers", "sha256_file", "write_index",
 ]
