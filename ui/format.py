@@ -187,9 +187,11 @@ def answer_html(answer: Answer, titles: Mapping[str, str] | None = None) -> str:
 
 
 def not_covered_html(answer: Answer) -> str:
-    topics = "".join(f"<li>{esc(t)}</li>" for t in answer.nearest_topics)
+    """The plain not-covered statement; the nearest topics follow as buttons (chat options) under it."""
+    topics = "; ".join(answer.nearest_topics)
     nearest = (
-        f'<p>The nearest topics it does cover (tap one to ask about it):</p><ul class="lac-topics">{topics}</ul>'
+        '<p class="lac-nearest">The nearest topics it does cover are below: tap one to ask about it.'
+        f'<span class="lac-sr"> Topics: {esc(topics)}.</span></p>'
         if topics else ""
     )
     return (

@@ -46,6 +46,7 @@ CSS = """
 mark.lac-hl { background: #fde68a; color: inherit; padding: 0 .1em; }
 .lac-open { font-weight: 600; }
 .lac-refused .lac-notcovered { font-size: 1.05em; }
+.lac-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .lac-browse h2 { margin-top: .3rem; }
 .lac-sid { font-size: .8em; color: #475569; }
 .lac-examples button { text-align: left !important; justify-content: flex-start !important; white-space: normal !important; }
@@ -65,7 +66,7 @@ LARGE_TEXT_JS = "(on) => { document.body.classList.toggle('lac-large', !!on); }"
 # After an answer: bring the latest question to the top of the chat, so the short answer is read first.
 SHOW_LATEST_JS = """() => { setTimeout(() => {
   const qs = document.querySelectorAll('#chat .lac-question');
-  if (qs.length) { qs[qs.length - 1].scrollIntoView({block: 'start', behavior: 'instant'}); }
+  if (qs.length) { const q = qs[qs.length - 1]; (q.closest('.message-row') || q).scrollIntoView({block: 'start', behavior: 'instant'}); }
 }, 150); }"""
 
 
