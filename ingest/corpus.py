@@ -95,6 +95,11 @@ def _sections(document: Document, warnings: list[str]) -> list[Section]:
     except (ValueError, IndexError, AttributeError, StopIteration) as exc:
         warnings.append(f"{Path(document.path).name}: not laid out as a {document.kind!r} ({exc}); parsed generically")
         sections = generic.parse(document)
+    empty = [s.label for s in sections if not s.text.strip()]
+    if empty:
+        warnings.append(f"{Path(document.path).name}: {len(empty)} section(s) with a heading but no text "
+                        f"({empty[0]!r}); left out")
+        sections = [s for s in sections if s.text.strip()]
     if not sections:
         warnings.append(f"{Path(document.path).name}: no sections found; skipped")
     return sections
