@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from index.text import tokenize
 from ingest.model import Answer, Chunk, Citation, Hit
 from qa.retrieve import Retrieval
+from qa.terms import TermExplainer, first_clause, spelled_out
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(])")
 MAX_CITED = 3
@@ -53,10 +54,13 @@ class SentencePicker:
         overlap = sum(self._idf.get(t, self._default_idf) for t in terms & query_terms)
         return overlap / math.sqrt(len(terms) + 4)
 
-    def best(self, chunk_text: str, query_terms: set[str], count: int = 1) -> list[str]:
-        """The `count` best units (at least one; extra ones only if they share a question term), in passage order."""
-        units = [u for u in split_units(chunk_text) if not u.endswith(":") and not u.startswith(ROLES_PREFIX)]
-        units = units or split_units(chunk_text)
+    def best(self, chunk_text: str, query_terms: set[str], count: int = 1, skip: frozenset[str] = frozenset()) -> list[str]:
+        """The `count` best units not in `skip` (the first always; more only if they share a question term),
+        in passage order."""
+        units = [u for u in split_units(chunk_text)
+                 if not u.endswith(":") and not u.startswith(ROLES_PREFIX) and u not in skip]
+        if not units:
+            return []
         scores = [self.score(u, query_terms) for u in units]
         ranked = sorted(range(len(units)), key=lambda i: (-scores[i], i))
         chosen = ranked[:1] + [i for i in ranked[1:count] if scores[i] > 0]
@@ -88,6 +92,11 @@ def choose_hits(retrieval: Retrieval, policy: AnswerPolicy) -> list[Hit]:
     return chosen
 
 
+def cited_chunk(hit: Hit) -> Chunk:
+    """The best-matching passage of the section that says something beyond its list of roles."""
+    return next((c for c in hit.chunks if not c.text.startswith(ROLES_PREFIX)), hit.chunks[0])
+
+
 def citation_for(rank: int, hit: Hit) -> Citation:
     doc = hit.document
     return Citation(
@@ -96,7 +105,7 @@ def citation_for(rank: int, hit: Hit) -> Citation:
         title=doc.title,
         section=hit.section.label,
         section_id=hit.section.section_id,
-        text=hit.chunks[0].text,
+        text=cited_chunk(hit).text,
         score=hit.score,
         status=doc.status,
         date=doc.date,
@@ -108,40 +117,66 @@ def citation_for(rank: int, hit: Hit) -> Citation:
 
 
 def currency_note(citations: list[Citation]) -> str | None:
+    """Say plainly when an answer leans on replaced guidance (PH28, or the 2020 pathway)."""
     old = [c for c in citations if c.status == "superseded"]
     if not old:
         return None
-    marks = ", ".join(f"[{c.rank}]" for c in old)
-    replaced_by = sorted({c.superseded_by for c in old if c.superseded_by})
-    by = f", replaced by {' and '.join(replaced_by)}" if replaced_by else ""
-    return f"Note: {marks} {'comes' if len(old) == 1 else 'come'} from superseded guidance{by}; check the current guidance before acting on it."
+    parts = []
+    for replaced_by in sorted({c.superseded_by or "newer guidance" for c in old}):
+        group = [c for c in old if (c.superseded_by or "newer guidance") == replaced_by]
+        marks = ", ".join(f"[{c.rank}]" for c in group)
+        dated = sorted({c.date[:4] for c in group if c.date})
+        when = f" ({', '.join(dated)})" if dated else ""
+        parts.append(f"{marks} {'comes' if len(group) == 1 else 'come'} from guidance{when} that NICE has replaced with {replaced_by}")
+    return f"Note: {'; '.join(parts)}. Check the current guidance before acting on it."
 
 
-def refusal(question: str, retrieval: Retrieval) -> Answer:
+def refusal(question: str, retrieval: Retrieval, notices: tuple[str, ...] = ()) -> Answer:
     topics = tuple(dict.fromkeys(h.section.label for h in retrieval.hits if h.section.kind not in ("legal", "about")))[:3]
     nearest = f" The nearest topics it does cover: {'; '.join(topics)}." if topics else ""
-    return Answer(question=question, answer=NOT_COVERED + nearest, refused=True, nearest_topics=topics)
+    return Answer(question=question, answer=NOT_COVERED + nearest, refused=True, nearest_topics=topics,
+                  notices=notices)
 
 
 def compose_answer(question: str, query: str, retrieval: Retrieval, picker: SentencePicker,
-                   policy: AnswerPolicy) -> Answer:
+                   policy: AnswerPolicy, explainer: TermExplainer | None = None,
+                   notices: tuple[str, ...] = (), uncovered_parts: tuple[str, ...] = ()) -> Answer:
     if not retrieval.hits or retrieval.best_similarity < policy.min_similarity:
-        return refusal(question, retrieval)
-    hits = choose_hits(retrieval, policy)
-    citations = [citation_for(rank, hit) for rank, hit in enumerate(hits, start=1)]
+        return refusal(question, retrieval, notices)
     terms = set(tokenize(query))
+    citations: list[Citation] = []
     lines: list[str] = []
-    for citation in citations:
-        per_section = 2 if citation.rank == 1 else 1
-        for unit in picker.best(citation.text, terms, per_section):
-            lines.append(f"{unit} [{citation.rank}]")
+    used: set[str] = set()
+    for hit in choose_hits(retrieval, policy):
+        # A section that only repeats what is already said (PH28 topics share one paragraph) is not cited.
+        citation = citation_for(len(citations) + 1, hit)
+        units = picker.best(citation.text, terms, 2 if not citations else 1, frozenset(used))
+        if not units and citations:
+            continue
+        citations.append(citation)
+        used.update(units)
+        lines.extend(f"{unit} [{citation.rank}]" for unit in units)
     top = citations[0]
     if top.roles:
-        lines.append(f"Who should act: {'; '.join(top.roles)} [{top.rank}]")
+        scope = " (listed for the whole topic)" if top.roles_note else ""
+        lines.append(f"Who should act{scope}: {'; '.join(top.roles)} [{top.rank}]")
+    if explainer is not None:
+        cited = {c.section_id for c in citations}
+        for term, hit in explainer.defined_terms("\n".join(lines), exclude=cited):
+            citation = citation_for(len(citations) + 1, hit)
+            citations.append(citation)
+            definition = citation.text.split(": ", 1)[-1]
+            lines.append(f"{term}: {first_clause(definition)} [{citation.rank}]")
+    abbreviations = spelled_out("\n".join(lines))
+    if abbreviations:
+        lines.append(f"Terms: {'; '.join(abbreviations)}.")
+    for part in uncovered_parts:
+        lines.append(f"Not covered: the guidance doesn't answer this part of your question: “{part}”.")
     note = currency_note(citations)
     if note:
         lines.append(note)
-    return Answer(question=question, answer="\n".join(lines), refused=False, citations=tuple(citations))
+    return Answer(question=question, answer="\n".join(lines), refused=False, citations=tuple(citations),
+                  notices=notices)
 
 
 __all__ = ["AnswerPolicy", "NOT_COVERED", "SentencePicker", "choose_hits", "compose_answer", "split_units"]

@@ -32,4 +32,20 @@ def retrieval_query(question: str, history: Sequence[str] = ()) -> str:
     return question
 
 
-__all__ = ["is_follow_up", "retrieval_query"]
+_PART_BREAK = re.compile(
+    r"\?\s+|;\s+|,?\s+and also\s+|,?\s+and (?=(?:how|what|who|when|where|can|do|does|is|will|should)\b)",
+    re.IGNORECASE,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """Split a compound question ("Can I get respite and how much will I be paid?") into its parts.
+
+    A later part that points back ("who must act on it?") carries the first part with it, so it can be
+    judged on its own.
+    """
+    parts = [p.strip() for p in _PART_BREAK.split(question) if len(tokenize(p)) >= 2]
+    return parts[:1] + [f"{parts[0]} {p}" if _REFERS_BACK.search(p) else p for p in parts[1:]]
+
+
+__all__ = ["is_follow_up", "question_parts", "retrieval_query"]

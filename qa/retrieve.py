@@ -36,6 +36,9 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self._section_chunks: dict[str, list[int]] = defaultdict(list)
+        for position, chunk in enumerate(index.chunks):
+            self._section_chunks[chunk.section_id].append(position)
 
     def search(self, query: str, top_k: int | None = None) -> Retrieval:
         top_k = top_k or self.settings.top_k
@@ -65,7 +68,9 @@ class Retriever:
             Hit(
                 section=self.index.sections[section_id],
                 document=self.index.documents[self.index.sections[section_id].doc_id],
-                chunks=tuple(self.index.chunks[i] for i in chunk_ids),
+                # Matched passages first, then the rest of the section, so a citation can fall back on them.
+                chunks=tuple(self.index.chunks[i] for i in chunk_ids + [
+                    j for j in self._section_chunks[section_id] if j not in chunk_ids]),
                 score=score,
             )
             for score, section_id, chunk_ids in scored[:top_k]

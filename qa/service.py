@@ -10,10 +10,12 @@ from pathlib import Path
 
 from errors import BadInputError
 from index.embedder import Embedder
-from ingest.model import Answer
+from ingest.model import Answer, Hit
 from qa.answer import AnswerPolicy, SentencePicker, compose_answer
-from qa.conversation import retrieval_query
+from qa.conversation import question_parts, retrieval_query
 from qa.retrieve import Retrieval, Retriever
+from qa.safety import safety_notices
+from qa.terms import TermExplainer
 from settings import Settings
 
 
@@ -33,6 +35,18 @@ def clean_question(question: str, max_chars: int) -> str:
     return text
 
 
+def glossary_hits(index) -> list[Hit]:
+    """The corpus glossary as citable hits (first passage of each glossary section)."""
+    first_chunk = {}
+    for chunk in index.chunks:
+        first_chunk.setdefault(chunk.section_id, chunk)
+    return [
+        Hit(section=s, document=index.documents[s.doc_id], chunks=(first_chunk[s.section_id],), score=0.0)
+        for s in index.sections.values()
+        if s.kind == "glossary" and s.section_id in first_chunk
+    ]
+
+
 class Assistant:
     def __init__(self, settings: Settings | None = None, *, index_dir: Path | None = None,
                  embedder: Embedder | None = None):
@@ -41,6 +55,7 @@ class Assistant:
         self.embedder = embedder or Embedder(self.settings.embedding_model)
         self._retriever: Retriever | None = None
         self._picker: SentencePicker | None = None
+        self._explainer: TermExplainer | None = None
         self._lock = threading.Lock()
         self._cached_ask = lru_cache(maxsize=1024)(self._ask)
 
@@ -54,6 +69,7 @@ class Assistant:
 
             index = open_index(self.settings, index_dir=self.index_dir, embedder=self.embedder, progress=progress)
             self._picker = SentencePicker(index.chunks)
+            self._explainer = TermExplainer(glossary_hits(index))
             self._retriever = Retriever(index, self.embedder, self.settings)
 
     @property
@@ -74,9 +90,22 @@ class Assistant:
     def _ask(self, question: str, history: tuple[str, ...]) -> Answer:
         self.warm_up()
         query = retrieval_query(question, history)
+        covered, uncovered = self._split_by_coverage(question) if query == question else ((), ())
+        if uncovered and covered:
+            query = " ".join(covered)  # answer the parts the guidance covers, and say which it doesn't
         retrieval = self.retrieve(query)
         policy = AnswerPolicy(min_similarity=self.settings.min_similarity)
-        return compose_answer(question, query, retrieval, self._picker, policy)
+        return compose_answer(question, query, retrieval, self._picker, policy, self._explainer,
+                              notices=safety_notices(question), uncovered_parts=uncovered if covered else ())
+
+    def _split_by_coverage(self, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """For a question with several parts: the parts the guidance covers, and those it says nothing about."""
+        parts = question_parts(question)
+        if len(parts) < 2:
+            return (), ()
+        covered = tuple(p for p in parts if self.retrieve(p, top_k=1).best_similarity >= self.settings.min_similarity)
+        uncovered = tuple(p for p in parts if p not in covered)
+        return covered, tuple(p.removeprefix(parts[0]).strip() or p for p in uncovered)
 
 
 __all__ = ["Assistant", "clean_question"]
