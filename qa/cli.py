@@ -14,7 +14,7 @@ from ingest.model import Answer
 
 def format_text(answer: Answer) -> str:
     """A readable answer: the short answer first, then the numbered sources with their passages."""
-    lines = [answer.answer]
+    lines = [*answer.notices, *([""] if answer.notices else []), answer.answer]
     if answer.citations:
         lines += ["", "Sources:"]
         for c in answer.citations:

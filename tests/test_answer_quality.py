@@ -1,0 +1,82 @@
+"""Answer quality rules: safety notice triggers (data), jargon help, currency, partial coverage."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.conversation import question_parts
+from qa.safety import safety_notices
+from qa.terms import first_clause, spelled_out
+
+
+@pytest.mark.parametrize("question", [
+    "She told me her dad hits her when she goes home for contact",
+    "I think he is being abused at school",
+    "My foster son is missing since last night, what do I do?",
+    "he hasn't come home and it's 2am",
+    "She is talking about suicide",
+    "the child is in danger right now",
+    "he keeps cutting himself",
+    "Her brother threatened to kill her",
+])
+def test_safety_notice_on_danger_or_disclosure(question):
+    (notice,) = safety_notices(question)
+    assert notice.startswith("Standard safety notice (not from the guidance)") and "999" in notice
+
+
+@pytest.mark.parametrize("question", [
+    "What training covers safeguarding?",
+    "What does the guidance say about abuse and exploitation?",
+    "What should happen if a child keeps going missing?",
+    "How do I report concerns about exploitation?",
+    "What is contextual safeguarding?",
+    "Can I get a break from caring?",
+])
+def test_no_safety_notice_for_topic_questions(question):
+    assert safety_notices(question) == ()
+
+
+def test_abbreviations_are_spelt_out_case_sensitively():
+    assert spelled_out("Ask CAMHS and the IRO.") == [
+        "CAMHS = child and adolescent mental health services", "IRO = independent reviewing officer"]
+    assert spelled_out("a nice day") == []
+
+
+def test_first_clause_of_a_glossary_definition():
+    assert first_clause("relatives, friends or others: if a child cannot live at home; more") == "relatives, friends or others"
+
+
+def test_compound_questions_split_and_keep_their_reference():
+    assert question_parts("Can I get respite and how much will I be paid for it?") == [
+        "Can I get respite", "Can I get respite how much will I be paid for it?"]
+    assert question_parts("What training must carers get?") == ["What training must carers get?"]
+
+
+@pytest.mark.slow
+def test_jargon_in_an_answer_is_explained_from_the_glossary(assistant):
+    answer = assistant.ask("What training should carers get about being an educational advocate?")
+    glossary = [c for c in answer.citations if c.kind == "glossary"]
+    assert glossary and glossary[0].section_id == "nice-pathway-2021/glossary-virtual-school"
+    assert f"virtual school: the virtual school champions" in answer.answer
+
+
+@pytest.mark.slow
+def test_answer_from_ph28_says_it_was_replaced(assistant):
+    answer = assistant.ask("Which recommendation covers sibling placements and who must act on it?")
+    assert answer.citations[0].section_id == "ph28-qrg/rec-15"
+    assert "Who should act: Placement teams; Social workers and social work managers [1]" in answer.answer
+    assert "NICE has replaced with NG205 (2021)" in answer.answer
+
+
+@pytest.mark.slow
+def test_partially_covered_question_says_which_part_is_not_covered(assistant):
+    answer = assistant.ask("Can I get respite and how much will I be paid for it?")
+    assert not answer.refused and "respite" in answer.answer
+    assert "doesn't answer this part of your question: “how much will I be paid for it?”" in answer.answer
+
+
+@pytest.mark.slow
+def test_disclosure_gets_the_notice_before_any_answer(assistant):
+    answer = assistant.ask("She told me her dad hits her at contact, what do I do?")
+    assert answer.notices and "999" in answer.notices[0]
+    assert answer.to_json()["notices"] == list(answer.notices)
