@@ -33,6 +33,11 @@ def create_app(settings: Settings | None = None, assistant=None, progress: bool 
     settings = settings or Settings.from_env()
     assistant = assistant or Assistant(settings)
     assistant.warm_up(progress=progress)
+    # The embedding model loads on the first question: ask one now, so the first real question is quick.
+    try:
+        assistant.ask("Can I get a break from caring?")
+    except LacGuideError as exc:
+        logging.getLogger(__name__).warning("warm-up question failed: %s", exc)
     store = FeedbackStore(feedback_path(assistant.index_dir or settings.index_dir))
     demo = build_demo(assistant, store)
     demo.queue(default_concurrency_limit=2)
