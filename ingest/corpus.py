@@ -30,7 +30,10 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     if not corpus_dir.is_dir():
         raise CorpusError(f"Corpus folder {corpus_dir} does not exist; create it or set LAC_CORPUS_DIR.")
     entries, warnings = read_manifest(corpus_dir)
-    files = sorted(p for p in corpus_dir.iterdir() if p.is_file() and is_supported(p))
+    # Files listed in the manifest first: when two files hold the same text, the listed one (with its title,
+    # date and status) is kept and the unlisted copy is skipped as the duplicate.
+    files = sorted((p for p in corpus_dir.iterdir() if p.is_file() and is_supported(p)),
+                   key=lambda p: (p.name not in entries, p.name))
     for name in sorted(set(entries) - {p.name for p in files}):
         warnings.append(f"{name}: listed in the manifest but not found in {corpus_dir}; skipped")
     documents: list[Document] = []
