@@ -26,6 +26,14 @@ class Settings:
     # Below this best dense similarity (cosine) a question is treated as not covered by the guidance.
     min_similarity: float = 0.35
     max_question_chars: int = 2000
+    # Optional generated answers through LangChain's init_chat_model (off while llm_model is empty), for
+    # example LAC_LLM_MODEL=llama3.2 LAC_LLM_PROVIDER=ollama, or an OpenAI-compatible server via LAC_LLM_BASE_URL.
+    llm_model: str = ""
+    llm_provider: str = ""
+    llm_base_url: str = ""
+    llm_timeout: float = 30.0
+    # A generated sentence is kept only if its cited passages support it this well (term overlap and cosine).
+    llm_min_support: float = 0.5
     host: str = "127.0.0.1"
     port: int = 7860
 

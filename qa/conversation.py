@@ -13,13 +13,15 @@ _OPENS_A_FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 _REFERS_BACK = re.compile(r"\b(that|this|it|they|them|those|these)\b", re.IGNORECASE)
-SHORT_QUESTION_TERMS = 3
 REFERRING_QUESTION_WORDS = 7
 
 
 def is_follow_up(question: str) -> bool:
-    """Opens like a follow-up, is too short to stand alone, or is short and points back ("does that apply?")."""
-    if _OPENS_A_FOLLOW_UP.search(question) or len(tokenize(question)) <= SHORT_QUESTION_TERMS:
+    """Opens like a follow-up ("and for...", "what about...") or is short and points back ("does that apply?").
+
+    A short question that does neither ("What is the capital of France?") stands alone.
+    """
+    if _OPENS_A_FOLLOW_UP.search(question):
         return True
     return len(question.split()) <= REFERRING_QUESTION_WORDS and bool(_REFERS_BACK.search(question))
 

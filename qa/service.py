@@ -49,13 +49,16 @@ def glossary_hits(index) -> list[Hit]:
 
 class Assistant:
     def __init__(self, settings: Settings | None = None, *, index_dir: Path | None = None,
-                 embedder: Embedder | None = None):
+                 embedder: Embedder | None = None, chat_model=None):
+        """`chat_model`: a LangChain chat model for generated answers (default: from settings, off if unset)."""
         self.settings = settings or Settings.from_env()
         self.index_dir = Path(index_dir) if index_dir else None
         self.embedder = embedder or Embedder(self.settings.embedding_model)
         self._retriever: Retriever | None = None
         self._picker: SentencePicker | None = None
         self._explainer: TermExplainer | None = None
+        self._chat_model = chat_model
+        self._generator = None
         self._lock = threading.Lock()
         self._cached_ask = lru_cache(maxsize=1024)(self._ask)
 
@@ -71,6 +74,7 @@ class Assistant:
             self._picker = SentencePicker(index.chunks)
             self._explainer = TermExplainer(glossary_hits(index))
             self._retriever = Retriever(index, self.embedder, self.settings)
+            self._generator = self._make_generator()
 
     @property
     def index(self):
@@ -95,8 +99,18 @@ class Assistant:
             query = " ".join(covered)  # answer the parts the guidance covers, and say which it doesn't
         retrieval = self.retrieve(query)
         policy = AnswerPolicy(min_similarity=self.settings.min_similarity)
-        return compose_answer(question, query, retrieval, self._picker, policy, self._explainer,
-                              notices=safety_notices(question), uncovered_parts=uncovered if covered else ())
+        answer = compose_answer(question, query, retrieval, self._picker, policy, self._explainer,
+                                notices=safety_notices(question), uncovered_parts=uncovered if covered else ())
+        return self._generator.rewrite(answer) if self._generator else answer
+
+    def _make_generator(self):
+        if self._chat_model is None and not self.settings.llm_model:
+            return None
+        from qa.generate import GeneratedAnswerer, SupportChecker, chat_model_from_settings
+
+        model = self._chat_model or chat_model_from_settings(self.settings)
+        checker = SupportChecker(self.embedder, self.settings.llm_min_support)
+        return GeneratedAnswerer(model, checker, self.settings.llm_timeout)
 
     def _split_by_coverage(self, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """For a question with several parts: the parts the guidance covers, and those it says nothing about."""

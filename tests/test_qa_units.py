@@ -38,6 +38,7 @@ def test_vocabulary_matches_whole_words_only():
     ("and what about birth parents?", True),
     ("does that apply to residential care?", True),
     ("what about teenagers", True),
+    ("What is the capital of France?", False),
     ("Which recommendation covers sibling placements and who must act on it?", False),
 ])
 def test_follow_up_detection(question, follow_up):
