@@ -10,6 +10,7 @@ from pathlib import Path
 
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
+from index.vectors import VectorCache, build_vector_index, exact_search_max, index_kind
 from index.store import build_key, build_lock, check_index, corpus_fingerprint, read_manifest, write_index
 from ingest import load_corpus, split_passages
 
@@ -23,6 +24,8 @@ class BuildReport:
     passages: int
     warnings: tuple[str, ...]
     seconds: dict[str, float]  # model_load, parsing, embedding, writing, total
+    reused_vectors: int = 0  # passages whose vectors came from the cache instead of the model
+    vector_index: str = ""  # the FAISS index type chosen for this size
 
 
 def passage_text_for_search(label: str, text: str) -> str:
@@ -32,8 +35,6 @@ def passage_text_for_search(label: str, text: str) -> str:
 
 def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | None = None,
                 embedder: Embedder | None = None, progress: bool = False) -> BuildReport:
-    import faiss
-
     corpus_dir = Path(corpus_dir or settings.corpus_dir)
     index_dir = Path(index_dir or settings.index_dir)
     embedder = embedder or Embedder(settings.embedding_model)
@@ -54,9 +55,10 @@ def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | N
         labels = {s.section_id: s.label for s in corpus.sections}
         texts = [passage_text_for_search(labels[c.section_id], c.text) for c in chunks]
         t = time.perf_counter()
-        vectors = embedder.embed(texts, show_progress=progress)
-        vector_index = faiss.IndexFlatIP(vectors.shape[1])
-        vector_index.add(vectors)
+        # Vectors cached by text hash in the index folder: an incremental rebuild embeds only new passages.
+        cache = VectorCache.load(index_dir, settings.embedding_model)
+        vectors, keys, reused = cache.embed(embedder, texts, show_progress=progress)
+        vector_index = build_vector_index(vectors, exact_search_max(settings))
         lexical = LexicalIndex.build(texts)
         seconds["embedding"] = time.perf_counter() - t
 
@@ -68,11 +70,13 @@ def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | N
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         )
         write_index(index_dir, documents=list(corpus.documents), sections=list(corpus.sections),
-                    chunks=chunks, vectors=vector_index, bm25=lexical, built_from=built_from)
+                    chunks=chunks, vectors=vector_index, bm25=lexical, built_from=built_from,
+                    extra=lambda folder: cache.save(folder, keys, vectors))
         seconds["writing"] = time.perf_counter() - t
     seconds["total"] = time.perf_counter() - start
     log.info("built index at %s: %d passages in %.1fs", index_dir, len(chunks), seconds["total"])
-    return BuildReport(len(corpus.documents), len(corpus.sections), len(chunks), corpus.warnings, seconds)
+    return BuildReport(len(corpus.documents), len(corpus.sections), len(chunks), corpus.warnings, seconds,
+                       reused, index_kind(vector_index))
 
 
 def source_corpus(index_dir: Path, settings) -> Path:

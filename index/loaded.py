@@ -51,8 +51,11 @@ def open_index(settings, *, index_dir: Path | None = None, corpus_dir: Path | No
     index_dir = Path(index_dir or settings.index_dir)
     if rebuild:
         corpus_dir = Path(corpus_dir or source_corpus(index_dir, settings))
-        ensure_index(settings, corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder, progress=progress)
+    # One check (it hashes every index and corpus file); checked again only after a rebuild.
     check = check_index(index_dir, settings, corpus_dir if rebuild else None)
+    if rebuild and not check.usable:
+        ensure_index(settings, corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder, progress=progress)
+        check = check_index(index_dir, settings, corpus_dir)
     if not check.usable:
         raise IndexUnavailableError(f"The index cannot be used: {check.reason}. Rebuild it with: python -m index build")
     documents, sections, chunks, vectors = read_records(index_dir)

@@ -80,6 +80,7 @@ def write_index(
     vectors,
     bm25,
     built_from: dict,
+    extra=None,
 ) -> None:
     """Write everything to a temporary sibling folder, then swap it in: a crash never leaves half an index."""
     import faiss
@@ -93,6 +94,8 @@ def write_index(
         _write_json(tmp / "chunks.json", [asdict(c) for c in chunks])
         faiss.write_index(vectors, str(tmp / "vectors.faiss"))
         bm25.save(tmp / "bm25")
+        if extra is not None:  # e.g. the vector cache: written with the index, not hashed in its manifest
+            extra(tmp)
         files = {name: sha256_file(tmp / name) for name in DATA_FILES}
         files.update({f"bm25/{p.name}": sha256_file(p) for p in sorted((tmp / "bm25").iterdir())})
         manifest = dict(built_from, files=files, counts={
