@@ -71,6 +71,7 @@ class Assistant:
             from index.loaded import open_index
 
             index = open_index(self.settings, index_dir=self.index_dir, embedder=self.embedder, progress=progress)
+            self.embedder.warm_up()  # so the first question is as quick as the rest
             self._picker = SentencePicker(index.chunks)
             self._explainer = TermExplainer(glossary_hits(index))
             self._retriever = Retriever(index, self.embedder, self.settings)
