@@ -14,7 +14,10 @@ Ranked = Sequence[set[str] | frozenset[str]]
 
 # "[1]" / "[1][2]" / "[1, 2]" at the end of an answer line.
 _MARKERS = re.compile(r"\s*((\[\d+(?:\s*,\s*\d+)*\])\s*)+$")
-FRAMING_PREFIXES = ("Who should act:", "Note:")
+# Fixed framing lines, not guidance content: the roles line (also "Who should act (listed for the whole topic):"),
+# the currency note, the abbreviations line ("Terms: CAMHS = ...") the product adds from its own table, and the
+# "Not covered: ..." line naming a part of the question the guidance does not answer.
+FRAMING_PREFIXES = ("Who should act", "Note:", "Terms:", "Not covered:")
 
 
 def first_gold_rank(ranked: Ranked, gold: Iterable[str], k: int) -> int | None:
@@ -63,7 +66,7 @@ def normalise(text: str) -> str:
 def answer_sentences(answer: str) -> list[tuple[str, list[int]]]:
     """(sentence without its trailing [n] markers, the cited ranks) for each content line of an answer.
 
-    Fixed framing lines ("Who should act: ...", "Note: ...") are skipped: they are not guidance content.
+    Fixed framing lines ("Who should act...", "Note: ...", "Terms: ...") are skipped: they are not guidance content.
     """
     out = []
     for line in answer.splitlines():

@@ -88,8 +88,8 @@ def markdown_report(figures: dict, worst: list, check: dict | None, command: str
         "to that section within its document, or all of a shorter section, or the recommendation's own printed "
         "heading (see eval/baselines.py `SectionMatcher`).",
         "- Refusal: share of out-of-scope questions refused; false refusal: share of answerable questions refused.",
-        "- Support: share of answer sentences (trailing [n] markers stripped; 'Who should act:' and 'Note:' framing "
-        "lines skipped) found verbatim, whitespace- and bullet-normalised, in the passage they cite.",
+        "- Support: share of answer sentences (trailing [n] markers stripped; 'Who should act', 'Note:', 'Not covered:' "
+        "and 'Terms:' framing lines skipped) found verbatim, whitespace- and bullet-normalised, in the passage they cite.",
         "- Latency: wall time per question (ms), nearest-rank p50/p95, warm model.",
         "",
     ]

@@ -37,7 +37,9 @@ def test_precision_and_recall():
 
 
 def test_answer_sentences_strip_markers_and_framing():
-    answer = "First sentence. [1]\nA second one [2][1]\nWho should act: Social workers [1]\nNote: [2] comes from superseded guidance."
+    answer = ("First sentence. [1]\nA second one [2][1]\nWho should act: Social workers [1]\n"
+              "Who should act (listed for the whole topic): A; B [1]\nTerms: CAMHS = child and adolescent mental health services.\n"
+              "Note: [2] comes from superseded guidance.")
     assert metrics.answer_sentences(answer) == [("First sentence.", [1]), ("A second one", [2, 1])]
 
 

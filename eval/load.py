@@ -1,0 +1,290 @@
+"""`python -m eval.load`: many users at once against the running app, over loopback, with gradio_client.
+
+By default it starts the app itself (a child process on 127.0.0.1 and a free port), then runs
+--users concurrent clients that share --questions questions (unique wordings drawn from
+eval/questions.jsonl, so the answer cache does not flatter the figures) through the public /ask
+endpoint, with an overall --timeout. It reports the latency distribution, throughput and errors, and
+the server's resident memory (RSS) at checkpoints, into eval/reports/load.md.
+
+  python -m eval.load                                   # 20 users, 500 questions, the app's own settings
+  python -m eval.load --limits 1 2 4                    # compare Gradio concurrency limits for /ask
+  python -m eval.load --url http://127.0.0.1:7860/      # an app that is already running (no memory figures)
+  python -m eval.load --memory-run 2000                 # also: RSS before/after a long sequential run
+
+Exit status 0 when every question was answered, 1 when any failed or the time ran out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ROOT / "eval" / "questions.jsonl"
+REPORT = ROOT / "eval" / "reports" / "load.md"
+FRAMES = ("{q}", "Please tell me: {q}", "Quick question - {q}", "{q} Thanks.", "Hello, {q}", "{q} (asking for training)")
+
+
+def question_pool(n: int) -> list[str]:
+    """n distinct questions: each eval question in several wordings, interleaved so neighbours differ."""
+    base = [json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    pool = [frame.format(q=q) for frame in FRAMES for q in base]
+    if n > len(pool):
+        pool = [f"{q} ({k})" for k in range(n // len(pool) + 1) for q in pool]
+    return pool[:n]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(port: int, limit: int | None) -> None:
+    """Run the app in this process (used as the child process); `limit` overrides /ask's concurrency limit."""
+    import app
+    from settings import Settings
+
+    settings = Settings.from_env()
+    demo, options = app.create_app(settings)
+    if limit is not None:
+        for fn in demo.fns.values():
+            if fn.concurrency_id == "ask":
+                fn.concurrency_limit = limit
+    print("READY", flush=True)
+    demo.launch(server_name="127.0.0.1", server_port=port, quiet=True, show_error=True, **options)
+
+
+@dataclass
+class Server:
+    url: str
+    proc: subprocess.Popen | None = None
+
+    def rss_mb(self) -> float | None:
+        if self.proc is None:
+            return None
+        import psutil
+
+        return psutil.Process(self.proc.pid).memory_info().rss / 2**20
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_server(limit: int | None, startup_timeout: float = 600) -> Server:
+    port = free_port()
+    cmd = [sys.executable, "-m", "eval.load", "--serve", str(port)]
+    if limit is not None:
+        cmd += ["--serve-limit", str(limit)]
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + startup_timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited with status {proc.returncode} while starting")
+        try:
+            with urllib.request.urlopen(url + "config", timeout=2) as response:
+                if response.status == 200:
+                    return Server(url, proc)
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("the app did not start in time")
+
+
+@dataclass
+class Run:
+    users: int
+    limit: str
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    not_run: int = 0
+    wall: float = 0.0
+    rss: list[tuple[int, float]] = field(default_factory=list)  # (questions done, MB)
+
+
+def run_load(server: Server, questions: list[str], users: int, timeout: float, limit: str) -> Run:
+    from gradio_client import Client
+
+    run = Run(users=users, limit=limit)
+    todo: queue.Queue[str] = queue.Queue()
+    for q in questions:
+        todo.put(q)
+    lock = threading.Lock()
+    deadline = time.monotonic() + timeout
+    checkpoint = max(1, len(questions) // 10)
+    done = 0
+    # One untimed question first: the embedding model loads on the first question, not at start-up.
+    Client(server.url, verbose=False).predict("What is a virtual school head?", api_name="/ask")
+    if server.rss_mb() is not None:
+        run.rss.append((0, server.rss_mb()))
+
+    def user() -> None:
+        nonlocal done
+        try:
+            client = Client(server.url, verbose=False)
+        except Exception as exc:  # noqa: BLE001 -- every failure is a reported error
+            with lock:
+                run.errors.append(f"connect: {type(exc).__name__}: {exc}")
+            return
+        while time.monotonic() < deadline:
+            try:
+                question = todo.get_nowait()
+            except queue.Empty:
+                return
+            t = time.perf_counter()
+            try:
+                result = client.predict(question, api_name="/ask")
+                ok = isinstance(result, dict) and result.get("answer")
+                error = None if ok else f"bad reply: {str(result)[:80]}"
+            except Exception as exc:  # noqa: BLE001
+                error = f"{type(exc).__name__}: {str(exc)[:120]}"
+            elapsed = time.perf_counter() - t
+            with lock:
+                if error:
+                    run.errors.append(error)
+                else:
+                    run.latencies.append(elapsed)
+                done += 1
+                if done % checkpoint == 0 and server.proc is not None:
+                    run.rss.append((done, server.rss_mb()))
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=user, daemon=True) for _ in range(users)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=max(0.0, deadline - time.monotonic()) + 60)
+    run.wall = time.perf_counter() - start
+    run.not_run = todo.qsize()
+    return run
+
+
+def memory_run(server: Server, n: int) -> list[tuple[int, float]]:
+    """One client asking n distinct questions in turn; RSS every n/10 questions."""
+    from gradio_client import Client
+
+    client = Client(server.url, verbose=False)
+    points = [(0, server.rss_mb())]
+    questions = question_pool(n + 1000)[1000:]  # wordings not used by the load runs
+    for k, q in enumerate(questions, start=1):
+        client.predict(q, api_name="/ask")
+        if k % max(1, n // 10) == 0:
+            points.append((k, server.rss_mb()))
+    return points
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def summary_row(run: Run, total: int) -> str:
+    lat = run.latencies
+    ok = len(lat)
+    mean = statistics.fmean(lat) if lat else float("nan")
+    return (f"| {run.limit} | {run.users} | {total} | {ok} | {len(run.errors)} | {run.not_run} | {run.wall:.1f} | "
+            f"{ok / run.wall if run.wall else 0:.1f} | {pct(lat, 50):.2f} | {pct(lat, 95):.2f} | {pct(lat, 99):.2f} | "
+            f"{max(lat) if lat else float('nan'):.2f} | {mean:.2f} |")
+
+
+def write_report(path: Path, runs: list[Run], total: int, memory: list[tuple[int, float]] | None,
+                 args: argparse.Namespace) -> None:
+    lines = [
+        "# Load test: many users at once",
+        "",
+        f"Run {datetime.now(timezone.utc).isoformat(timespec='seconds')} with `python -m eval.load "
+        f"{' '.join(sys.argv[1:])}` on {os.cpu_count()} CPU cores. Every request goes through the app's public "
+        "`/ask` endpoint with gradio_client over 127.0.0.1 (the same queue the chat uses). Questions are distinct "
+        "wordings of the eval question set, so the answer cache does not flatter the figures. Latency is seen by "
+        "the client: queueing plus answering, in seconds.",
+        "",
+        "| /ask concurrency limit | users | questions | answered | errors | not run (time out) | wall s | answers/s "
+        "| p50 s | p95 s | p99 s | max s | mean s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += [summary_row(r, total) for r in runs]
+    errors = [e for r in runs for e in r.errors]
+    if errors:
+        lines += ["", "Errors (first 10):", ""] + [f"- `{e}`" for e in errors[:10]]
+    for r in runs:
+        if r.rss:
+            lines += ["", f"Server memory during the run with limit {r.limit} (RSS, MB, after n questions): "
+                      + ", ".join(f"{n}: {mb:.0f}" for n, mb in r.rss)]
+    if memory:
+        growth = memory[-1][1] - memory[1][1] if len(memory) > 2 else float("nan")
+        lines += ["", f"## Memory over a long run ({memory[-1][0]} distinct questions, one client)", "",
+                  "| questions answered | RSS MB |", "| --- | --- |"]
+        lines += [f"| {n} | {mb:.0f} |" for n, mb in memory]
+        lines += ["", f"Growth from the first checkpoint to the last: {growth:+.0f} MB "
+                      f"({growth / max(1, memory[-1][0] - memory[1][0]) * 1024:+.1f} KB per question)."]
+    if args.notes:
+        lines += ["", "## Notes", "", args.notes.strip()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.load", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="an app already running on loopback (default: start one)")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--questions", type=int, default=500)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds for the whole run (default 900)")
+    parser.add_argument("--limits", type=int, nargs="*", default=None,
+                        help="/ask concurrency limits to compare (default: the app's own setting)")
+    parser.add_argument("--memory-run", type=int, default=0, metavar="N", help="then N questions in turn, RSS")
+    parser.add_argument("--report", type=Path, default=REPORT)
+    parser.add_argument("--notes", default="", help="text added to the report")
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-limit", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.serve, args.serve_limit)
+        return 0
+
+    questions = question_pool(args.questions)
+    runs: list[Run] = []
+    memory = None
+    for limit in (args.limits or [None]):
+        label = "app default" if limit is None else str(limit)
+        server = Server(args.url) if args.url else start_server(limit)
+        try:
+            print(f"limit {label}: {args.users} users, {len(questions)} questions...", flush=True)
+            run = run_load(server, questions, args.users, args.timeout, label)
+            runs.append(run)
+            print(summary_row(run, len(questions)), flush=True)
+            if args.memory_run and memory is None and server.proc is not None:
+                print(f"memory run: {args.memory_run} questions...", flush=True)
+                memory = memory_run(server, args.memory_run)
+        finally:
+            if not args.url:
+                server.stop()
+    write_report(args.report, runs, len(questions), memory, args)
+    print(f"report: {args.report}")
+    return 0 if all(not r.errors and not r.not_run for r in runs) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
