@@ -24,7 +24,7 @@ class Settings:
     rrf_k: int = 60
     top_k: int = 4
     # Below this best dense similarity (cosine) a question is treated as not covered by the guidance.
-    min_similarity: float = 0.35
+    min_similarity: float = 0.40
     max_question_chars: int = 2000
     # Optional generated answers through LangChain's init_chat_model (off while llm_model is empty), for
     # example LAC_LLM_MODEL=llama3.2 LAC_LLM_PROVIDER=ollama, or an OpenAI-compatible server via LAC_LLM_BASE_URL.

@@ -5,24 +5,15 @@ The notice is ours, not the guidance's, and is labelled so; the trigger list is 
 
 from __future__ import annotations
 
-import re
-import tomllib
-from functools import lru_cache
 from pathlib import Path
 
-SAFETY_FILE = Path(__file__).with_name("data") / "safety.toml"
+from qa.patterns import DATA_DIR, load_rules, matches_any
 
-
-@lru_cache(maxsize=2)
-def _rules(path: Path = SAFETY_FILE) -> tuple[str, tuple[re.Pattern, ...]]:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return data["notice"], tuple(re.compile(p, re.IGNORECASE) for p in data["triggers"])
+SAFETY_FILE = DATA_DIR / "safety.toml"
 
 
 def safety_notices(question: str, path: Path = SAFETY_FILE) -> tuple[str, ...]:
-    notice, triggers = _rules(path)
-    text = question.replace("’", "'")
-    return (notice,) if any(t.search(text) for t in triggers) else ()
+    return (load_rules(path)["notice"],) if matches_any(question, path, "triggers") else ()
 
 
 __all__ = ["safety_notices", "SAFETY_FILE"]

@@ -11,10 +11,11 @@ from pathlib import Path
 from errors import BadInputError
 from index.embedder import Embedder
 from ingest.model import Answer, Hit
-from qa.answer import AnswerPolicy, SentencePicker, compose_answer
+from qa.answer import AnswerPolicy, SentencePicker, compose_answer, refusal
 from qa.conversation import question_parts, retrieval_query
 from qa.retrieve import Retrieval, Retriever
 from qa.safety import safety_notices
+from qa.scope import outside_scope
 from qa.terms import TermExplainer
 from settings import Settings
 
@@ -95,14 +96,29 @@ class Assistant:
     def _ask(self, question: str, history: tuple[str, ...]) -> Answer:
         self.warm_up()
         query = retrieval_query(question, history)
-        covered, uncovered = self._split_by_coverage(question) if query == question else ((), ())
+        notices = safety_notices(question)
+        parts = question_parts(question) or [question]
+        if all(outside_scope(p) for p in parts):
+            return refusal(question, self.retrieve(query), notices)
+        covered, uncovered = self._split_by_coverage(parts) if query == question else ((), ())
         if uncovered and covered:
             query = " ".join(covered)  # answer the parts the guidance covers, and say which it doesn't
         retrieval = self.retrieve(query)
         policy = AnswerPolicy(min_similarity=self.settings.min_similarity)
         answer = compose_answer(question, query, retrieval, self._picker, policy, self._explainer,
-                                notices=safety_notices(question), uncovered_parts=uncovered if covered else ())
+                                notices=notices, uncovered_parts=uncovered if covered else ())
         return self._generator.rewrite(answer) if self._generator else answer
+
+    def _split_by_coverage(self, parts: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """For a question with several parts: the parts the guidance covers, and those it says nothing about."""
+        if len(parts) < 2:
+            return (), ()
+        covered = tuple(
+            p for p in parts
+            if not outside_scope(p) and self.retrieve(p, top_k=1).best_similarity >= self.settings.min_similarity
+        )
+        uncovered = tuple(p for p in parts if p not in covered)
+        return covered, tuple(p.removeprefix(parts[0]).strip() or p for p in uncovered)
 
     def _make_generator(self):
         if self._chat_model is None and not self.settings.llm_model:
@@ -112,15 +128,6 @@ class Assistant:
         model = self._chat_model or chat_model_from_settings(self.settings)
         checker = SupportChecker(self.embedder, self.settings.llm_min_support)
         return GeneratedAnswerer(model, checker, self.settings.llm_timeout)
-
-    def _split_by_coverage(self, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """For a question with several parts: the parts the guidance covers, and those it says nothing about."""
-        parts = question_parts(question)
-        if len(parts) < 2:
-            return (), ()
-        covered = tuple(p for p in parts if self.retrieve(p, top_k=1).best_similarity >= self.settings.min_similarity)
-        uncovered = tuple(p for p in parts if p not in covered)
-        return covered, tuple(p.removeprefix(parts[0]).strip() or p for p in uncovered)
 
 
 __all__ = ["Assistant", "clean_question"]
