@@ -80,3 +80,24 @@ def test_disclosure_gets_the_notice_before_any_answer(assistant):
     answer = assistant.ask("She told me her dad hits her at contact, what do I do?")
     assert answer.notices and "999" in answer.notices[0]
     assert answer.to_json()["notices"] == list(answer.notices)
+
+
+@pytest.mark.parametrize("question, outside", [
+    ("how much is the fostering allowance per week?", True),
+    ("What is the maximum dose of melatonin for a 10 year old?", True),
+    ("What are the adoption laws in Germany?", True),
+    ("What is the salary of an IRO?", True),
+    ("does the guidance say anything about money for family carers?", False),
+    ("How much training should carers get?", False),
+    ("What does the law in England say about care plans?", False),
+])
+def test_scope_rules_catch_kinds_of_question_not_topics(question, outside):
+    from qa.scope import outside_scope
+
+    assert outside_scope(question) is outside
+
+
+@pytest.mark.slow
+def test_amount_questions_are_refused_even_when_they_share_words(assistant):
+    answer = assistant.ask("How much is the fostering allowance per week for a 10 year old?")
+    assert answer.refused and not answer.citations and answer.nearest_topics
