@@ -38,20 +38,25 @@ def sentences(corpus_dir: Path | None = None) -> tuple[list[str], list[int]]:
     return list(pool), lengths
 
 
-def passages(n: int, pool: list[str], lengths: list[int], seed: int = 0) -> list[str]:
-    """n passages of recombined real sentences; lengths sampled from the real distribution."""
+def passage_parts(n: int, pool: list[str], lengths: list[int], seed: int = 0) -> list[list[int]]:
+    """For each of n passages, the pool indexes of its sentences; lengths sampled from the real distribution."""
     rng = random.Random(seed)
     out = []
     for _ in range(n):
         target = rng.choice(lengths)
-        parts: list[str] = []
+        parts: list[int] = []
         size = 0
         while size < target or not parts:
-            s = rng.choice(pool)
-            parts.append(s)
-            size += len(s) + 1
-        out.append(" ".join(parts))
+            i = rng.randrange(len(pool))
+            parts.append(i)
+            size += len(pool[i]) + 1
+        out.append(parts)
     return out
+
+
+def passages(n: int, pool: list[str], lengths: list[int], seed: int = 0) -> list[str]:
+    """n passages of recombined real sentences."""
+    return [" ".join(pool[i] for i in parts) for parts in passage_parts(n, pool, lengths, seed)]
 
 
 def titles(n: int, pool: list[str], seed: int = 0) -> list[str]:
