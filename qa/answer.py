@@ -18,7 +18,7 @@ from qa.terms import TermExplainer, first_clause, spelled_out
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(])")
 MAX_CITED = 3
-RELATIVE_SCORE_CUT = 0.6
+RELATIVE_SCORE_CUT = 0.85
 ROLES_PREFIX = "Who should take action"  # the roles line is shown as "Who should act:", not as an answer sentence
 NOT_COVERED = "The guidance in this collection doesn't cover this question."
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -11,7 +12,17 @@ from ingest.model import Hit
 from qa.vocabulary import expand
 
 # Sections that rarely answer a question: kept findable, but never ahead of guidance content on a near-tie.
-KIND_WEIGHT = {"legal": 0.25, "about": 0.5}
+KIND_WEIGHT = {"legal": 0.25, "about": 0.5, "pointer": 0.5, "glossary": 0.9}
+# "What is a virtual school?" wants the glossary's definition ahead of the boxes that use the term.
+DEFINITION_WEIGHT = {"glossary": 1.15}
+_DEFINITION_QUESTION = re.compile(
+    r"\b(mean|means|meaning|define|definition|glossary)\b|^\s*what(?:'s| is| are) (?:a |an |the )?[\w' -]{1,40}$",
+    re.IGNORECASE,
+)
+
+
+def is_definition_question(query: str) -> bool:
+    return bool(_DEFINITION_QUESTION.search(query.split("?")[0].strip()))
 # When two sections match about equally, current guidance comes first.
 STATUS_WEIGHT = {"current": 1.0, "unknown": 0.97, "background": 0.93, "superseded": 0.95}
 
@@ -54,12 +65,13 @@ class Retriever:
         for chunk_id in sorted(fused, key=lambda i: (-fused[i], i)):
             by_section[self.index.chunks[chunk_id].section_id].append(chunk_id)
 
+        kind_weight = {**KIND_WEIGHT, **DEFINITION_WEIGHT} if is_definition_question(query) else KIND_WEIGHT
         scored = []
         similarity: dict[str, float] = {}
         for section_id, chunk_ids in by_section.items():
             section = self.index.sections[section_id]
             document = self.index.documents[section.doc_id]
-            weight = KIND_WEIGHT.get(section.kind, 1.0) * STATUS_WEIGHT.get(document.status, 1.0)
+            weight = kind_weight.get(section.kind, 1.0) * STATUS_WEIGHT.get(document.status, 1.0)
             scored.append((fused[chunk_ids[0]] * weight, section_id, chunk_ids))
             similarity[section_id] = max((cosine.get(i, 0.0) for i in chunk_ids), default=0.0)
         scored.sort(key=lambda item: (-item[0], item[1]))
@@ -79,4 +91,4 @@ class Retriever:
         return Retrieval(hits=hits, best_similarity=best, similarity=similarity)
 
 
-__all__ = ["KIND_WEIGHT", "STATUS_WEIGHT", "Retrieval", "Retriever", "reciprocal_rank_fusion"]
+__all__ = ["KIND_WEIGHT", "STATUS_WEIGHT", "Retrieval", "Retriever", "is_definition_question", "reciprocal_rank_fusion"]

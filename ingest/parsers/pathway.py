@@ -14,6 +14,8 @@ STATEMENT = re.compile(r"^(\d{1,2})\. (\S.*)$")
 WHY_BOILERPLATE = re.compile(r"^See the NICE guideline to find out \[why we made .*\]\([^)]*\)\.?$")
 PAGE_MARKER = re.compile(r"\s*\[See page \d+\]")
 TAIL_HEADINGS = ("Glossary", "Sources", "Your responsibility")
+# A box whose whole body is one of these only points elsewhere in the online pathway: it holds no guidance.
+POINTER_BODY = re.compile(r"^(No additional information|See [^\n]+)$")
 
 
 def parse(doc: Document) -> list[Section]:
@@ -28,7 +30,9 @@ def parse(doc: Document) -> list[Section]:
         body, listed = _take_quality_statements(body)
         for qs_number, qs_title in listed:
             statements.setdefault(qs_number, (qs_title, []))[1].append(label)
-        sections.append(Section(f"{doc.doc_id}/box-{number}", doc.doc_id, label, "\n".join(body), kind="box"))
+        text = "\n".join(body)
+        kind = "pointer" if POINTER_BODY.match(text) else "box"
+        sections.append(Section(f"{doc.doc_id}/box-{number}", doc.doc_id, label, text, kind=kind))
     for qs_number, (qs_title, box_labels) in statements.items():
         label = f"Quality statement {qs_number}: {qs_title}"
         text = f"{label}. Relevant to: {'; '.join(box_labels)}."
