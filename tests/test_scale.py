@@ -1,0 +1,123 @@
+"""Scale features: synthetic corpora, FAISS index by size, HNSW recall, incremental rebuild, numpy encoder.
+Fast and deterministic; no timing assertions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _unit(rng, n, d=32):
+    v = rng.standard_normal((n, d)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_synthetic_corpus_is_deterministic_and_realistic(tmp_path):
+    from eval.synth import passages, sentences, write_corpus
+
+    pool, lengths = sentences(ROOT / "corpus")
+    assert len(pool) > 100 and all(20 <= len(s) <= 400 for s in pool)
+    a = passages(50, pool, lengths, seed=3)
+    assert a == passages(50, pool, lengths, seed=3) and len(set(a)) == 50
+    assert all(len(p) >= min(lengths) for p in a)
+    assert all(any(p.startswith(s) for s in pool) for p in a)  # made of the corpus's own sentences
+    files = write_corpus(tmp_path, 120, seed=1)
+    assert len(files) == 3 and files[0].read_text("utf-8").count("\n## ") == 50
+
+
+def test_faiss_index_chosen_by_size():
+    import faiss
+
+    from index.vectors import build_vector_index, exact_search_max
+
+    rng = np.random.default_rng(0)
+    small = build_vector_index(_unit(rng, 50), exact_max=100)
+    large = build_vector_index(_unit(rng, 150), exact_max=100)
+    assert isinstance(small, faiss.IndexFlatIP)
+    assert isinstance(large, faiss.IndexHNSW) and large.metric_type == faiss.METRIC_INNER_PRODUCT
+    assert large.ntotal == 150
+    assert exact_search_max(None) > 0
+
+
+def test_hnsw_recall_against_exact_search():
+    from index.vectors import build_vector_index, recall_at_k
+
+    rng = np.random.default_rng(1)
+    vectors, queries = _unit(rng, 2000), _unit(rng, 50)
+    exact = build_vector_index(vectors, exact_max=10**9)
+    hnsw = build_vector_index(vectors, exact_max=0)
+    assert recall_at_k(hnsw, exact, queries, 10) >= 0.95
+    assert recall_at_k(exact, exact, queries, 10) == 1.0
+
+
+class CountingEmbedder:
+    """Deterministic fake: a vector from the text's hash; counts what it is asked to embed."""
+
+    model_name = "fake"
+
+    def __init__(self):
+        self.texts: list[str] = []
+
+    def warm_up(self):
+        pass
+
+    def embed(self, texts, show_progress=False):
+        self.texts += list(texts)
+        out = np.stack([np.random.default_rng(abs(hash(t)) % 2**32).standard_normal(16) for t in texts])
+        return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+    def embed_query(self, text):
+        return self.embed([text])[0]
+
+
+def test_incremental_rebuild_reuses_cached_vectors(tmp_path):
+    from eval.synth import write_corpus
+    from index.build import build_index
+    from settings import Settings
+
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 100, seed=2)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "idx")
+    first = CountingEmbedder()
+    report = build_index(settings, embedder=first)
+    assert report.reused_vectors == 0 and len(first.texts) == report.passages
+    keys = json.loads((tmp_path / "idx" / "embedding-cache.json").read_text())["keys"]
+    assert len(keys) == report.passages
+
+    extra = tmp_path / "extra"
+    write_corpus(extra, 5, seed=9)
+    (corpus / "added.md").write_text(next(extra.glob("*.md")).read_text("utf-8"), encoding="utf-8")
+    second = CountingEmbedder()
+    again = build_index(settings, embedder=second)
+    assert again.passages > report.passages
+    assert again.reused_vectors == report.passages  # the old passages were not embedded again
+    assert 0 < len(second.texts) == again.passages - report.passages
+
+
+def test_vector_cache_ignores_other_models(tmp_path):
+    from index.vectors import VectorCache
+
+    cache = VectorCache("model-a")
+    vectors, keys, reused = cache.embed(CountingEmbedder(), ["one", "two", "one"])
+    assert reused == 1 and vectors.shape == (3, 16)
+    cache.save(tmp_path, keys, vectors)
+    assert len(VectorCache.load(tmp_path, "model-a").rows) == 2
+    assert VectorCache.load(tmp_path, "model-b").rows == {}
+
+
+@pytest.mark.slow
+def test_numpy_encoder_matches_sentence_transformers():
+    pytest.importorskip("sentence_transformers")
+    from index.embedder import Embedder
+    from settings import Settings
+
+    texts = ["Can I get a break from caring?", "Recommendation 15: Support sibling placements\nKeep siblings together."]
+    fast = Embedder(Settings().embedding_model, backend="auto")
+    slow = Embedder(Settings().embedding_model, backend="torch")
+    assert fast.backend_name == "numpy"
+    np.testing.assert_allclose(fast.embed(texts), slow.embed(texts), atol=1e-5)
