@@ -25,6 +25,9 @@ class Settings:
     top_k: int = 4
     # Below this best dense similarity (cosine) a question is treated as not covered by the guidance.
     min_similarity: float = 0.40
+    # ...unless it is at least rescue_similarity and the best section holds this share of its rarer words.
+    rescue_similarity: float = 0.30
+    min_term_coverage: float = 0.6
     max_question_chars: int = 2000
     # Optional generated answers through LangChain's init_chat_model (off while llm_model is empty), for
     # example LAC_LLM_MODEL=llama3.2 LAC_LLM_PROVIDER=ollama, or an OpenAI-compatible server via LAC_LLM_BASE_URL.

@@ -15,6 +15,7 @@ from index.text import tokenize
 from ingest.model import Answer, Chunk, Citation, Hit
 from qa.retrieve import Retrieval
 from qa.terms import TermExplainer, first_clause, spelled_out
+from qa.vocabulary import expand
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(])")
 MAX_CITED = 3
@@ -54,6 +55,12 @@ class SentencePicker:
         overlap = sum(self._idf.get(t, self._default_idf) for t in terms & query_terms)
         return overlap / math.sqrt(len(terms) + 4)
 
+    def term_coverage(self, text: str, query_terms: set[str]) -> float:
+        """Rarity-weighted share of the question's terms that the text contains."""
+        total = sum(self._idf.get(t, self._default_idf) for t in query_terms)
+        found = set(tokenize(text)) & query_terms
+        return sum(self._idf.get(t, self._default_idf) for t in found) / total if total else 0.0
+
     def best(self, chunk_text: str, query_terms: set[str], count: int = 1, skip: frozenset[str] = frozenset()) -> list[str]:
         """The `count` best units not in `skip` (the first always; more only if they share a question term),
         in passage order."""
@@ -70,6 +77,10 @@ class SentencePicker:
 @dataclass(frozen=True)
 class AnswerPolicy:
     min_similarity: float
+    # A short question ("Can I get respite?") embeds weakly; if most of its rarer words are in the best section,
+    # a lower similarity is enough.
+    rescue_similarity: float = 0.30
+    min_term_coverage: float = 0.6
     max_cited: int = MAX_CITED
     relative_score_cut: float = RELATIVE_SCORE_CUT
 
@@ -138,12 +149,25 @@ def refusal(question: str, retrieval: Retrieval, notices: tuple[str, ...] = ()) 
                   notices=notices)
 
 
+def is_covered(question: str, retrieval: Retrieval, picker: SentencePicker, policy: AnswerPolicy) -> bool:
+    """Does the guidance speak to this question at all? Similarity first, word evidence for short questions."""
+    if not retrieval.hits:
+        return False
+    if retrieval.best_similarity >= policy.min_similarity:
+        return True
+    if retrieval.best_similarity < policy.rescue_similarity:
+        return False
+    top = retrieval.hits[0]
+    text = "\n".join([top.section.label, *(c.text for c in top.chunks)])
+    return picker.term_coverage(text, set(tokenize(question))) >= policy.min_term_coverage
+
+
 def compose_answer(question: str, query: str, retrieval: Retrieval, picker: SentencePicker,
                    policy: AnswerPolicy, explainer: TermExplainer | None = None,
                    notices: tuple[str, ...] = (), uncovered_parts: tuple[str, ...] = ()) -> Answer:
-    if not retrieval.hits or retrieval.best_similarity < policy.min_similarity:
+    if not is_covered(query, retrieval, picker, policy):
         return refusal(question, retrieval, notices)
-    terms = set(tokenize(query))
+    terms = set(tokenize(expand(query)))  # the guidance's words too: "a break" should find "respite"
     citations: list[Citation] = []
     lines: list[str] = []
     used: set[str] = set()
@@ -179,4 +203,4 @@ def compose_answer(question: str, query: str, retrieval: Retrieval, picker: Sent
                   notices=notices)
 
 
-__all__ = ["AnswerPolicy", "NOT_COVERED", "SentencePicker", "choose_hits", "compose_answer", "split_units"]
+__all__ = ["AnswerPolicy", "is_covered", "NOT_COVERED", "SentencePicker", "choose_hits", "compose_answer", "split_units"]

@@ -46,7 +46,7 @@ def question_parts(question: str) -> list[str]:
     A later part that points back ("who must act on it?") carries the first part with it, so it can be
     judged on its own.
     """
-    parts = [p.strip() for p in _PART_BREAK.split(question) if len(tokenize(p)) >= 2]
+    parts = [p.strip() for p in _PART_BREAK.split(question) if tokenize(p)]
     return parts[:1] + [f"{parts[0]} {p}" if _REFERS_BACK.search(p) else p for p in parts[1:]]
 
 

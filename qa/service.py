@@ -11,7 +11,7 @@ from pathlib import Path
 from errors import BadInputError
 from index.embedder import Embedder
 from ingest.model import Answer, Hit
-from qa.answer import AnswerPolicy, SentencePicker, compose_answer, refusal
+from qa.answer import AnswerPolicy, SentencePicker, compose_answer, is_covered, refusal
 from qa.conversation import question_parts, retrieval_query
 from qa.retrieve import Retrieval, Retriever
 from qa.safety import safety_notices
@@ -59,6 +59,11 @@ class Assistant:
         self._picker: SentencePicker | None = None
         self._explainer: TermExplainer | None = None
         self._chat_model = chat_model
+        self._policy = AnswerPolicy(
+            min_similarity=self.settings.min_similarity,
+            rescue_similarity=self.settings.rescue_similarity,
+            min_term_coverage=self.settings.min_term_coverage,
+        )
         self._generator = None
         self._lock = threading.Lock()
         self._cached_ask = lru_cache(maxsize=1024)(self._ask)
@@ -104,8 +109,7 @@ class Assistant:
         if uncovered and covered:
             query = " ".join(covered)  # answer the parts the guidance covers, and say which it doesn't
         retrieval = self.retrieve(query)
-        policy = AnswerPolicy(min_similarity=self.settings.min_similarity)
-        answer = compose_answer(question, query, retrieval, self._picker, policy, self._explainer,
+        answer = compose_answer(question, query, retrieval, self._picker, self._policy, self._explainer,
                                 notices=notices, uncovered_parts=uncovered if covered else ())
         return self._generator.rewrite(answer) if self._generator else answer
 
@@ -114,8 +118,7 @@ class Assistant:
         if len(parts) < 2:
             return (), ()
         covered = tuple(
-            p for p in parts
-            if not outside_scope(p) and self.retrieve(p, top_k=1).best_similarity >= self.settings.min_similarity
+            p for p in parts if not outside_scope(p) and is_covered(p, self.retrieve(p), self._picker, self._policy)
         )
         uncovered = tuple(p for p in parts if p not in covered)
         return covered, tuple(p.removeprefix(parts[0]).strip() or p for p in uncovered)
