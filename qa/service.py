@@ -21,19 +21,35 @@ from settings import Settings
 
 
 def clean_question(question: str, max_chars: int) -> str:
-    """Control characters out, whitespace folded; empty or overlong questions refused with a next step."""
+    """Control characters out, whitespace folded; empty or overlong questions refused with a next step.
+
+    Compatibility forms are folded (NFKC: full-width letters, ligatures); invisible format characters (zero-width
+    space, soft hyphen, bidi marks) are removed so they cannot split words; other control, surrogate and
+    unassigned characters become spaces."""
     if not isinstance(question, str):
         raise BadInputError("The question must be text.")
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    if len(question) > 20 * max_chars:  # far too long to be a question: refuse before doing any work on it
+        raise _too_long(len(question), max_chars)
+    text = unicodedata.normalize("NFKC", "".join(_clean_char(ch) for ch in question))
     text = " ".join(text.split())
     if not text:
         raise BadInputError("Type a question, for example: Can I get a break from caring?")
     if len(text) > max_chars:
-        raise BadInputError(
-            f"That question is {len(text):,} characters long; the limit is {max_chars:,}. "
-            "Ask it in a sentence or two."
-        )
+        raise _too_long(len(text), max_chars)
     return text
+
+
+def _clean_char(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if category == "Cf":
+        return ""
+    return " " if category[0] == "C" else ch
+
+
+def _too_long(length: int, max_chars: int) -> BadInputError:
+    return BadInputError(
+        f"That question is {length:,} characters long; the limit is {max_chars:,}. Ask it in a sentence or two."
+    )
 
 
 def glossary_hits(index) -> list[Hit]:

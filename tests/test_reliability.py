@@ -458,3 +458,23 @@ def test_two_builds_at_once_give_one_valid_index(tmp_path, settings, embedder):
     index = open_index(settings, index_dir=out, rebuild=False, embedder=embedder)
     assert len(index.chunks) == index.vectors.ntotal == 5
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".idx.tmp-", ".idx.old-"))]
+
+
+@pytest.mark.parametrize("raw, cleaned", [
+    ("sib\u00adlings placed\u200b together", "siblings placed together"),  # soft hyphen, zero-width space
+    ("\u202ebreak\u202c from caring\ufeff", "break from caring"),  # bidi override marks, BOM
+    ("ｒｅｓｐｉｔｅ for ﬁve days", "respite for five days"),  # full-width letters, ligature (NFKC)
+    ("a\x00b\x1bc\ud800d\U000f0000e", "a b c d e"),  # control, lone surrogate, private use
+    ("  many \t\n spaces  ", "many spaces"),
+])
+def test_clean_question_folds_invisible_and_compatibility_characters(raw, cleaned):
+    from qa.service import clean_question
+
+    assert clean_question(raw, 2000) == cleaned
+
+
+def test_huge_question_is_refused_before_any_work():
+    from qa.service import clean_question
+
+    with pytest.raises(BadInputError, match="10,000,000 characters long; the limit is 2,000"):
+        clean_question("x" * 10_000_000, 2000)

@@ -1,0 +1,38 @@
+"""The load test harness (`python -m eval.load`): a small run in the suite; the full run's figures are in
+eval/reports/load.md. No timing assertions here: only that every question is answered without error."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+
+def test_question_pool_is_distinct_so_the_cache_does_not_flatter():
+    from eval.load import question_pool
+
+    pool = question_pool(500)
+    assert len(pool) == 500 and len(set(pool)) == 500
+    assert len(set(question_pool(3000))) == 3000
+
+
+def test_percentiles():
+    from eval.load import pct
+
+    values = [float(v) for v in range(1, 101)]
+    assert (pct(values, 50), pct(values, 95), pct(values, 99), pct(values, 100)) == (50.0, 95.0, 99.0, 100.0)
+
+
+@pytest.mark.slow
+def test_small_load_run_answers_everything(assistant, tmp_path, monkeypatch):
+    from eval.load import main
+
+    index_dir = tmp_path / "idx"
+    shutil.copytree(assistant.index.path, index_dir)
+    monkeypatch.setenv("LAC_INDEX_DIR", str(index_dir))
+    report = tmp_path / "load.md"
+    assert main(["--users", "5", "--questions", "25", "--timeout", "600", "--memory-run", "10",
+                 "--report", str(report)]) == 0
+    text = report.read_text()
+    assert "| app default | 5 | 25 | 25 | 0 | 0 |" in text
+    assert "Memory over a long run (10 distinct questions" in text
