@@ -478,3 +478,41 @@ def test_huge_question_is_refused_before_any_work():
 
     with pytest.raises(BadInputError, match="10,000,000 characters long; the limit is 2,000"):
         clean_question("x" * 10_000_000, 2000)
+
+
+@pytest.fixture(scope="module")
+def app_url(assistant, settings):
+    import socket
+
+    import app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo, options = app.create_app(settings, assistant=assistant)
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **options)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.mark.slow
+def test_app_endpoint_survives_every_bad_question(app_url, assistant, monkeypatch):
+    import huggingface_hub.constants
+    from gradio_client import Client
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_TELEMETRY", True)  # keep the client offline
+    client = Client(app_url, verbose=False)
+    for name, (question, outcome) in QUESTIONS.items():
+        question = question.replace("\ud800", "\ufffd")  # an HTTP client cannot encode a lone surrogate
+        if outcome == "refused-input":
+            with pytest.raises(Exception) as info:
+                client.predict(question, api_name="/ask")
+            assert ("limit is 2,000" if len(question) > 2000 else "Type a question") in str(info.value), name
+        else:
+            got = client.predict(question, api_name="/ask")
+            assert got["answer"], name
+            for c in got["citations"]:
+                for line in c["text"].split("\n"):
+                    assert line in assistant.index.sections[c["section_id"]].text
+    # and the app still answers afterwards
+    assert client.predict("Can I get a break from caring?", api_name="/ask")["citations"]
