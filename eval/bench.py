@@ -90,21 +90,35 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
+    """VmHWM: this process image's peak RSS (ru_maxrss would carry the parent's peak across fork)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+_HWM = ("import atexit, sys\n"
+        "def _hwm():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM:'): sys.stderr.write('LAC_BENCH_HWM %s\\n' % line.split()[1])\n"
+        "atexit.register(_hwm)\n")
+
+
 def run_child(args: list[str], env: dict | None = None, timeout: float = 900) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and stdout of a child process."""
+    """Wall seconds, peak RSS (MB, the child's own VmHWM at exit) and stdout of a Python child process."""
+    if args[:2] == [PY, "-m"]:
+        args = [PY, "-c", _HWM + f"import runpy, sys; sys.argv = {[args[2], *args[3:]]!r}; "
+                f"runpy.run_module({args[2]!r}, run_name='__main__', alter_sys=True)"]
+    elif args[:2] == [PY, "-c"]:
+        args = [PY, "-c", _HWM + args[2], *args[3:]]
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=PROJECT_ROOT,
-                            env={**os.environ, **(env or {})}, text=True)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc = subprocess.run(args, capture_output=True, cwd=PROJECT_ROOT, env={**os.environ, **(env or {})},
+                          text=True, timeout=timeout)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
-        raise RuntimeError(f"{args} exited with {proc.returncode}")
-    return seconds, usage.ru_maxrss / 1024, out
+        raise RuntimeError(f"{args} exited with {proc.returncode}: {proc.stderr[-500:]}")
+    hwm = [int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("LAC_BENCH_HWM")]
+    return seconds, (hwm[-1] / 1024 if hwm else float("nan")), proc.stdout
 
 
 def free_port() -> int:

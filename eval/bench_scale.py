@@ -35,7 +35,7 @@ def scale_curve(sizes: list[int], embed_max: int, work: Path) -> list[dict]:
     from eval.synth import passage_parts, sentences
     from index.embedder import Embedder
     from index.lexical import LexicalIndex
-    from index.vectors import build_vector_index, recall_at_k
+    from index.vectors import build_vector_index, id_recall_at_k, recall_at_k
     from settings import Settings
 
     embedder = Embedder(Settings.from_env().embedding_model)
@@ -71,6 +71,9 @@ def scale_curve(sizes: list[int], embed_max: int, work: Path) -> list[dict]:
         lexical = LexicalIndex.build(texts)
         bm25_s = time.perf_counter() - t
         recall = recall_at_k(hnsw, exact, q_vectors, 10)
+        id_recall = id_recall_at_k(hnsw, exact, q_vectors, 10)
+        _, top = exact.search(q_vectors, 10)
+        ties = float(np.mean([(vectors @ q >= vectors[t[9]] @ q - 1e-5).sum() for q, t in zip(q_vectors, top)]))
         exact_ms = _timed_searches(lambda v: exact.search(v.reshape(1, -1), 30), q_vectors)
         hnsw_ms = _timed_searches(lambda v: hnsw.search(v.reshape(1, -1), 30), q_vectors)
         bm25_ms = _timed_searches(lambda q: lexical.scores(q), qs)
@@ -83,7 +86,7 @@ def scale_curve(sizes: list[int], embed_max: int, work: Path) -> list[dict]:
             "passages": n, "real_embedding": real, "embed_s": embed_s,
             "build_passages_per_s": n / (embed_s + flat_s + bm25_s),
             "flat_build_s": flat_s, "hnsw_build_s": hnsw_s, "bm25_build_s": bm25_s,
-            "recall_at_10_hnsw": recall,
+            "recall_at_10_hnsw": recall, "id_recall_at_10_hnsw": id_recall, "vectors_tied_with_10th": ties,
             "exact_ms": {"p50": 1000 * pct(exact_ms, 50), "p95": 1000 * pct(exact_ms, 95)},
             "hnsw_ms": {"p50": 1000 * pct(hnsw_ms, 50), "p95": 1000 * pct(hnsw_ms, 95)},
             "bm25_ms": {"p50": 1000 * pct(bm25_ms, 50), "p95": 1000 * pct(bm25_ms, 95)},

@@ -2,7 +2,7 @@
 
 FAISS index by size (see the "Performance and scaling" section of the README for the measurements):
   - up to `exact_search_max` passages: IndexFlatIP, exact cosine search (vectors are normalised);
-  - beyond: IndexHNSWFlat (inner product), M=32, efConstruction=80, efSearch=128; recall@10 against exact
+  - beyond: IndexHNSWFlat (inner product), M=32, efConstruction=80, efSearch=256; recall@10 against exact
     search is measured by `python -m eval.bench --scale` and must stay >= 0.98.
 The threshold is LAC_EXACT_SEARCH_MAX (default 50,000): exact search over 50k x 384 floats takes a few ms per
 question on 2 cores, under the query embedding itself, while an HNSW graph costs build time and some recall.
@@ -27,7 +27,7 @@ log = logging.getLogger("lac.index")
 DEFAULT_EXACT_SEARCH_MAX = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
+HNSW_EF_SEARCH = 256
 CACHE_VECTORS = "embedding-cache.npy"
 CACHE_KEYS = "embedding-cache.json"
 
@@ -66,8 +66,18 @@ def index_kind(index) -> str:
     return type(index).__name__
 
 
-def recall_at_k(approx, exact, queries: np.ndarray, k: int = 10) -> float:
-    """Share of the exact top-k that the approximate index also returns in its top-k."""
+def recall_at_k(approx, exact, queries: np.ndarray, k: int = 10, tol: float = 1e-5) -> float:
+    """Tie-aware recall@k: the share of the approximate top-k whose similarity reaches the exact k-th best
+    (minus `tol`). Equal to the usual id overlap when scores are distinct; with duplicate passages (equal
+    vectors) any of the tied ones is an equally correct answer, which id overlap would count as a miss."""
+    truth, _ = exact.search(queries, k)
+    found, ids = approx.search(queries, k)
+    hits = sum(int(((f >= t[-1] - tol) & (i >= 0)).sum()) for t, f, i in zip(truth, found, ids))
+    return hits / (k * len(queries))
+
+
+def id_recall_at_k(approx, exact, queries: np.ndarray, k: int = 10) -> float:
+    """Share of the exact top-k ids that the approximate index also returns (ties broken arbitrarily)."""
     _, truth = exact.search(queries, k)
     _, found = approx.search(queries, k)
     hits = sum(len(set(t[t >= 0]) & set(f[f >= 0])) for t, f in zip(truth, found))
@@ -128,4 +138,4 @@ class VectorCache:
 
 
 __all__ = ["DEFAULT_EXACT_SEARCH_MAX", "VectorCache", "build_vector_index", "exact_search_max", "index_kind",
-           "recall_at_k", "text_key"]
+           "id_recall_at_k", "recall_at_k", "text_key"]
