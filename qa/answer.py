@@ -21,11 +21,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(])")
 MAX_CITED = 3
 RELATIVE_SCORE_CUT = 0.85
 ROLES_PREFIX = "Who should take action"  # the roles line is shown as "Who should act:", not as an answer sentence
+# Lines ingest writes to give a passage its context; they are not answers in themselves.
+CONTEXT_PREFIXES = (ROLES_PREFIX, "Topic:")
 NOT_COVERED = "The guidance in this collection doesn't cover this question."
 
 
 def split_units(text: str) -> list[str]:
-    """Sentences and bullet items; a short bullet keeps the lead-in line that introduces its list."""
+    """Sentences and bullet items; a short or lower-case bullet keeps the lead-in line that introduces its list."""
     units: list[str] = []
     lead_in = ""
     for line in text.splitlines():
@@ -34,10 +36,12 @@ def split_units(text: str) -> list[str]:
             continue
         if line.startswith("- "):
             item = line[2:].strip()
-            units.append(f"{lead_in} {item}" if lead_in and len(item) < 80 else item)
+            needs_lead_in = len(item) < 80 or item[:1].islower()  # a fragment reads badly on its own
+            units.append(f"{lead_in} {item}" if lead_in and needs_lead_in else item)
             continue
-        lead_in = line if line.endswith(":") else ""
-        units.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
+        sentences = [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
+        lead_in = sentences[-1] if line.endswith(":") else ""
+        units.extend(sentences)
     return units
 
 
@@ -65,7 +69,7 @@ class SentencePicker:
         """The `count` best units not in `skip` (the first always; more only if they share a question term),
         in passage order."""
         units = [u for u in split_units(chunk_text)
-                 if not u.endswith(":") and not u.startswith(ROLES_PREFIX) and u not in skip]
+                 if not u.endswith(":") and not u.startswith(CONTEXT_PREFIXES) and u not in skip]
         if not units:
             return []
         scores = [self.score(u, query_terms) for u in units]
@@ -94,7 +98,7 @@ def choose_hits(retrieval: Retrieval, policy: AnswerPolicy) -> list[Hit]:
     for hit in retrieval.hits[1:]:
         if len(chosen) >= policy.max_cited:
             break
-        if hit.section.kind == "legal":
+        if hit.section.kind in ("legal", "glossary"):  # definitions are added where the answer uses the term
             continue
         if hit.score >= policy.relative_score_cut * top and retrieval.similarity.get(
             hit.section.section_id, 0.0

@@ -13,7 +13,7 @@ ABBREVIATIONS_FILE = Path(__file__).with_name("data") / "abbreviations.toml"
 GLOSSARY_PREFIX = "Glossary: "
 MAX_DEFINITIONS = 2
 # Defined in the glossary but everyday words to a carer: explaining them would only add noise.
-EVERYDAY_TERMS = frozenset({"carers", "practitioners"})
+EVERYDAY_TERMS = frozenset({"carers", "foster carers", "practitioners"})
 
 
 @lru_cache(maxsize=2)

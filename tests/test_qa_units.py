@@ -78,3 +78,11 @@ def test_split_units_keeps_lead_in_with_short_bullets():
         "Training can be virtual.",
         "It can be in person.",
     ]
+
+
+def test_split_units_gives_a_lower_case_bullet_the_last_sentence_of_its_lead_in():
+    text = ("Local authorities should act. This approach should:\n"
+            "- seek the views of looked-after children and young people and their carers, to ensure that responses work")
+    assert split_units(text)[-1] == (
+        "This approach should: seek the views of looked-after children and young people and their carers, "
+        "to ensure that responses work")
