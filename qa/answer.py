@@ -20,6 +20,7 @@ from qa.vocabulary import expand
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(])")
 MAX_CITED = 3
 RELATIVE_SCORE_CUT = 0.85
+RELATIVE_SENTENCE_CUT = 0.5
 ROLES_PREFIX = "Who should take action"  # the roles line is shown as "Who should act:", not as an answer sentence
 # Lines ingest writes to give a passage its context; they are not answers in themselves.
 CONTEXT_PREFIXES = (ROLES_PREFIX, "Topic:")
@@ -65,17 +66,16 @@ class SentencePicker:
         found = set(tokenize(text)) & query_terms
         return sum(self._idf.get(t, self._default_idf) for t in found) / total if total else 0.0
 
-    def best(self, chunk_text: str, query_terms: set[str], count: int = 1, skip: frozenset[str] = frozenset()) -> list[str]:
-        """The `count` best units not in `skip` (the first always; more only if they share a question term),
-        in passage order."""
+    def best(self, chunk_text: str, query_terms: set[str], count: int = 1, skip: frozenset[str] = frozenset(),
+             min_score: float = 0.0) -> list[tuple[str, float]]:
+        """Up to `count` (unit, score) pairs not in `skip`, in passage order: the best one if it scores at least
+        `min_score`, more only if they share a question term and also clear `min_score`."""
         units = [u for u in split_units(chunk_text)
                  if not u.endswith(":") and not u.startswith(CONTEXT_PREFIXES) and u not in skip]
-        if not units:
-            return []
         scores = [self.score(u, query_terms) for u in units]
         ranked = sorted(range(len(units)), key=lambda i: (-scores[i], i))
         chosen = ranked[:1] + [i for i in ranked[1:count] if scores[i] > 0]
-        return [units[i] for i in sorted(chosen)]
+        return [(units[i], scores[i]) for i in sorted(chosen) if scores[i] >= min_score]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class AnswerPolicy:
     # a lower similarity is enough.
     rescue_similarity: float = 0.30
     min_term_coverage: float = 0.6
+    relative_sentence_cut: float = RELATIVE_SENTENCE_CUT
     max_cited: int = MAX_CITED
     relative_score_cut: float = RELATIVE_SCORE_CUT
 
@@ -175,15 +176,19 @@ def compose_answer(question: str, query: str, retrieval: Retrieval, picker: Sent
     citations: list[Citation] = []
     lines: list[str] = []
     used: set[str] = set()
+    top_score = 0.0
     for hit in choose_hits(retrieval, policy):
-        # A section that only repeats what is already said (PH28 topics share one paragraph) is not cited.
+        # A further section is cited only for a sentence nearly as much on the question as the best one, and
+        # not for one that repeats what is already said (PH28 topics share one paragraph).
         citation = citation_for(len(citations) + 1, hit)
-        units = picker.best(citation.text, terms, 2 if not citations else 1, frozenset(used))
-        if not units and citations:
+        picked = picker.best(citation.text, terms, 2 if not citations else 1, frozenset(used),
+                             min_score=policy.relative_sentence_cut * top_score)
+        if not picked and citations:
             continue
+        top_score = top_score or max((score for _, score in picked), default=0.0)
         citations.append(citation)
-        used.update(units)
-        lines.extend(f"{unit} [{citation.rank}]" for unit in units)
+        used.update(unit for unit, _ in picked)
+        lines.extend(f"{unit} [{citation.rank}]" for unit, _ in picked)
     top = citations[0]
     if top.roles:
         scope = " (listed for the whole topic)" if top.roles_note else ""
