@@ -98,7 +98,8 @@ def ensure_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | 
         # Another process may have rebuilt it while this one waited for the lock.
         if check_index(index_dir, settings, corpus_dir).usable:
             return None
-    return build_index(settings, corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder, progress=progress)
+        return build_index(settings, corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder,
+                           progress=progress)
 
 
 __all__ = ["BuildReport", "build_index", "ensure_index", "passage_text_for_search", "source_corpus"]

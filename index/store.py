@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -57,14 +58,25 @@ def build_key(settings) -> dict:
 
 @contextlib.contextmanager
 def build_lock(index_dir: Path):
-    """One build at a time per index folder, across processes."""
+    """One build at a time per index folder, across processes and threads; re-entrant in the thread holding it,
+    so "check, then build" can happen under one lock."""
     index_dir.parent.mkdir(parents=True, exist_ok=True)
+    key = str(index_dir.resolve())
+    held = _held_locks.__dict__.setdefault("paths", set())
+    if key in held:
+        yield
+        return
     with open(index_dir.parent / f".{index_dir.name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
+        held.add(key)
         try:
             yield
         finally:
+            held.discard(key)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_held_locks = threading.local()
 
 
 def _write_json(path: Path, payload) -> None:

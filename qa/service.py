@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -64,6 +65,14 @@ def glossary_hits(index) -> list[Hit]:
     ]
 
 
+_MARKUP = re.compile(r"<[^<>]{0,300}>")
+
+
+def without_markup(question: str) -> str:
+    """HTML tags pasted into a question say nothing about its topic; they are shown as text, not searched."""
+    return " ".join(_MARKUP.sub(" ", question).split()) or question
+
+
 class Assistant:
     def __init__(self, settings: Settings | None = None, *, index_dir: Path | None = None,
                  embedder: Embedder | None = None, chat_model=None):
@@ -116,12 +125,13 @@ class Assistant:
 
     def _ask(self, question: str, history: tuple[str, ...]) -> Answer:
         self.warm_up()
-        query = retrieval_query(question, history)
+        text = without_markup(question)
+        query = retrieval_query(text, history)
         notices = safety_notices(question)
-        parts = question_parts(question) or [question]
+        parts = question_parts(text) or [text]
         if all(outside_scope(p) for p in parts):
             return refusal(question, self.retrieve(query), notices)
-        covered, uncovered = self._split_by_coverage(parts) if query == question else ((), ())
+        covered, uncovered = self._split_by_coverage(parts) if query == text else ((), ())
         if uncovered and covered:
             query = " ".join(covered)  # answer the parts the guidance covers, and say which it doesn't
         retrieval = self.retrieve(query)

@@ -1,4 +1,4 @@
-"""Tests run offline: any connection to a non-loopback address fails the test that made it.
+"""Tests run offline: any connection to, or name look-up of, a non-loopback host fails the test that made it.
 
 Markers: `slow` (loads the real embedding model / builds an index), `browser` (real Chromium).
 Shared fixtures build one real index per session, from the real corpus, into a temporary folder.
@@ -7,12 +7,17 @@ Shared fixtures build one real index per session, from the real corpus, into a t
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Libraries that phone home (gradio_client, huggingface_hub) are told not to, before any of them is imported.
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
 def _is_loopback(address) -> bool:
@@ -41,8 +46,17 @@ def block_network(monkeypatch):
 
         return connect
 
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is not None and not _is_loopback((name, 0)):
+            raise socket.gaierror(f"test tried to look up a network name: {name!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
     monkeypatch.setattr(socket.socket, "connect", guarded(real_connect))
     monkeypatch.setattr(socket.socket, "connect_ex", guarded(real_connect_ex))
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
 @pytest.fixture(scope="session")

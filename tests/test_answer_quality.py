@@ -101,3 +101,11 @@ def test_scope_rules_catch_kinds_of_question_not_topics(question, outside):
 def test_amount_questions_are_refused_even_when_they_share_words(assistant):
     answer = assistant.ask("How much is the fostering allowance per week for a 10 year old?")
     assert answer.refused and not answer.citations and answer.nearest_topics
+
+
+@pytest.mark.slow
+def test_markup_in_a_question_does_not_drag_retrieval_off_topic(assistant):
+    plain = assistant.ask("Can siblings be placed together?")
+    marked = assistant.ask('<img src=x onerror="alert(1)"> Can siblings be placed together?')
+    assert not marked.refused
+    assert [c.section_id for c in marked.citations] == [c.section_id for c in plain.citations]

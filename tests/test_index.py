@@ -29,6 +29,14 @@ def test_tokenize_folds_plurals_and_drops_stopwords():
     assert tokenize("The siblings and their Carers’ placements") == ["sibling", "carer", "placement"]
 
 
+def test_build_lock_is_reentrant_in_its_thread(tmp_path):
+    from index.store import build_lock
+
+    with build_lock(tmp_path / "idx"):
+        with build_lock(tmp_path / "idx"):  # ensure_index checks, then builds, under one lock
+            pass
+
+
 @pytest.fixture(scope="module")
 def built(assistant, tmp_path_factory):
     """A private copy of the session index, free to damage."""
