@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
 import logging
+import socket
 import sys
 import time
 
@@ -24,6 +25,13 @@ def server_address(settings: Settings) -> tuple[str, int]:
     return host, port
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now (for tests, the load test and benchmarks)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
 def create_app(settings: Settings | None = None, assistant=None, progress: bool = False):
     """The Blocks app and the launch() options it needs (theme and CSS live on launch in Gradio 6)."""
     from qa.service import Assistant
@@ -32,12 +40,7 @@ def create_app(settings: Settings | None = None, assistant=None, progress: bool 
 
     settings = settings or Settings.from_env()
     assistant = assistant or Assistant(settings)
-    assistant.warm_up(progress=progress)
-    # The embedding model loads on the first question: ask one now, so the first real question is quick.
-    try:
-        assistant.ask("Can I get a break from caring?")
-    except LacGuideError as exc:
-        logging.getLogger(__name__).warning("warm-up question failed: %s", exc)
+    assistant.warm_up(progress=progress)  # index and embedding model, so the first question is quick
     store = FeedbackStore(feedback_path(assistant.index_dir or settings.index_dir))
     demo = build_demo(assistant, store)
     demo.queue(default_concurrency_limit=2)

@@ -21,7 +21,6 @@ import json
 import math
 import os
 import queue
-import socket
 import statistics
 import subprocess
 import sys
@@ -51,10 +50,6 @@ def question_pool(n: int) -> list[str]:
     return pool[:n]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serve(port: int, limit: int | None) -> None:
@@ -95,7 +90,9 @@ class Server:
 
 
 def start_server(limit: int | None, startup_timeout: float = 600) -> Server:
-    port = free_port()
+    import app
+
+    port = app.free_port()
     cmd = [sys.executable, "-m", "eval.load", "--serve", str(port)]
     if limit is not None:
         cmd += ["--serve-limit", str(limit)]

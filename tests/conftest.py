@@ -82,3 +82,15 @@ def assistant(settings, embedder):
     a = Assistant(settings, embedder=embedder)
     a.warm_up()
     return a
+
+
+@pytest.fixture(scope="session")
+def app_url(assistant, settings):
+    """The real app, in this process, on a free loopback port."""
+    import app
+
+    demo, options = app.create_app(settings, assistant=assistant)
+    port = app.free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **options)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()

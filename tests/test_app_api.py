@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 
 import pytest
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app_url(assistant, settings):
-    import app
-
-    demo, options = app.create_app(settings, assistant=assistant)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **options)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
 
 
 def test_ask_endpoint_matches_the_cli_json(app_url, assistant):

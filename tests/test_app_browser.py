@@ -7,7 +7,6 @@ Screenshots go to test-artifacts/ (git-ignored).
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 from pathlib import Path
 
@@ -29,24 +28,6 @@ def _need_chromium():
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI=true but {reason}")
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app_url(assistant, settings):
-    _need_chromium()
-    import app
-
-    demo, options = app.create_app(settings, assistant=assistant)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **options)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
 
 
 @pytest.fixture(scope="module")

@@ -26,10 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", ""}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _local(host: str) -> bool:
@@ -101,7 +97,7 @@ def test_answer_and_page_load_stay_on_loopback(assistant, settings, outbound, mo
     assert os.environ.get("GRADIO_ANALYTICS_ENABLED") == "False"
     demo, options = app.create_app(settings, assistant=assistant)
     assert demo.analytics_enabled is False
-    port = _free_port()
+    port = app.free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **options)
     base = f"http://127.0.0.1:{port}/"
     try:
@@ -185,7 +181,9 @@ def test_questions_are_not_written_to_disk(assistant, tmp_path, monkeypatch):
     assert cli.returncode == 0, cli.stderr
     batch.unlink()
 
-    port = _free_port()
+    from app import free_port
+
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "eval.load", "--serve", str(port)], cwd=tmp_path, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
