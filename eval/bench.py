@@ -285,7 +285,7 @@ def build_product(index_dir: Path, corpus_dir: Path) -> dict:
 
     settings = Settings.from_env()
     report = build_index(settings, corpus_dir=corpus_dir, index_dir=index_dir,
-                         embedder=Embedder(settings.embedding_model))
+                         embedder=Embedder.from_settings(settings))
     return {"passages": report.passages, "seconds": report.seconds, "vector_index": report.vector_index}
 
 
@@ -327,7 +327,7 @@ def incremental(index_dir: Path, corpus_dir: Path, work: Path) -> dict:
     extra = work / "extra"
     write_corpus(extra, 20, seed=7)
     shutil.copy(next(extra.glob("*.md")), corpus / "council-local-offer.md")
-    embedder = Embedder(settings.embedding_model)
+    embedder = Embedder.from_settings(settings)
     report = build_index(settings, corpus_dir=corpus, index_dir=index_dir, embedder=embedder)
     return {"passages": report.passages, "reused": report.reused_vectors,
             "embedded": embedder.texts_embedded, "seconds": report.seconds}

@@ -38,7 +38,7 @@ def scale_curve(sizes: list[int], embed_max: int, work: Path) -> list[dict]:
     from index.vectors import build_vector_index, id_recall_at_k, recall_at_k
     from settings import Settings
 
-    embedder = Embedder(Settings.from_env().embedding_model)
+    embedder = Embedder.from_settings(Settings.from_env())
     embedder.warm_up()
     pool, lengths = sentences()
     pool_vectors = embedder.embed(pool)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
-from index.vectors import VectorCache, build_vector_index, exact_search_max, index_kind
+from index.vectors import VectorCache, build_vector_index, index_kind
 from index.store import build_key, build_lock, check_index, corpus_fingerprint, read_manifest, write_index
 from ingest import load_corpus, split_passages
 
@@ -37,7 +37,7 @@ def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | N
                 embedder: Embedder | None = None, progress: bool = False) -> BuildReport:
     corpus_dir = Path(corpus_dir or settings.corpus_dir)
     index_dir = Path(index_dir or settings.index_dir)
-    embedder = embedder or Embedder(settings.embedding_model)
+    embedder = embedder or Embedder.from_settings(settings)
     seconds: dict[str, float] = {}
     start = time.perf_counter()
 
@@ -58,7 +58,7 @@ def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | N
         # Vectors cached by text hash in the index folder: an incremental rebuild embeds only new passages.
         cache = VectorCache.load(index_dir, settings.embedding_model)
         vectors, keys, reused = cache.embed(embedder, texts, show_progress=progress)
-        vector_index = build_vector_index(vectors, exact_search_max(settings))
+        vector_index = build_vector_index(vectors, settings.exact_search_max)
         lexical = LexicalIndex.build(texts)
         seconds["embedding"] = time.perf_counter() - t
 

@@ -45,20 +45,24 @@ class Embedder:
 
     Backend "auto" (default) runs BERT-family sentence-transformers folders with the numpy encoder in
     index/numpy_bert.py (same vectors, no torch import: the cold start drops by seconds) and anything else
-    with SentenceTransformer; "torch" forces SentenceTransformer. LAC_EMBEDDER_BACKEND overrides the default.
+    with SentenceTransformer; "torch" forces SentenceTransformer (settings.embedder_backend).
     """
 
     def __init__(self, model_name: str, batch_size: int = 32, backend: str | None = None,
                  workers: int | None = None):
         self.model_name = model_name
         self.batch_size = batch_size
-        self.backend = backend or os.environ.get("LAC_EMBEDDER_BACKEND", "auto")
+        self.backend = backend or "auto"
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
         self._model = None
         self._numpy = None
         self._lock = threading.Lock()
         self.calls = 0  # embed() calls that reached the model (tests and benchmarks count them)
         self.texts_embedded = 0
+
+    @classmethod
+    def from_settings(cls, settings) -> "Embedder":
+        return cls(settings.embedding_model, backend=settings.embedder_backend)
 
     def warm_up(self) -> None:
         if self._model is not None:

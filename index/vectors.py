@@ -4,7 +4,7 @@ FAISS index by size (see the "Performance and scaling" section of the README for
   - up to `exact_search_max` passages: IndexFlatIP, exact cosine search (vectors are normalised);
   - beyond: IndexHNSWFlat (inner product), M=32, efConstruction=80, efSearch=256; recall@10 against exact
     search is measured by `python -m eval.bench --scale` and must stay >= 0.98.
-The threshold is LAC_EXACT_SEARCH_MAX (default 50,000): exact search over 50k x 384 floats takes a few ms per
+The threshold is settings.exact_search_max (LAC_EXACT_SEARCH_MAX, default 50,000): exact search over 50k x 384 floats takes a few ms per
 question on 2 cores, under the query embedding itself, while an HNSW graph costs build time and some recall.
 
 Vector cache (incremental rebuild): `embedding-cache.npy` (float32 rows) + `embedding-cache.json` (model, dimension,
@@ -17,14 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
 
 log = logging.getLogger("lac.index")
 
-DEFAULT_EXACT_SEARCH_MAX = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 256
@@ -32,15 +30,7 @@ CACHE_VECTORS = "embedding-cache.npy"
 CACHE_KEYS = "embedding-cache.json"
 
 
-def exact_search_max(settings=None) -> int:
-    """The largest corpus (in passages) searched exactly; a Settings field if present, else LAC_EXACT_SEARCH_MAX."""
-    value = getattr(settings, "exact_search_max", None)
-    if value is None:
-        value = os.environ.get("LAC_EXACT_SEARCH_MAX", DEFAULT_EXACT_SEARCH_MAX)
-    return int(value)
-
-
-def build_vector_index(vectors: np.ndarray, exact_max: int = DEFAULT_EXACT_SEARCH_MAX, *,
+def build_vector_index(vectors: np.ndarray, exact_max: int, *,
                        m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION,
                        ef_search: int = HNSW_EF_SEARCH):
     """IndexFlatIP for up to `exact_max` vectors, IndexHNSWFlat (inner product) beyond."""
@@ -137,5 +127,5 @@ class VectorCache:
         return vectors, keys, len(texts) - len(missing)
 
 
-__all__ = ["DEFAULT_EXACT_SEARCH_MAX", "VectorCache", "build_vector_index", "exact_search_max", "index_kind",
+__all__ = ["VectorCache", "build_vector_index", "index_kind",
            "id_recall_at_k", "recall_at_k", "text_key"]

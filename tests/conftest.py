@@ -71,7 +71,7 @@ def embedder():
     from index.embedder import Embedder
     from settings import Settings
 
-    return Embedder(Settings().embedding_model)
+    return Embedder.from_settings(Settings.from_env())
 
 
 @pytest.fixture(scope="session")

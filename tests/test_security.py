@@ -132,7 +132,7 @@ def test_embedding_model_loads_without_a_hub(outbound):
     from index.embedder import Embedder
     from settings import Settings
 
-    vector = Embedder(Settings().embedding_model).embed_query("respite for foster carers")
+    vector = Embedder.from_settings(Settings()).embed_query("respite for foster carers")
     assert vector.shape[0] > 0
     assert outbound == []
 
