@@ -79,7 +79,7 @@ class Assistant:
         """`chat_model`: a LangChain chat model for generated answers (default: from settings, off if unset)."""
         self.settings = settings or Settings.from_env()
         self.index_dir = Path(index_dir) if index_dir else None
-        self.embedder = embedder or Embedder(self.settings.embedding_model)
+        self.embedder = embedder or Embedder.from_settings(self.settings)
         self._retriever: Retriever | None = None
         self._picker: SentencePicker | None = None
         self._explainer: TermExplainer | None = None
