@@ -22,7 +22,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -121,10 +120,6 @@ def run_child(args: list[str], env: dict | None = None, timeout: float = 900) ->
     return seconds, (hwm[-1] / 1024 if hwm else float("nan")), proc.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def latencies(fn, items: list[str]) -> list[float]:
@@ -336,7 +331,9 @@ def incremental(index_dir: Path, corpus_dir: Path, work: Path) -> dict:
 def app_ready(index_dir: Path, timeout: float = 180) -> dict:
     import psutil
 
-    port = free_port()
+    import app
+
+    port = app.free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "LAC_INDEX_DIR": str(index_dir),
            "GRADIO_ANALYTICS_ENABLED": "False"}
     start = time.perf_counter()

@@ -14,18 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.bench import latencies
+
 
 def _dir_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 2**20
-
-
-def _timed_searches(fn, queries) -> list[float]:
-    out = []
-    for q in queries:
-        t = time.perf_counter()
-        fn(q)
-        out.append(time.perf_counter() - t)
-    return out
 
 
 def scale_curve(sizes: list[int], embed_max: int, work: Path) -> list[dict]:
@@ -74,9 +67,9 @@ def scale_curve(sizes: list[int], embed_max: int, work: Path) -> list[dict]:
         id_recall = id_recall_at_k(hnsw, exact, q_vectors, 10)
         _, top = exact.search(q_vectors, 10)
         ties = float(np.mean([(vectors @ q >= vectors[t[9]] @ q - 1e-5).sum() for q, t in zip(q_vectors, top)]))
-        exact_ms = _timed_searches(lambda v: exact.search(v.reshape(1, -1), 30), q_vectors)
-        hnsw_ms = _timed_searches(lambda v: hnsw.search(v.reshape(1, -1), 30), q_vectors)
-        bm25_ms = _timed_searches(lambda q: lexical.scores(q), qs)
+        exact_ms = latencies(lambda v: exact.search(v.reshape(1, -1), 30), q_vectors)
+        hnsw_ms = latencies(lambda v: hnsw.search(v.reshape(1, -1), 30), q_vectors)
+        bm25_ms = latencies(lambda q: lexical.scores(q), qs)
         folder = work / f"scale-{n}"
         folder.mkdir(parents=True, exist_ok=True)
         faiss.write_index(exact, str(folder / "flat.faiss"))
