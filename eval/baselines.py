@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 
@@ -158,24 +157,15 @@ class BM25Baseline(_Baseline):
 
     def __init__(self, chunks, matcher):
         super().__init__(chunks, matcher)
-        import bm25s
+        from index.lexical import LexicalIndex
 
-        self.stopwords = set(bm25s.stopwords.STOPWORDS_EN)
-        self.retriever = bm25s.BM25()
-        self.retriever.index([self._tokens(c.page_content) for c in chunks], show_progress=False)
-        self.vocab = {t for c in chunks for t in self._tokens(c.page_content)}
-
-    def _tokens(self, text: str) -> list[str]:
-        return [w for w in words(text) if w not in self.stopwords]
+        # The product's own BM25 (bm25s, same tokeniser) over the recipe's chunks: only the chunking differs.
+        self.lexical = LexicalIndex.build([c.page_content for c in chunks])
 
     def __call__(self, question: str, history: Sequence[str] = ()) -> dict:
-        query = [t for t in self._tokens(question) if t in self.vocab]
-        if not query:
-            scores = np.zeros(len(self.chunks))
-        else:
-            scores = self.retriever.get_scores(query)
+        scores = self.lexical.scores(question)
         order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
-        return self._answer(question, [(i, scores[i]) for i in order[:TOP_K]])
+        return self._answer(question, [(i, float(scores[i])) for i in order[:TOP_K]])
 
 
 def build_baselines(corpus_dir: Path, embedder, sections: Sequence) -> list:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,8 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: list[str]) -> "LexicalIndex":
         import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG
 
         bm25 = bm25s.BM25()
         # bm25s rejects a document with no tokens; an empty-token placeholder keeps positions aligned.
