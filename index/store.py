@@ -22,7 +22,7 @@ from pathlib import Path
 from errors import IndexUnavailableError
 from ingest.model import Chunk, Document, Section
 
-FORMAT_VERSION = 2  # bump when tokenising or the file layout changes
+FORMAT_VERSION = 3  # bump when tokenising or the file layout changes
 MANIFEST = "manifest.json"
 DATA_FILES = ("documents.json", "sections.json", "chunks.json", "vectors.faiss")
 CORPUS_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".toml")

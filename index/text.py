@@ -12,7 +12,8 @@ STOPWORDS = frozenset(
     only or other our ours out over own same she should so some such than that the their theirs them then there
     these they this those through to too under until up very was we were what when where which while who whom why
     will with would you your yours i'm i've it's what's who's can't don't
-    get gets got getting much many please tell know also really thing things""".split()
+    get gets got getting much many please tell know also really thing things want wants wanted go goes
+    anyone anybody someone somebody anything something everyone""".split()
 )
 
 

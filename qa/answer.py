@@ -164,7 +164,7 @@ def is_covered(question: str, retrieval: Retrieval, picker: SentencePicker, poli
         return False
     top = retrieval.hits[0]
     text = "\n".join([top.section.label, *(c.text for c in top.chunks)])
-    return picker.term_coverage(text, set(tokenize(question))) >= policy.min_term_coverage
+    return picker.term_coverage(text, set(tokenize(expand(question)))) >= policy.min_term_coverage
 
 
 def compose_answer(question: str, query: str, retrieval: Retrieval, picker: SentencePicker,

@@ -18,6 +18,7 @@ from qa.terms import first_clause, spelled_out
     "the child is in danger right now",
     "he keeps cutting himself",
     "Her brother threatened to kill her",
+    "my foster son has started self harming",
 ])
 def test_safety_notice_on_danger_or_disclosure(question):
     (notice,) = safety_notices(question)
@@ -31,6 +32,7 @@ def test_safety_notice_on_danger_or_disclosure(question):
     "How do I report concerns about exploitation?",
     "What is contextual safeguarding?",
     "Can I get a break from caring?",
+    "What does the guidance say about self-harm?",
 ])
 def test_no_safety_notice_for_topic_questions(question):
     assert safety_notices(question) == ()
