@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import re
-import tomllib
-from functools import lru_cache
 from pathlib import Path
 
 from ingest.model import Hit
+from qa.patterns import DATA_DIR, load_rules, whole_phrase
 
-ABBREVIATIONS_FILE = Path(__file__).with_name("data") / "abbreviations.toml"
+ABBREVIATIONS_FILE = DATA_DIR / "abbreviations.toml"
 GLOSSARY_PREFIX = "Glossary: "
 MAX_DEFINITIONS = 2
 # Defined in the glossary but everyday words to a carer: explaining them would only add noise.
 EVERYDAY_TERMS = frozenset({"carers", "foster carers", "practitioners"})
 
 
-@lru_cache(maxsize=2)
 def abbreviations(path: Path = ABBREVIATIONS_FILE) -> dict[str, str]:
-    return tomllib.loads(path.read_text(encoding="utf-8"))["abbreviations"]
+    return load_rules(path)["abbreviations"]
 
 
 def _mentions(text: str, phrase: str, case_sensitive: bool = False) -> bool:
-    flags = 0 if case_sensitive else re.IGNORECASE
-    return re.search(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text, flags) is not None
+    return whole_phrase(phrase, case_sensitive).search(text) is not None
 
 
 def first_clause(definition: str) -> str:

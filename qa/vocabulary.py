@@ -6,20 +6,15 @@ The table lives in qa/data/vocabulary.toml so it can be reviewed and extended wi
 from __future__ import annotations
 
 import re
-import tomllib
-from functools import lru_cache
 from pathlib import Path
 
-VOCABULARY_FILE = Path(__file__).with_name("data") / "vocabulary.toml"
+from qa.patterns import DATA_DIR, load_rules, whole_phrase
+
+VOCABULARY_FILE = DATA_DIR / "vocabulary.toml"
 
 
-@lru_cache(maxsize=4)
 def load_vocabulary(path: Path = VOCABULARY_FILE) -> tuple[tuple[re.Pattern, str], ...]:
-    table = tomllib.loads(path.read_text(encoding="utf-8"))["expand"]
-    return tuple(
-        (re.compile(r"(?<![\w-])" + re.escape(phrase.lower()) + r"(?![\w-])"), terms)
-        for phrase, terms in table.items()
-    )
+    return tuple((whole_phrase(phrase), terms) for phrase, terms in load_rules(path)["expand"].items())
 
 
 def expansion_terms(question: str, path: Path = VOCABULARY_FILE) -> list[str]:
