@@ -10,14 +10,12 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
+from qa.answer import FRAMING_PREFIXES  # the product's own list, so the two cannot drift
+
 Ranked = Sequence[set[str] | frozenset[str]]
 
 # "[1]" / "[1][2]" / "[1, 2]" at the end of an answer line.
 _MARKERS = re.compile(r"\s*((\[\d+(?:\s*,\s*\d+)*\])\s*)+$")
-# Fixed framing lines, not guidance content: the roles line (also "Who should act (listed for the whole topic):"),
-# the currency note, the abbreviations line ("Terms: CAMHS = ...") the product adds from its own table, and the
-# "Not covered: ..." line naming a part of the question the guidance does not answer.
-FRAMING_PREFIXES = ("Who should act", "Note:", "Terms:", "Not covered:")
 
 
 def first_gold_rank(ranked: Ranked, gold: Iterable[str], k: int) -> int | None:

@@ -24,6 +24,8 @@ RELATIVE_SENTENCE_CUT = 0.5
 ROLES_PREFIX = "Who should take action"  # the roles line is shown as "Who should act:", not as an answer sentence
 # Lines ingest writes to give a passage its context; they are not answers in themselves.
 CONTEXT_PREFIXES = (ROLES_PREFIX, "Topic:")
+# The fixed framing lines an answer may carry (written below); they are not quotations from the guidance.
+FRAMING_PREFIXES = ("Who should act", "Terms:", "Not covered:", "Note:")
 NOT_COVERED = "The guidance in this collection doesn't cover this question."
 
 
@@ -212,4 +214,4 @@ def compose_answer(question: str, query: str, retrieval: Retrieval, picker: Sent
                   notices=notices)
 
 
-__all__ = ["AnswerPolicy", "is_covered", "NOT_COVERED", "SentencePicker", "choose_hits", "compose_answer", "split_units"]
+__all__ = ["FRAMING_PREFIXES", "AnswerPolicy", "is_covered", "NOT_COVERED", "SentencePicker", "choose_hits", "compose_answer", "split_units"]

@@ -18,6 +18,7 @@ import numpy as np
 
 from index.text import tokenize
 from ingest.model import Answer, Citation
+from qa.answer import FRAMING_PREFIXES
 
 log = logging.getLogger("lac.qa.generate")
 
@@ -31,8 +32,6 @@ SYSTEM_PROMPT = (
 )
 _CITES = re.compile(r"\[(\d+)\]")
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)(?:\s*\[\d+\])*")
-# Lines of the extractive answer that are fixed framing rather than content; they are kept as they are.
-FRAMING_PREFIXES = ("Who should act", "Terms:", "Not covered:", "Note:")
 
 
 def build_messages(question: str, citations: tuple[Citation, ...]) -> list:

@@ -53,6 +53,11 @@ def test_answering_sentences_skip_who_should_act():
     assert found == {1: ["A sibling group is part of the identity of a child."], 2: ["Training can be delivered in person."]}
 
 
+def test_answering_sentences_skip_the_topic_wide_roles_line_too():
+    text = answer().answer.replace("Who should act:", "Who should act (listed for the whole topic):")
+    assert answering_sentences(answer(answer=text)) == answering_sentences(answer())
+
+
 def test_highlight_marks_only_the_answering_sentence():
     out = highlight(PASSAGE, ["A sibling group is part of the identity of a child."])
     assert out.count("<mark") == 1

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from urllib.parse import quote
 
 from ingest.model import Answer, Citation
+from qa.answer import FRAMING_PREFIXES
 
 MARKER = re.compile(r"\s*\[(\d+)\]\s*$")
 NOT_COVERED_TITLE = "Not covered by this guidance"
@@ -69,7 +70,7 @@ def answering_sentences(answer: Answer) -> dict[int, list[str]]:
     """For each citation number, the answer sentences taken from it (to highlight in its card)."""
     found: dict[int, list[str]] = {}
     for sentence, rank in split_answer(answer.answer):
-        if rank is not None and not sentence.startswith("Who should act:"):
+        if rank is not None and not sentence.startswith(FRAMING_PREFIXES):
             found.setdefault(rank, []).append(sentence)
     return found
 
