@@ -19,6 +19,22 @@ from qa.terms import first_clause, spelled_out
     "he keeps cutting himself",
     "Her brother threatened to kill her",
     "my foster son has started self harming",
+    # the walkthrough's questions (issue 13) and their kind: a child not home, someone hurting them, running away now
+    "My foster son hasn't come home tonight, what should I do?",
+    "A child in my care says her stepdad hits her",
+    "The girl I foster just told me someone at home is hurting her. What do I do?",
+    "she ran off and we don't know where she is",
+    "he is planning to run away tonight",
+    "My 14 year old has run away again, what do I do?",
+    "my foster daughter is missing",
+    "a child was hit by her father",
+    "our foster child has disclosed abuse",
+    "she is scared to go home because her mum hurts her",
+    "I think someone is grooming her online",
+    "she is being sexually exploited",
+    "he took an overdose",
+    "she said she doesn't want to live anymore",
+    "She says she wants to kill herself",
 ])
 def test_safety_notice_on_danger_or_disclosure(question):
     (notice,) = safety_notices(question)
@@ -33,6 +49,13 @@ def test_safety_notice_on_danger_or_disclosure(question):
     "What is contextual safeguarding?",
     "Can I get a break from caring?",
     "What does the guidance say about self-harm?",
+    "How can carers help a child who self-harms?",
+    "What does the guidance say about children who go missing from care?",
+    "Which recommendation covers children who run away from care?",
+    "How should staff respond to a disclosure of abuse?",
+    "What training covers child sexual exploitation?",
+    "What should happen when a young person moves to independent living?",
+    "Will the child I look after be placed with their brothers and sisters?",
 ])
 def test_no_safety_notice_for_topic_questions(question):
     assert safety_notices(question) == ()
