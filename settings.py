@@ -34,6 +34,13 @@ class Settings:
     rescue_similarity: float = 0.30
     min_term_coverage: float = 0.6
     max_question_chars: int = 2000
+    # What one corpus file may cost, checked before it is parsed (a file over a limit is skipped with a warning):
+    # bytes on disk, characters of extracted text, PDF pages, and for .docx (a zip) the uncompressed total and ratio.
+    max_file_bytes: int = 20_000_000
+    max_document_chars: int = 2_000_000
+    max_pdf_pages: int = 500
+    max_zip_bytes: int = 30_000_000
+    max_zip_ratio: int = 100
     # Optional generated answers through LangChain's init_chat_model (off while llm_model is empty), for
     # example LAC_LLM_MODEL=llama3.2 LAC_LLM_PROVIDER=ollama, or an OpenAI-compatible server via LAC_LLM_BASE_URL.
     llm_model: str = ""

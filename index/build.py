@@ -13,6 +13,7 @@ from index.lexical import LexicalIndex
 from index.vectors import VectorCache, build_vector_index, index_kind
 from index.store import build_key, build_lock, check_index, corpus_fingerprint, read_manifest, write_index
 from ingest import load_corpus, split_passages
+from ingest.loaders import FileLimits
 
 log = logging.getLogger("lac.index")
 
@@ -44,7 +45,7 @@ def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | N
     with build_lock(index_dir):
         fingerprint = corpus_fingerprint(corpus_dir)
         t = time.perf_counter()
-        corpus = load_corpus(corpus_dir)
+        corpus = load_corpus(corpus_dir, FileLimits.from_settings(settings))
         chunks = split_passages(list(corpus.sections), settings.max_passage_chars)
         seconds["parsing"] = time.perf_counter() - t
 

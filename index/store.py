@@ -37,14 +37,13 @@ def sha256_file(path: Path) -> str:
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
-    """Hashes of every file ingest may read, so any edit, addition or removal marks the index stale."""
+    """Hashes of every file ingest may read, so any edit, addition or removal marks the index stale
+    (symbolic links are not read by ingest, so they are not hashed either)."""
+    from ingest.corpus import corpus_files
+
     if not corpus_dir.is_dir():
         return {}
-    return {
-        p.name: sha256_file(p)
-        for p in sorted(corpus_dir.iterdir())
-        if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES
-    }
+    return {p.name: sha256_file(p) for p in corpus_files(corpus_dir) if p.suffix.lower() in CORPUS_SUFFIXES}
 
 
 def build_key(settings) -> dict:

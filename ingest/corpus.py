@@ -9,8 +9,8 @@ from pathlib import Path
 
 from errors import CorpusError
 from ingest.clean import normalise, text_hash
-from ingest.loaders import Unreadable, is_supported, load_text
-from ingest.manifest import Entry, read_manifest, slugify
+from ingest.loaders import FileLimits, Unreadable, is_supported, load_text, read_limited
+from ingest.manifest import Entry, default_entry, read_manifest
 from ingest.model import Document, Section
 from ingest.parsers import detect_kind, generic, parser_for
 
@@ -25,14 +25,29 @@ class Corpus:
     warnings: tuple[str, ...]
 
 
-def load_corpus(corpus_dir: Path) -> Corpus:
+def corpus_files(corpus_dir: Path, warnings: list[str] | None = None) -> list[Path]:
+    """Regular files directly inside the corpus folder. Symbolic links are never followed (one could point
+    anywhere on the machine, e.g. /etc/passwd): each is skipped with a warning."""
+    files = []
+    for path in sorted(Path(corpus_dir).iterdir()):
+        if path.is_symlink():
+            if warnings is not None and is_supported(path):
+                warnings.append(f"{path.name}: is a symbolic link; links are not followed, copy the file in instead; skipped")
+            continue
+        if path.is_file():
+            files.append(path)
+    return files
+
+
+def load_corpus(corpus_dir: Path, limits: FileLimits | None = None) -> Corpus:
     corpus_dir = Path(corpus_dir)
+    limits = limits or FileLimits()
     if not corpus_dir.is_dir():
         raise CorpusError(f"Corpus folder {corpus_dir} does not exist; create it or set LAC_CORPUS_DIR.")
     entries, warnings = read_manifest(corpus_dir)
     # Files listed in the manifest first: when two files hold the same text, the listed one (with its title,
     # date and status) is kept and the unlisted copy is skipped as the duplicate.
-    files = sorted((p for p in corpus_dir.iterdir() if p.is_file() and is_supported(p)),
+    files = sorted((p for p in corpus_files(corpus_dir, warnings) if is_supported(p)),
                    key=lambda p: (p.name not in entries, p.name))
     for name in sorted(set(entries) - {p.name for p in files}):
         warnings.append(f"{name}: listed in the manifest but not found in {corpus_dir}; skipped")
@@ -41,7 +56,7 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     seen_hashes: dict[str, str] = {}
     seen_ids: set[str] = set()
     for path in files:
-        document = _document(path, entries.get(path.name), warnings)
+        document = _document(path, entries.get(path.name), warnings, limits)
         if document is None:
             continue
         digest = text_hash(document.text)
@@ -63,17 +78,20 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     return Corpus(tuple(documents), tuple(sections), tuple(warnings))
 
 
-def _document(path: Path, entry: Entry | None, warnings: list[str]) -> Document | None:
-    raw = path.read_bytes()
+def _document(path: Path, entry: Entry | None, warnings: list[str], limits: FileLimits) -> Document | None:
     try:
-        text, load_warnings = load_text(path, raw)
+        raw = read_limited(path, limits)
+        text, load_warnings = load_text(path, raw, limits)
+    except OSError as exc:
+        warnings.append(f"{path.name}: cannot be read ({exc.strerror or exc.__class__.__name__}); skipped")
+        return None
     except Unreadable as exc:
         warnings.append(f"{path.name}: {exc}; skipped")
         return None
     warnings.extend(load_warnings)
     if entry is None:
         warnings.append(f"{path.name}: no manifest entry; ingested with status 'unknown'")
-        entry = Entry(file=path.name, doc_id=slugify(path.stem))
+        entry = default_entry(path.name)
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), path.stem)
     return Document(
         doc_id=entry.doc_id,
@@ -95,7 +113,7 @@ def _sections(document: Document, warnings: list[str]) -> list[Section]:
     parse = parser_for(document.kind)
     try:
         sections = parse(document)
-    except (ValueError, IndexError, AttributeError, StopIteration) as exc:
+    except Exception as exc:  # noqa: BLE001 -- any layout surprise in one document must not stop the build
         warnings.append(f"{Path(document.path).name}: not laid out as a {document.kind!r} ({exc}); parsed generically")
         sections = generic.parse(document)
     empty = [s.label for s in sections if not s.text.strip()]

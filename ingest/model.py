@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 STATUSES = ("current", "superseded", "background", "unknown")
+# Manifest `kind` values: one per parser in ingest/parsers, and "document" for the generic parser.
+KINDS = ("pathway", "quick reference guide", "recommendations page", "news report", "document")
 
 
 @dataclass(frozen=True)
