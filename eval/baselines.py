@@ -58,7 +58,7 @@ class SectionMatcher:
             self.by_doc.setdefault(s.doc_id, []).append(s)
         self.words = {s.section_id: words(s.text) for s in sections}
         self.unique: dict[str, set[tuple[str, ...]]] = {}
-        for doc_id, doc_sections in self.by_doc.items():
+        for doc_sections in self.by_doc.values():
             grams = {s.section_id: _ngrams(self.words[s.section_id], ANCHOR_WORDS) for s in doc_sections}
             counts = Counter(g for gs in grams.values() for g in gs)
             for section_id, gs in grams.items():

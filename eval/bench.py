@@ -26,7 +26,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -153,7 +152,7 @@ class _Product:
 
     def clear(self):
         self.assistant._cached_ask.cache_clear()
-        type(self.assistant.embedder)._embed_query_cached.cache_clear()
+        self.assistant.embedder.clear_cache()
 
     def ask(self, q: str):
         return self.assistant.ask(q)
@@ -183,7 +182,7 @@ class _Recipe:
                                       allow_dangerous_deserialization=True)
 
     def clear(self):
-        type(self.embedder)._embed_query_cached.cache_clear()
+        self.embedder.clear_cache()
 
     def ask(self, q: str):
         return self.store.similarity_search(q, k=4)

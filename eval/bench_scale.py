@@ -67,9 +67,9 @@ def scale_curve(sizes: list[int], embed_max: int, work: Path) -> list[dict]:
         id_recall = id_recall_at_k(hnsw, exact, q_vectors, 10)
         _, top = exact.search(q_vectors, 10)
         ties = float(np.mean([(vectors @ q >= vectors[t[9]] @ q - 1e-5).sum() for q, t in zip(q_vectors, top)]))
-        exact_ms = latencies(lambda v: exact.search(v.reshape(1, -1), 30), q_vectors)
-        hnsw_ms = latencies(lambda v: hnsw.search(v.reshape(1, -1), 30), q_vectors)
-        bm25_ms = latencies(lambda q: lexical.scores(q), qs)
+        exact_ms = latencies(lambda v, index=exact: index.search(v.reshape(1, -1), 30), q_vectors)
+        hnsw_ms = latencies(lambda v, index=hnsw: index.search(v.reshape(1, -1), 30), q_vectors)
+        bm25_ms = latencies(lexical.scores, qs)
         folder = work / f"scale-{n}"
         folder.mkdir(parents=True, exist_ok=True)
         faiss.write_index(exact, str(folder / "flat.faiss"))

@@ -70,7 +70,7 @@ def score_one(item: dict, answer: dict) -> dict:
         return {"refused": refused}
     ranked = [] if refused else cited_sections(answer)
     gold = item["gold"]
-    supported, sentences = (0, 0) if refused else metrics.support_counts(answer.get("answer") or "",
+    supported, sentences = (0, 0) if refused else metrics.support_counts(answer.get("lines") or [],
                                                                           answer.get("citations") or [])
     return {
         "refused": refused,

@@ -7,15 +7,11 @@ names exactly one section; a baseline chunk may contain (cover) several sections
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 
-from qa.answer import FRAMING_PREFIXES  # the product's own list, so the two cannot drift
+from qa.model import GUIDANCE_KINDS  # the product's own list, so the two cannot drift
 
 Ranked = Sequence[set[str] | frozenset[str]]
-
-# "[1]" / "[1][2]" / "[1, 2]" at the end of an answer line.
-_MARKERS = re.compile(r"\s*((\[\d+(?:\s*,\s*\d+)*\])\s*)+$")
 
 
 def first_gold_rank(ranked: Ranked, gold: Iterable[str], k: int) -> int | None:
@@ -61,22 +57,11 @@ def normalise(text: str) -> str:
     return " ".join(" ".join(lines).split())
 
 
-def answer_sentences(answer: str) -> list[tuple[str, list[int]]]:
-    """(sentence without its trailing [n] markers, the cited ranks) for each content line of an answer.
-
-    Fixed framing lines ("Who should act...", "Note: ...", "Terms: ...") are skipped: they are not guidance content.
-    """
-    out = []
-    for line in answer.splitlines():
-        line = line.strip()
-        if not line or line.startswith(FRAMING_PREFIXES):
-            continue
-        match = _MARKERS.search(line)
-        ranks = [int(n) for n in re.findall(r"\d+", match.group(0))] if match else []
-        sentence = line[: match.start()].strip() if match else line
-        if sentence:
-            out.append((sentence, ranks))
-    return out
+def answer_sentences(lines: Sequence[dict]) -> list[tuple[str, list[int]]]:
+    """(sentence, the cited ranks) for each line of an answer (`Answer.to_json()["lines"]`) that carries guidance
+    content. Fixed framing ("Who should act...", "Note: ...", "Terms: ...") is skipped: it is not guidance content."""
+    return [(line["text"], list(line.get("citations") or ())) for line in lines
+            if line.get("kind") in GUIDANCE_KINDS and line.get("text")]
 
 
 def sentence_supported(sentence: str, passage: str) -> bool:
@@ -92,12 +77,12 @@ def sentence_supported(sentence: str, passage: str) -> bool:
     return bool(sep and tail) and (head + ":") in p and tail in p
 
 
-def support_counts(answer: str, citations: Sequence[dict]) -> tuple[int, int]:
+def support_counts(lines: Sequence[dict], citations: Sequence[dict]) -> tuple[int, int]:
     """(supported sentences, sentences) for one answer. A sentence is checked against the passages of the
     citations its markers name; a sentence with no marker against all cited passages."""
     by_rank = {c.get("rank", i + 1): c.get("text", "") for i, c in enumerate(citations)}
     supported = total = 0
-    for sentence, ranks in answer_sentences(answer):
+    for sentence, ranks in answer_sentences(lines):
         passages = [by_rank[r] for r in ranks if r in by_rank] or list(by_rank.values())
         total += 1
         supported += any(sentence_supported(sentence, p) for p in passages)
@@ -119,6 +104,6 @@ def mean(values: Iterable[float | None]) -> float | None:
 
 
 __all__ = [
-    "FRAMING_PREFIXES", "answer_sentences", "citation_precision", "citation_recall", "first_gold_rank", "hit_at",
+    "answer_sentences", "citation_precision", "citation_recall", "first_gold_rank", "hit_at",
     "mean", "normalise", "percentile", "reciprocal_rank", "sentence_supported", "support_counts",
 ]

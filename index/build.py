@@ -10,8 +10,8 @@ from pathlib import Path
 
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
-from index.vectors import VectorCache, build_vector_index, index_kind
 from index.store import build_key, build_lock, check_index, corpus_fingerprint, read_manifest, write_index
+from index.vectors import VectorCache, build_vector_index, index_kind
 from ingest import load_corpus, split_passages
 from ingest.loaders import FileLimits
 
@@ -46,7 +46,7 @@ def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | N
         fingerprint = corpus_fingerprint(corpus_dir)
         t = time.perf_counter()
         corpus = load_corpus(corpus_dir, FileLimits.from_settings(settings))
-        chunks = split_passages(list(corpus.sections), settings.max_passage_chars)
+        passages = split_passages(list(corpus.sections), settings.max_passage_chars)
         seconds["parsing"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -54,7 +54,7 @@ def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | N
         seconds["model_load"] = time.perf_counter() - t
 
         labels = {s.section_id: s.label for s in corpus.sections}
-        texts = [passage_text_for_search(labels[c.section_id], c.text) for c in chunks]
+        texts = [passage_text_for_search(labels[c.section_id], c.text) for c in passages]
         t = time.perf_counter()
         # Vectors cached by text hash in the index folder: an incremental rebuild embeds only new passages.
         cache = VectorCache.load(index_dir, settings.embedding_model)
@@ -71,12 +71,12 @@ def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | N
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         )
         write_index(index_dir, documents=list(corpus.documents), sections=list(corpus.sections),
-                    chunks=chunks, vectors=vector_index, bm25=lexical, built_from=built_from,
+                    passages=passages, vectors=vector_index, bm25=lexical, built_from=built_from,
                     extra=lambda folder: cache.save(folder, keys, vectors))
         seconds["writing"] = time.perf_counter() - t
     seconds["total"] = time.perf_counter() - start
-    log.info("built index at %s: %d passages in %.1fs", index_dir, len(chunks), seconds["total"])
-    return BuildReport(len(corpus.documents), len(corpus.sections), len(chunks), corpus.warnings, seconds,
+    log.info("built index at %s: %d passages in %.1fs", index_dir, len(passages), seconds["total"])
+    return BuildReport(len(corpus.documents), len(corpus.sections), len(passages), corpus.warnings, seconds,
                        reused, index_kind(vector_index))
 
 

@@ -57,8 +57,9 @@ class Embedder:
         self._model = None
         self._numpy = None
         self._lock = threading.Lock()
-        self.calls = 0  # embed() calls that reached the model (tests and benchmarks count them)
-        self.texts_embedded = 0
+        self.texts_embedded = 0  # texts that reached the model (the benchmark reports it)
+        # Per instance, so a dropped embedder frees its cache (a cache on the method would keep every instance).
+        self._embed_query_cached = lru_cache(maxsize=2048)(self._embed_query)
 
     @classmethod
     def from_settings(cls, settings) -> "Embedder":
@@ -109,7 +110,6 @@ class Embedder:
         self.warm_up()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        self.calls += 1
         self.texts_embedded += len(texts)
         if self._numpy is not None:
             return self._embed_numpy(list(texts), show_progress)
@@ -153,9 +153,12 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._embed_query_cached(text).copy()
 
-    @lru_cache(maxsize=2048)
-    def _embed_query_cached(self, text: str) -> np.ndarray:
+    def _embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (benchmarks measure uncached answers)."""
+        self._embed_query_cached.cache_clear()
 
 
 def _progress(total: int, show: bool):

@@ -12,7 +12,7 @@ from index.build import ensure_index, source_corpus
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.store import check_index, read_records
-from ingest.model import Chunk, Document, Section
+from ingest.model import Document, Passage, Section
 
 
 @dataclass
@@ -20,13 +20,13 @@ class SearchIndex:
     path: Path
     documents: dict[str, Document]
     sections: dict[str, Section]
-    chunks: list[Chunk]
+    passages: list[Passage]
     vectors: object  # faiss.Index
     lexical: LexicalIndex
     manifest: dict = field(default_factory=dict)
 
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        k = min(k, len(self.chunks))
+        k = min(k, len(self.passages))
         if k <= 0:
             return []
         scores, ids = self.vectors.search(query_vector.reshape(1, -1).astype(np.float32), k)
@@ -58,12 +58,12 @@ def open_index(settings, *, index_dir: Path | None = None, corpus_dir: Path | No
         check = check_index(index_dir, settings, corpus_dir)
     if not check.usable:
         raise IndexUnavailableError(f"The index cannot be used: {check.reason}. Rebuild it with: python -m index build")
-    documents, sections, chunks, vectors = read_records(index_dir)
+    documents, sections, passages, vectors = read_records(index_dir)
     return SearchIndex(
         path=index_dir,
         documents={d.doc_id: d for d in documents},
         sections={s.section_id: s for s in sections},
-        chunks=chunks,
+        passages=passages,
         vectors=vectors,
         lexical=LexicalIndex.load(index_dir / "bm25"),
         manifest=check.manifest or {},

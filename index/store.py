@@ -2,7 +2,7 @@
 
 Layout of an index folder (all JSON except the FAISS file and the BM25 arrays; nothing is pickled):
   manifest.json   what the index was built from (corpus file hashes, model, settings) and hashes of every file
-  documents.json  document metadata;  sections.json  citable sections;  chunks.json  passages, in vector order
+  documents.json  document metadata;  sections.json  citable sections;  passages.json  passages, in vector order
   vectors.faiss   one normalised vector per passage;  bm25/  the BM25 index over the same passages
 """
 
@@ -16,15 +16,15 @@ import os
 import shutil
 import tempfile
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from errors import IndexUnavailableError
-from ingest.model import Chunk, Document, Section
+from ingest.model import Document, Passage, Section
 
-FORMAT_VERSION = 3  # bump when tokenising or the file layout changes
+FORMAT_VERSION = 4  # bump when tokenising or the file layout changes (4: chunks.json became passages.json)
 MANIFEST = "manifest.json"
-DATA_FILES = ("documents.json", "sections.json", "chunks.json", "vectors.faiss")
+DATA_FILES = ("documents.json", "sections.json", "passages.json", "vectors.faiss")
 CORPUS_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".toml")
 
 
@@ -87,7 +87,7 @@ def write_index(
     *,
     documents: list[Document],
     sections: list[Section],
-    chunks: list[Chunk],
+    passages: list[Passage],
     vectors,
     bm25,
     built_from: dict,
@@ -100,9 +100,9 @@ def write_index(
     remove_leftovers(index_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
     try:
-        _write_json(tmp / "documents.json", [{k: v for k, v in asdict(d).items() if k != "text"} for d in documents])
-        _write_json(tmp / "sections.json", [asdict(s) for s in sections])
-        _write_json(tmp / "chunks.json", [asdict(c) for c in chunks])
+        _write_json(tmp / "documents.json", [d.to_json() for d in documents])
+        _write_json(tmp / "sections.json", [s.to_json() for s in sections])
+        _write_json(tmp / "passages.json", [p.to_json() for p in passages])
         faiss.write_index(vectors, str(tmp / "vectors.faiss"))
         bm25.save(tmp / "bm25")
         if extra is not None:  # e.g. the vector cache: written with the index, not hashed in its manifest
@@ -110,7 +110,7 @@ def write_index(
         files = {name: sha256_file(tmp / name) for name in DATA_FILES}
         files.update({f"bm25/{p.name}": sha256_file(p) for p in sorted((tmp / "bm25").iterdir())})
         manifest = dict(built_from, files=files, counts={
-            "documents": len(documents), "sections": len(sections), "passages": len(chunks),
+            "documents": len(documents), "sections": len(sections), "passages": len(passages),
         }, dimension=int(vectors.d))
         _write_json(tmp / MANIFEST, manifest)
         _swap_in(tmp, index_dir)
@@ -177,32 +177,31 @@ def read_records(index_dir: Path):
     import faiss
 
     try:
-        documents = [Document(text="", **d) for d in json.loads((index_dir / "documents.json").read_text("utf-8"))]
-        sections = [Section(**{**s, "roles": tuple(s["roles"]), "references": tuple(s["references"])})
-                    for s in json.loads((index_dir / "sections.json").read_text("utf-8"))]
-        chunks = [Chunk(**c) for c in json.loads((index_dir / "chunks.json").read_text("utf-8"))]
+        documents = [Document.from_json(d) for d in json.loads((index_dir / "documents.json").read_text("utf-8"))]
+        sections = [Section.from_json(s) for s in json.loads((index_dir / "sections.json").read_text("utf-8"))]
+        passages = [Passage.from_json(p) for p in json.loads((index_dir / "passages.json").read_text("utf-8"))]
         vectors = faiss.read_index(str(index_dir / "vectors.faiss"))
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexUnavailableError(
             f"The index at {index_dir} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
         ) from exc
-    if vectors.ntotal != len(chunks):
+    if vectors.ntotal != len(passages):
         raise IndexUnavailableError(
-            f"The index at {index_dir} has {vectors.ntotal} vectors for {len(chunks)} passages; "
+            f"The index at {index_dir} has {vectors.ntotal} vectors for {len(passages)} passages; "
             "rebuild it with: python -m index build"
         )
     section_text = {s.section_id: s.text for s in sections}
-    if any(c.section_id not in section_text for c in chunks):
+    if any(p.section_id not in section_text for p in passages):
         raise IndexUnavailableError(
             f"The index at {index_dir} has passages for unknown sections; rebuild it with: python -m index build"
         )
     # Every passage line is copied from its section: a passage that is not would be cited against the wrong text.
-    if any(line not in section_text[c.section_id] for c in chunks for line in c.text.split("\n")):
+    if any(line not in section_text[p.section_id] for p in passages for line in p.text.split("\n")):
         raise IndexUnavailableError(
             f"The index at {index_dir} has passages that do not match their sections; "
             "rebuild it with: python -m index build"
         )
-    return documents, sections, chunks, vectors
+    return documents, sections, passages, vectors
 
 
 __all__ = [

@@ -1,12 +1,23 @@
-"""Typed records that flow between stages: Document -> Section -> Chunk -> Hit -> Answer."""
+"""Typed records that ingest produces and the index stores: Document -> Section -> Passage.
+
+The qa-stage records built from them (Hit, Citation, Answer) live in qa/model.py.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, get_args
 
 STATUSES = ("current", "superseded", "background", "unknown")
 # Manifest `kind` values: one per parser in ingest/parsers, and "document" for the generic parser.
 KINDS = ("pathway", "quick reference guide", "recommendations page", "news report", "document")
+
+# Every kind of section the parsers produce (ingest/parsers/*); retrieval weighs some of them down.
+SectionKind = Literal[
+    "section", "recommendation", "box", "glossary", "principles", "quality-statement", "news", "legal",
+    "intro", "about", "pointer",
+]
+SECTION_KINDS: tuple[str, ...] = get_args(SectionKind)
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,14 @@ class Document:
     source_url: str | None = None
     sha256: str = ""
 
+    def to_json(self) -> dict[str, Any]:
+        """The stored record: everything but the full text (the sections hold it)."""
+        return {k: v for k, v in asdict(self).items() if k != "text"}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Document:
+        return cls(**{"text": "", **data})
+
 
 @dataclass(frozen=True)
 class Section:
@@ -34,83 +53,40 @@ class Section:
     doc_id: str
     label: str  # "Recommendation 15: Support sibling placements"
     text: str
-    kind: str = "section"  # recommendation | box | glossary | principles | quality-statement | news | legal | intro | about
+    kind: SectionKind = "section"
     roles: tuple[str, ...] = ()
     roles_note: str | None = None  # set when roles could not be tied to one recommendation
     references: tuple[str, ...] = ()
     order: int = 0
 
+    def __post_init__(self) -> None:
+        if self.kind not in SECTION_KINDS:
+            raise ValueError(f"unknown section kind {self.kind!r}; expected one of {', '.join(SECTION_KINDS)}")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self) | {"roles": list(self.roles), "references": list(self.references)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Section:
+        return cls(**{**data, "roles": tuple(data["roles"]), "references": tuple(data["references"])})
+
 
 @dataclass(frozen=True)
-class Chunk:
-    """A focused passage of one section; what gets embedded and shown as the cited text."""
+class Passage:
+    """A focused part of one section; what gets embedded and shown as the cited text."""
 
-    chunk_id: str  # f"{section_id}#{n}"
+    passage_id: str  # f"{section_id}#{n}"
     section_id: str
     doc_id: str
     text: str
     order: int = 0
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved section with the passages of it that matched, best first."""
-
-    section: Section
-    document: Document
-    chunks: tuple[Chunk, ...]
-    score: float
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Passage:
+        return cls(**data)
 
 
-@dataclass(frozen=True)
-class Citation:
-    rank: int
-    doc_id: str
-    title: str
-    section: str
-    section_id: str
-    text: str
-    score: float
-    status: str
-    date: str | None
-    superseded_by: str | None = None
-    roles: tuple[str, ...] = ()
-    roles_note: str | None = None
-    kind: str = "section"
-
-    def to_json(self) -> dict:
-        return {
-            "rank": self.rank,
-            "doc_id": self.doc_id,
-            "title": self.title,
-            "section": self.section,
-            "section_id": self.section_id,
-            "text": self.text,
-            "score": round(self.score, 4),
-            "status": self.status,
-            "date": self.date,
-            "superseded_by": self.superseded_by,
-            "roles": list(self.roles),
-            "roles_note": self.roles_note,
-            "kind": self.kind,
-        }
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    answer: str
-    refused: bool
-    citations: tuple[Citation, ...] = ()
-    nearest_topics: tuple[str, ...] = ()
-    notices: tuple[str, ...] = field(default=())
-
-    def to_json(self) -> dict:
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "refused": self.refused,
-            "citations": [c.to_json() for c in self.citations],
-            "nearest_topics": list(self.nearest_topics),
-            "notices": list(self.notices),
-        }
+__all__ = ["SECTION_KINDS", "STATUSES", "Document", "Passage", "Section", "SectionKind"]

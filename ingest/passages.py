@@ -9,18 +9,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ingest.model import Chunk, Section
+from ingest.model import Passage, Section
 
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘“\"(])")
 WORD = re.compile(r"\S+")
 
 
-def split_passages(sections: Iterable[Section], max_chars: int = 600) -> list[Chunk]:
-    chunks: list[Chunk] = []
+def split_passages(sections: Iterable[Section], max_chars: int = 600) -> list[Passage]:
+    passages: list[Passage] = []
     for section in sections:
         for n, text in enumerate(_pieces(section.text, max_chars)):
-            chunks.append(Chunk(f"{section.section_id}#{n}", section.section_id, section.doc_id, text, order=n))
-    return chunks
+            passages.append(Passage(f"{section.section_id}#{n}", section.section_id, section.doc_id, text, order=n))
+    return passages
 
 
 def _units(text: str, max_chars: int) -> list[tuple[str, str | None]]:

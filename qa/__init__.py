@@ -3,11 +3,12 @@
 from qa.answer import NOT_COVERED, split_units
 from qa.cli import format_text
 from qa.conversation import is_follow_up, retrieval_query
-from qa.retrieve import Retrieval, Retriever, reciprocal_rank_fusion
+from qa.model import Answer, AnswerLine, Citation, Hit, LineKind, Retrieval
+from qa.retrieve import Retriever, reciprocal_rank_fusion
 from qa.service import Assistant, clean_question
 from qa.vocabulary import expand
 
 __all__ = [
-    "Assistant", "NOT_COVERED", "Retrieval", "Retriever", "clean_question", "expand", "format_text",
+    "Answer", "AnswerLine", "Assistant", "Citation", "Hit", "LineKind", "NOT_COVERED", "Retrieval", "Retriever", "clean_question", "expand", "format_text",
     "is_follow_up", "reciprocal_rank_fusion", "retrieval_query", "split_units",
 ]

@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from index.text import tokenize
-from ingest.model import Answer, Chunk, Citation, Hit
-from qa.retrieve import Retrieval
+from ingest.model import Passage
+from qa.model import Answer, AnswerLine, Citation, Hit, LineKind, Retrieval
 from qa.terms import TermExplainer, first_clause, spelled_out
 from qa.vocabulary import expand
 
@@ -24,8 +24,6 @@ RELATIVE_SENTENCE_CUT = 0.5
 ROLES_PREFIX = "Who should take action"  # the roles line is shown as "Who should act:", not as an answer sentence
 # Lines ingest writes to give a passage its context; they are not answers in themselves.
 CONTEXT_PREFIXES = (ROLES_PREFIX, "Topic:")
-# The fixed framing lines an answer may carry (written below); they are not quotations from the guidance.
-FRAMING_PREFIXES = ("Who should act", "Terms:", "Not covered:", "Note:")
 NOT_COVERED = "The guidance in this collection doesn't cover this question."
 
 
@@ -51,9 +49,9 @@ def split_units(text: str) -> list[str]:
 class SentencePicker:
     """Scores answer units by the rarity-weighted question terms they contain."""
 
-    def __init__(self, chunks: list[Chunk]):
-        df = Counter(term for c in chunks for term in set(tokenize(c.text)))
-        n = max(len(chunks), 1)
+    def __init__(self, passages: list[Passage]):
+        df = Counter(term for p in passages for term in set(tokenize(p.text)))
+        n = max(len(passages), 1)
         self._idf = {term: math.log(1 + n / count) for term, count in df.items()}
         self._default_idf = math.log(1 + n)
 
@@ -68,11 +66,11 @@ class SentencePicker:
         found = set(tokenize(text)) & query_terms
         return sum(self._idf.get(t, self._default_idf) for t in found) / total if total else 0.0
 
-    def best(self, chunk_text: str, query_terms: set[str], count: int = 1, skip: frozenset[str] = frozenset(),
+    def best(self, passage_text: str, query_terms: set[str], count: int = 1, skip: frozenset[str] = frozenset(),
              min_score: float = 0.0) -> list[tuple[str, float]]:
         """Up to `count` (unit, score) pairs not in `skip`, in passage order: the best one if it scores at least
         `min_score`, more only if they share a question term and also clear `min_score`."""
-        units = [u for u in split_units(chunk_text)
+        units = [u for u in split_units(passage_text)
                  if not u.endswith(":") and not u.startswith(CONTEXT_PREFIXES) and u not in skip]
         scores = [self.score(u, query_terms) for u in units]
         ranked = sorted(range(len(units)), key=lambda i: (-scores[i], i))
@@ -110,9 +108,9 @@ def choose_hits(retrieval: Retrieval, policy: AnswerPolicy) -> list[Hit]:
     return chosen
 
 
-def cited_chunk(hit: Hit) -> Chunk:
+def cited_passage(hit: Hit) -> Passage:
     """The best-matching passage of the section that says something beyond its list of roles."""
-    return next((c for c in hit.chunks if not c.text.startswith(ROLES_PREFIX)), hit.chunks[0])
+    return next((p for p in hit.passages if not p.text.startswith(ROLES_PREFIX)), hit.passages[0])
 
 
 def citation_for(rank: int, hit: Hit) -> Citation:
@@ -123,7 +121,7 @@ def citation_for(rank: int, hit: Hit) -> Citation:
         title=doc.title,
         section=hit.section.label,
         section_id=hit.section.section_id,
-        text=cited_chunk(hit).text,
+        text=cited_passage(hit).text,
         score=hit.score,
         status=doc.status,
         date=doc.date,
@@ -134,7 +132,7 @@ def citation_for(rank: int, hit: Hit) -> Citation:
     )
 
 
-def currency_note(citations: list[Citation]) -> str | None:
+def currency_note(citations: list[Citation]) -> AnswerLine | None:
     """Say plainly when an answer leans on replaced guidance (PH28, or the 2020 pathway)."""
     old = [c for c in citations if c.status == "superseded"]
     if not old:
@@ -146,14 +144,21 @@ def currency_note(citations: list[Citation]) -> str | None:
         dated = sorted({c.date[:4] for c in group if c.date})
         when = f" ({', '.join(dated)})" if dated else ""
         parts.append(f"{marks} {'comes' if len(group) == 1 else 'come'} from guidance{when} that NICE has replaced with {replaced_by}")
-    return f"Note: {'; '.join(parts)}. Check the current guidance before acting on it."
+    return AnswerLine(f"Note: {'; '.join(parts)}. Check the current guidance before acting on it.",
+                      LineKind.CURRENCY_NOTE, tuple(c.rank for c in old))
+
+
+def safety_lines(notices: tuple[str, ...]) -> list[AnswerLine]:
+    """The safety notice goes first, on answers and refusals alike."""
+    return [AnswerLine(notice, LineKind.SAFETY_NOTICE) for notice in notices]
 
 
 def refusal(question: str, retrieval: Retrieval, notices: tuple[str, ...] = ()) -> Answer:
     topics = tuple(dict.fromkeys(h.section.label for h in retrieval.hits if h.section.kind not in ("legal", "about")))[:3]
-    nearest = f" The nearest topics it does cover: {'; '.join(topics)}." if topics else ""
-    return Answer(question=question, answer=NOT_COVERED + nearest, refused=True, nearest_topics=topics,
-                  notices=notices)
+    lines = [*safety_lines(notices), AnswerLine(NOT_COVERED, LineKind.REFUSAL)]
+    if topics:
+        lines.append(AnswerLine(f"The nearest topics it does cover: {'; '.join(topics)}.", LineKind.NEAREST_TOPICS))
+    return Answer(question=question, refused=True, lines=tuple(lines), nearest_topics=topics, notices=notices)
 
 
 def is_covered(question: str, retrieval: Retrieval, picker: SentencePicker, policy: AnswerPolicy) -> bool:
@@ -165,7 +170,7 @@ def is_covered(question: str, retrieval: Retrieval, picker: SentencePicker, poli
     if retrieval.best_similarity < policy.rescue_similarity:
         return False
     top = retrieval.hits[0]
-    text = "\n".join([top.section.label, *(c.text for c in top.chunks)])
+    text = "\n".join([top.section.label, *(p.text for p in top.passages)])
     return picker.term_coverage(text, set(tokenize(expand(question)))) >= policy.min_term_coverage
 
 
@@ -176,7 +181,7 @@ def compose_answer(question: str, query: str, retrieval: Retrieval, picker: Sent
         return refusal(question, retrieval, notices)
     terms = set(tokenize(expand(query)))  # the guidance's words too: "a break" should find "respite"
     citations: list[Citation] = []
-    lines: list[str] = []
+    lines: list[AnswerLine] = []
     used: set[str] = set()
     top_score = 0.0
     for hit in choose_hits(retrieval, policy):
@@ -190,28 +195,35 @@ def compose_answer(question: str, query: str, retrieval: Retrieval, picker: Sent
         top_score = top_score or max((score for _, score in picked), default=0.0)
         citations.append(citation)
         used.update(unit for unit, _ in picked)
-        lines.extend(f"{unit} [{citation.rank}]" for unit, _ in picked)
+        lines.extend(AnswerLine(unit, LineKind.QUOTE, (citation.rank,)) for unit, _ in picked)
     top = citations[0]
     if top.roles:
         scope = " (listed for the whole topic)" if top.roles_note else ""
-        lines.append(f"Who should act{scope}: {'; '.join(top.roles)} [{top.rank}]")
+        lines.append(AnswerLine(f"Who should act{scope}: {'; '.join(top.roles)}", LineKind.WHO_SHOULD_ACT,
+                                (top.rank,)))
     if explainer is not None:
         cited = {c.section_id for c in citations}
-        for term, hit in explainer.defined_terms("\n".join(lines), exclude=cited):
+        for term, hit in explainer.defined_terms(_words(lines), exclude=cited):
             citation = citation_for(len(citations) + 1, hit)
             citations.append(citation)
             definition = citation.text.split(": ", 1)[-1]
-            lines.append(f"{term}: {first_clause(definition)} [{citation.rank}]")
-    abbreviations = spelled_out("\n".join(lines))
+            lines.append(AnswerLine(f"{term}: {first_clause(definition)}", LineKind.DEFINITION, (citation.rank,)))
+    abbreviations = spelled_out(_words(lines))
     if abbreviations:
-        lines.append(f"Terms: {'; '.join(abbreviations)}.")
+        lines.append(AnswerLine(f"Terms: {'; '.join(abbreviations)}.", LineKind.TERM))
     for part in uncovered_parts:
-        lines.append(f"Not covered: the guidance doesn't answer this part of your question: “{part}”.")
+        lines.append(AnswerLine(f"Not covered: the guidance doesn't answer this part of your question: “{part}”.",
+                                LineKind.NOT_COVERED_PART))
     note = currency_note(citations)
     if note:
         lines.append(note)
-    return Answer(question=question, answer="\n".join(lines), refused=False, citations=tuple(citations),
-                  notices=notices)
+    return Answer(question=question, refused=False, lines=(*safety_lines(notices), *lines),
+                  citations=tuple(citations), notices=notices)
 
 
-__all__ = ["FRAMING_PREFIXES", "AnswerPolicy", "is_covered", "NOT_COVERED", "SentencePicker", "choose_hits", "compose_answer", "split_units"]
+def _words(lines: list[AnswerLine]) -> str:
+    """The answer's words so far, for finding the terms it uses."""
+    return "\n".join(line.text for line in lines)
+
+
+__all__ = ["AnswerPolicy", "is_covered", "NOT_COVERED", "SentencePicker", "choose_hits", "compose_answer", "split_units"]

@@ -9,12 +9,14 @@ import sys
 from pathlib import Path
 
 from errors import BadInputError, LacGuideError
-from ingest.model import Answer
+from qa.model import Answer, LineKind, render_text
 
 
 def format_text(answer: Answer) -> str:
     """A readable answer: the short answer first, then the numbered sources with their passages."""
-    lines = [*answer.notices, *([""] if answer.notices else []), answer.answer]
+    notices = [line for line in answer.lines if line.kind is LineKind.SAFETY_NOTICE]
+    rest = [line for line in answer.lines if line.kind is not LineKind.SAFETY_NOTICE]
+    lines = [*(n.text for n in notices), *([""] if notices else []), render_text(rest)]
     if answer.citations:
         lines += ["", "Sources:"]
         for c in answer.citations:
@@ -29,7 +31,7 @@ def read_lines(source: str) -> list[str]:
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise BadInputError(f"Cannot read {source}: {exc.__class__.__name__}. Give a UTF-8 text file, one question per line.")
+        raise BadInputError(f"Cannot read {source}: {exc.__class__.__name__}. Give a UTF-8 text file, one question per line.") from exc
     return text.splitlines()
 
 

@@ -17,8 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from index.text import tokenize
-from ingest.model import Answer, Citation
-from qa.answer import FRAMING_PREFIXES
+from qa.model import FRAMING_KINDS, Answer, AnswerLine, Citation, LineKind
 
 log = logging.getLogger("lac.qa.generate")
 
@@ -105,13 +104,14 @@ class GeneratedAnswerer:
         for sentence, numbers in parse_sentences(text):
             passages = [by_rank[n] for n in numbers if n in by_rank]
             if self.checker.supported(sentence, passages):
-                kept.append(f"{sentence} {''.join(f'[{n}]' for n in numbers if n in by_rank)}")
+                kept.append(AnswerLine(sentence, LineKind.GENERATED, tuple(n for n in numbers if n in by_rank)))
             else:
                 log.info("dropped an unsupported generated sentence")
         if not kept:
             return extractive
-        framing = [line for line in extractive.answer.splitlines() if line.startswith(FRAMING_PREFIXES)]
-        return replace(extractive, answer="\n".join(kept + framing))
+        notices = [line for line in extractive.lines if line.kind is LineKind.SAFETY_NOTICE]
+        framing = [line for line in extractive.lines if line.kind in FRAMING_KINDS]
+        return replace(extractive, lines=(*notices, *kept, *framing))
 
 
 def chat_model_from_settings(settings):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 
 from index.embedder import Embedder
 from index.loaded import SearchIndex
-from ingest.model import Hit
+from qa.model import Hit, Retrieval
 from qa.vocabulary import expand
 
 # Sections that rarely answer a question: kept findable, but never ahead of guidance content on a near-tie.
@@ -27,13 +26,6 @@ def is_definition_question(query: str) -> bool:
 STATUS_WEIGHT = {"current": 1.0, "unknown": 0.97, "background": 0.93, "superseded": 0.95}
 
 
-@dataclass(frozen=True)
-class Retrieval:
-    hits: tuple[Hit, ...]
-    best_similarity: float  # cosine of the best passage to the question: the "is this covered at all" signal
-    similarity: dict[str, float]  # per section id, best cosine among its passages
-
-
 def reciprocal_rank_fusion(rankings: list[list[int]], k: int) -> dict[int, float]:
     fused: dict[int, float] = defaultdict(float)
     for ranking in rankings:
@@ -47,9 +39,9 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self._section_chunks: dict[str, list[int]] = defaultdict(list)
-        for position, chunk in enumerate(index.chunks):
-            self._section_chunks[chunk.section_id].append(position)
+        self._section_passages: dict[str, list[int]] = defaultdict(list)
+        for position, passage in enumerate(index.passages):
+            self._section_passages[passage.section_id].append(position)
 
     def search(self, query: str, top_k: int | None = None) -> Retrieval:
         top_k = top_k or self.settings.top_k
@@ -62,18 +54,18 @@ class Retriever:
         cosine = dict(dense)
 
         by_section: dict[str, list[int]] = defaultdict(list)
-        for chunk_id in sorted(fused, key=lambda i: (-fused[i], i)):
-            by_section[self.index.chunks[chunk_id].section_id].append(chunk_id)
+        for position in sorted(fused, key=lambda i: (-fused[i], i)):
+            by_section[self.index.passages[position].section_id].append(position)
 
         kind_weight = {**KIND_WEIGHT, **DEFINITION_WEIGHT} if is_definition_question(query) else KIND_WEIGHT
         scored = []
         similarity: dict[str, float] = {}
-        for section_id, chunk_ids in by_section.items():
+        for section_id, positions in by_section.items():
             section = self.index.sections[section_id]
             document = self.index.documents[section.doc_id]
             weight = kind_weight.get(section.kind, 1.0) * STATUS_WEIGHT.get(document.status, 1.0)
-            scored.append((fused[chunk_ids[0]] * weight, section_id, chunk_ids))
-            similarity[section_id] = max((cosine.get(i, 0.0) for i in chunk_ids), default=0.0)
+            scored.append((fused[positions[0]] * weight, section_id, positions))
+            similarity[section_id] = max((cosine.get(i, 0.0) for i in positions), default=0.0)
         scored.sort(key=lambda item: (-item[0], item[1]))
 
         hits = tuple(
@@ -81,11 +73,11 @@ class Retriever:
                 section=self.index.sections[section_id],
                 document=self.index.documents[self.index.sections[section_id].doc_id],
                 # Matched passages first, then the rest of the section, so a citation can fall back on them.
-                chunks=tuple(self.index.chunks[i] for i in chunk_ids + [
-                    j for j in self._section_chunks[section_id] if j not in chunk_ids]),
+                passages=tuple(self.index.passages[i] for i in positions + [
+                    j for j in self._section_passages[section_id] if j not in positions]),
                 score=score,
             )
-            for score, section_id, chunk_ids in scored[:top_k]
+            for score, section_id, positions in scored[:top_k]
         )
         best = max((s for _, s in dense), default=0.0)
         return Retrieval(hits=hits, best_similarity=best, similarity=similarity)

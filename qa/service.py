@@ -11,10 +11,10 @@ from pathlib import Path
 
 from errors import BadInputError
 from index.embedder import Embedder
-from ingest.model import Answer, Hit
 from qa.answer import AnswerPolicy, SentencePicker, compose_answer, is_covered, refusal
 from qa.conversation import question_parts, retrieval_query
-from qa.retrieve import Retrieval, Retriever
+from qa.model import Answer, Hit, Retrieval
+from qa.retrieve import Retriever
 from qa.safety import safety_notices
 from qa.scope import outside_scope
 from qa.terms import TermExplainer
@@ -55,13 +55,13 @@ def _too_long(length: int, max_chars: int) -> BadInputError:
 
 def glossary_hits(index) -> list[Hit]:
     """The corpus glossary as citable hits (first passage of each glossary section)."""
-    first_chunk = {}
-    for chunk in index.chunks:
-        first_chunk.setdefault(chunk.section_id, chunk)
+    first_passage = {}
+    for passage in index.passages:
+        first_passage.setdefault(passage.section_id, passage)
     return [
-        Hit(section=s, document=index.documents[s.doc_id], chunks=(first_chunk[s.section_id],), score=0.0)
+        Hit(section=s, document=index.documents[s.doc_id], passages=(first_passage[s.section_id],), score=0.0)
         for s in index.sections.values()
-        if s.kind == "glossary" and s.section_id in first_chunk
+        if s.kind == "glossary" and s.section_id in first_passage
     ]
 
 
@@ -103,7 +103,7 @@ class Assistant:
 
             index = open_index(self.settings, index_dir=self.index_dir, embedder=self.embedder, progress=progress)
             self.embedder.warm_up()  # so the first question is as quick as the rest
-            self._picker = SentencePicker(index.chunks)
+            self._picker = SentencePicker(index.passages)
             self._explainer = TermExplainer(glossary_hits(index))
             self._retriever = Retriever(index, self.embedder, self.settings)
             self._generator = self._make_generator()

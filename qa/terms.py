@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.model import Hit
+from qa.model import Hit
 from qa.patterns import DATA_DIR, load_rules, whole_phrase
 
 ABBREVIATIONS_FILE = DATA_DIR / "abbreviations.toml"

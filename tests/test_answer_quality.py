@@ -82,7 +82,7 @@ def test_jargon_in_an_answer_is_explained_from_the_glossary(assistant):
     answer = assistant.ask("What training should carers get about being an educational advocate?")
     glossary = [c for c in answer.citations if c.kind == "glossary"]
     assert glossary and glossary[0].section_id == "nice-pathway-2021/glossary-virtual-school"
-    assert f"virtual school: the virtual school champions" in answer.answer
+    assert "virtual school: the virtual school champions" in answer.answer
 
 
 @pytest.mark.slow

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -15,7 +14,7 @@ def test_ask_endpoint_matches_the_cli_json(app_url, assistant):
     question = "Will the child I look after be placed with their brothers and sisters?"
     got = client.predict(question, api_name="/ask")
     assert got == assistant.ask(question).to_json()
-    assert set(got) == {"question", "answer", "refused", "citations", "nearest_topics", "notices"}
+    assert set(got) == {"question", "answer", "refused", "citations", "nearest_topics", "notices", "lines"}
     assert any("sibling" in c["section"].lower() for c in got["citations"])
 
 

@@ -5,12 +5,23 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from ingest.model import Answer, Citation, Document, Section
+from ingest.model import Document, Section
+from qa.answer import refusal
+from qa.model import Answer, AnswerLine, Citation, LineKind, Retrieval
 from ui.browse import Outline, section_html
 from ui.feedback import FeedbackStore, feedback_path
 from ui.format import (
-    EXAMPLES, answer_html, answering_sentences, card_html, esc, highlight, not_covered_html, section_href,
-    split_answer, status_badge, topic_options, user_html,
+    EXAMPLES,
+    answer_html,
+    answering_sentences,
+    card_html,
+    esc,
+    highlight,
+    not_covered_html,
+    section_href,
+    status_badge,
+    topic_options,
+    user_html,
 )
 
 PASSAGE = (
@@ -29,10 +40,11 @@ def cite(rank=1, **kw) -> Citation:
 
 def answer(**kw) -> Answer:
     base = dict(question="brothers and sisters?",
-                answer="A sibling group is part of the identity of a child. [1]\n"
-                       "Training can be delivered in person. [2]\n"
-                       "Who should act: Placement teams; Social workers [1]\n"
-                       "Note: [1] comes from superseded guidance, replaced by NG205 (2021); check the current guidance.",
+                lines=(AnswerLine("A sibling group is part of the identity of a child.", LineKind.QUOTE, (1,)),
+                       AnswerLine("Training can be delivered in person.", LineKind.QUOTE, (2,)),
+                       AnswerLine("Who should act: Placement teams; Social workers", LineKind.WHO_SHOULD_ACT, (1,)),
+                       AnswerLine("Note: [1] comes from superseded guidance, replaced by NG205 (2021); check the current "
+                                  "guidance.", LineKind.CURRENCY_NOTE, (1,))),
                 refused=False,
                 citations=(cite(1), cite(2, doc_id="nice-pathway-2021", title="NICE Pathway 2021", section="Box 10: Training for carers",
                                          section_id="nice-pathway-2021/box-10", text="Training can be delivered in person. Or virtually.",
@@ -41,11 +53,16 @@ def answer(**kw) -> Answer:
     return Answer(**base)
 
 
-def test_split_answer_separates_markers_and_framing_lines():
-    rows = split_answer(answer().answer)
-    assert rows[0] == ("A sibling group is part of the identity of a child.", 1)
-    assert rows[1][1] == 2
-    assert rows[-1][1] is None and rows[-1][0].startswith("Note:")
+def test_plain_text_answer_is_rendered_from_the_lines():
+    assert answer().answer.splitlines() == [
+        "A sibling group is part of the identity of a child. [1]",
+        "Training can be delivered in person. [2]",
+        "Who should act: Placement teams; Social workers [1]",
+        "Note: [1] comes from superseded guidance, replaced by NG205 (2021); check the current guidance.",
+    ]
+    assert answer().to_json()["lines"][0] == {"text": "A sibling group is part of the identity of a child.",
+                                              "kind": "quote", "citations": [1]}
+    assert Answer.from_json(answer().to_json()) == answer()
 
 
 def test_answering_sentences_skip_who_should_act():
@@ -54,8 +71,20 @@ def test_answering_sentences_skip_who_should_act():
 
 
 def test_answering_sentences_skip_the_topic_wide_roles_line_too():
-    text = answer().answer.replace("Who should act:", "Who should act (listed for the whole topic):")
-    assert answering_sentences(answer(answer=text)) == answering_sentences(answer())
+    lines = tuple(AnswerLine("Who should act (listed for the whole topic): A; B", line.kind, line.citations)
+                  if line.kind is LineKind.WHO_SHOULD_ACT else line for line in answer().lines)
+    assert answering_sentences(answer(lines=lines)) == answering_sentences(answer())
+
+
+def test_safety_notice_is_shown_first_on_answers_and_refusals():
+    notice = "If a child is in immediate danger, call 999."
+    safe = answer(lines=(AnswerLine(notice, LineKind.SAFETY_NOTICE), *answer().lines), notices=(notice,))
+    html = answer_html(safe)
+    assert html.index("lac-notice") < html.index("A sibling group")
+    refused = refusal("help now", Retrieval(hits=(), best_similarity=0.0, similarity={}), (notice,))
+    assert refused.lines[0] == AnswerLine(notice, LineKind.SAFETY_NOTICE)
+    html = answer_html(refused)
+    assert notice in html and html.index(notice) < html.index("cover this question")
 
 
 def test_highlight_marks_only_the_answering_sentence():
@@ -103,10 +132,11 @@ def test_answer_html_short_answer_first_then_numbered_cards():
 
 
 def test_refused_answer_shows_not_covered_and_topics():
-    refused = Answer(question="What is the capital of France?", answer="...", refused=True,
+    refused = Answer(question="What is the capital of France?", refused=True,
+                     lines=(AnswerLine("The guidance in this collection doesn't cover this question.", LineKind.REFUSAL),),
                      nearest_topics=("Glossary: virtual school", "Box 9: Supporting and involving carers"))
     html = answer_html(refused)
-    assert "Not covered by this guidance" in html and "doesn't cover this question" in html
+    assert "Not covered by this guidance" in html and "doesn&#x27;t cover this question" in html
     assert "Glossary: virtual school" in html
     assert html == not_covered_html(refused)
     opts = topic_options(refused)
@@ -116,10 +146,11 @@ def test_refused_answer_shows_not_covered_and_topics():
 
 def test_every_corpus_and_user_string_is_escaped():
     evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'
-    a = answer(answer=f"{evil} [1]", citations=(cite(title=evil, section=evil, text=evil, roles=(evil,), date=evil,
+    a = answer(lines=(AnswerLine(evil, LineKind.SAFETY_NOTICE), AnswerLine(evil, LineKind.QUOTE, (1,))), citations=(cite(title=evil, section=evil, text=evil, roles=(evil,), date=evil,
                                                      section_id='x"><script>y</script>'),),
                notices=(evil,))
-    html = answer_html(a) + user_html(evil) + not_covered_html(Answer(question=evil, answer="", refused=True, nearest_topics=(evil,)))
+    html = answer_html(a) + user_html(evil) + not_covered_html(
+        Answer(question=evil, refused=True, lines=(AnswerLine(evil, LineKind.REFUSAL),), nearest_topics=(evil,)))
     assert "<script" not in html and "<img" not in html and 'onerror="' not in html
     assert "&lt;script&gt;" in html
     assert esc('a"b') == "a&quot;b"

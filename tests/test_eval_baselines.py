@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ingest.model import Section
-
 from eval.baselines import SectionMatcher
+from ingest.model import Section
 
 LONG_A = "Provide out of hours support services for carers to help resolve urgent problems through social workers on call"
 SHARED = "A sibling group is part of the identity of a child or young person and can help their sense of belonging"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from eval import metrics
-from eval.harness import aggregate, cited_sections, load_questions, miss_severity, score_one, Result
+from eval.harness import Result, aggregate, cited_sections, load_questions, miss_severity, score_one
 
 A, B, C = frozenset({"a"}), frozenset({"b"}), frozenset({"c"})
 
@@ -36,11 +36,19 @@ def test_precision_and_recall():
         metrics.citation_recall([A], [])
 
 
-def test_answer_sentences_strip_markers_and_framing():
-    answer = ("First sentence. [1]\nA second one [2][1]\nWho should act: Social workers [1]\n"
-              "Who should act (listed for the whole topic): A; B [1]\nTerms: CAMHS = child and adolescent mental health services.\n"
-              "Note: [2] comes from superseded guidance.")
-    assert metrics.answer_sentences(answer) == [("First sentence.", [1]), ("A second one", [2, 1])]
+def line(text, kind="quote", citations=()):
+    return {"text": text, "kind": kind, "citations": list(citations)}
+
+
+def test_answer_sentences_read_guidance_lines_and_skip_framing():
+    lines = [line("First sentence.", citations=[1]), line("A second one", "generated", [2, 1]),
+             line("Who should act: Social workers", "who-should-act", [1]),
+             line("Who should act (listed for the whole topic): A; B", "who-should-act", [1]),
+             line("Terms: CAMHS = child and adolescent mental health services.", "term"),
+             line("Note: [2] comes from superseded guidance.", "currency-note", [2]),
+             line("Call 999.", "safety-notice"), line("Virtual school head: a person", "definition", [3])]
+    assert metrics.answer_sentences(lines) == [("First sentence.", [1]), ("A second one", [2, 1]),
+                                               ("Virtual school head: a person", [3])]
 
 
 def test_support_counts_verbatim_whitespace_and_bullets():
@@ -48,14 +56,13 @@ def test_support_counts_verbatim_whitespace_and_bullets():
         {"rank": 1, "text": "Provide  out-of-hours support\nfor carers. Other text."},
         {"rank": 2, "text": "Ensure training covers:\n- safeguarding procedures\n- record keeping"},
     ]
-    answer = ("Provide out-of-hours support for carers. [1]\n"
-              "Ensure training covers: record keeping [2]\n"
-              "Made-up claim. [1]\n"
-              "Who should act: anyone [1]")
-    assert metrics.support_counts(answer, citations) == (2, 3)
-    # a sentence is checked against the passage its marker names, not any other
-    assert metrics.support_counts("Other text. [2]", citations) == (0, 1)
-    assert metrics.support_counts("Other text.", citations) == (1, 1)  # no marker: any cited passage
+    lines = [line("Provide out-of-hours support for carers.", citations=[1]),
+             line("Ensure training covers: record keeping", citations=[2]),
+             line("Made-up claim.", citations=[1]), line("Who should act: anyone", "who-should-act", [1])]
+    assert metrics.support_counts(lines, citations) == (2, 3)
+    # a sentence is checked against the passage its citations name, not any other
+    assert metrics.support_counts([line("Other text.", citations=[2])], citations) == (0, 1)
+    assert metrics.support_counts([line("Other text.")], citations) == (1, 1)  # no citation: any cited passage
 
 
 def test_percentile_nearest_rank():
@@ -78,7 +85,7 @@ def test_cited_sections_product_and_baseline_shapes():
 
 
 def test_score_and_aggregate():
-    answered = {"answer": "Text here. [1]", "refused": False, "citations": [{"rank": 1, "section_id": "b", "text": "Text here."},
+    answered = {"answer": "Text here. [1]", "lines": [line("Text here.", citations=[1])], "refused": False, "citations": [{"rank": 1, "section_id": "b", "text": "Text here."},
                                                                           {"rank": 2, "section_id": "a", "text": "x"}]}
     refused = {"answer": "no", "refused": True, "citations": []}
     results = [

@@ -8,7 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from errors import BadInputError
 from ingest import clean
@@ -117,17 +119,17 @@ section_text = st.lists(
 
 @FUZZ
 @given(st.lists(section_text, min_size=1, max_size=4), st.integers(min_value=20, max_value=800))
-def test_split_passages_every_chunk_line_is_in_its_section(texts, max_chars):
+def test_split_passages_every_passage_line_is_in_its_section(texts, max_chars):
     from ingest import split_passages
 
     sections = [Section(f"d/s{n}", "d", f"Section {n}", t) for n, t in enumerate(texts)]
-    chunks = split_passages(sections, max_chars)
+    passages = split_passages(sections, max_chars)
     by_id = {s.section_id: s.text for s in sections}
-    assert len({c.chunk_id for c in chunks}) == len(chunks)
-    for chunk in chunks:
-        assert chunk.text.strip()
-        for line in chunk.text.split("\n"):
-            assert line in by_id[chunk.section_id]
+    assert len({c.passage_id for c in passages}) == len(passages)
+    for passage in passages:
+        assert passage.text.strip()
+        for line in passage.text.split("\n"):
+            assert line in by_id[passage.section_id]
 
 
 questions = st.one_of(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from ingest.model import Citation
 from qa.generate import SYSTEM_PROMPT, build_messages, parse_sentences, term_support
+from qa.model import Citation
 
 CITATION = Citation(rank=1, doc_id="d", title="T", section="Box 9: Supporting and involving carers", section_id="d/box-9",
                     text="Provide out-of-hours support services for carers.", score=1.0, status="current", date="2021")

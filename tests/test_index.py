@@ -11,9 +11,9 @@ import pytest
 from errors import IndexUnavailableError
 from index.build import build_index, ensure_index
 from index.embedder import resolve_model
+from index.loaded import open_index
 from index.store import check_index, corpus_fingerprint
 from index.text import tokenize
-from index.loaded import open_index
 
 
 def test_packaged_model_resolves_to_an_installed_folder():
@@ -58,7 +58,7 @@ def test_fresh_index_checks_out(built, settings):
 @pytest.mark.slow
 @pytest.mark.parametrize("damage, expected", [
     (lambda d: (d / "vectors.faiss").write_bytes((d / "vectors.faiss").read_bytes()[:100]), "damaged"),
-    (lambda d: (d / "chunks.json").unlink(), "missing"),
+    (lambda d: (d / "passages.json").unlink(), "missing"),
     (lambda d: (d / "manifest.json").write_text("{not json"), "no readable index"),
 ])
 def test_damaged_index_is_detected(built, settings, tmp_path, damage, expected):
@@ -84,7 +84,7 @@ def test_stale_or_damaged_index_is_rebuilt_on_open(built, settings, embedder, tm
     shutil.copytree(built, victim)
     (victim / "vectors.faiss").write_bytes(b"garbage")
     index = open_index(settings, index_dir=victim, corpus_dir=settings.corpus_dir, embedder=embedder)
-    assert index.vectors.ntotal == len(index.chunks)
+    assert index.vectors.ntotal == len(index.passages)
     assert check_index(victim, settings, settings.corpus_dir).usable
 
 
@@ -92,8 +92,8 @@ def test_stale_or_damaged_index_is_rebuilt_on_open(built, settings, embedder, tm
 def test_damaged_index_without_rebuild_is_refused(built, settings, embedder, tmp_path):
     victim = tmp_path / "idx"
     shutil.copytree(built, victim)
-    chunks = json.loads((victim / "chunks.json").read_text())
-    (victim / "chunks.json").write_text(json.dumps(chunks[:-1]))
+    passages = json.loads((victim / "passages.json").read_text())
+    (victim / "passages.json").write_text(json.dumps(passages[:-1]))
     with pytest.raises(IndexUnavailableError, match="python -m index build"):
         open_index(settings, index_dir=victim, embedder=embedder, rebuild=False)
 

@@ -138,6 +138,14 @@ def test_renamed_known_file_still_parses_by_its_text(tmp_path):
     assert "renamed/rec-1" in {s.section_id for s in corpus.sections}
 
 
+def test_renamed_quick_reference_guide_still_parses_by_its_text(tmp_path):
+    source = Path(__file__).resolve().parent.parent / "corpus" / "ph28-quick-reference-guide.txt"
+    write(tmp_path, "renamed-guide.txt", source.read_bytes())
+    corpus = load_corpus(tmp_path)
+    recommendations = [s for s in corpus.sections if s.kind == "recommendation"]
+    assert len(recommendations) == 52 and recommendations[0].roles
+
+
 def test_markdown_headings_make_sections(tmp_path):
     write(tmp_path, "guide.md", "# Local guide\n\nIntro text here.\n\n## Contact\n\nRing the duty team.\n")
     corpus = load_corpus(tmp_path)
@@ -149,41 +157,41 @@ def section(text: str) -> Section:
     return Section("doc/s", "doc", "S", text)
 
 
-def test_short_section_is_one_chunk():
-    chunks = split_passages([section("One short paragraph.")])
-    assert [(c.chunk_id, c.text) for c in chunks] == [("doc/s#0", "One short paragraph.")]
+def test_short_section_is_one_passage():
+    passages = split_passages([section("One short paragraph.")])
+    assert [(c.passage_id, c.text) for c in passages] == [("doc/s#0", "One short paragraph.")]
 
 
 def test_long_list_repeats_its_lead_in():
     bullets = [f"- bullet number {n} says something about carers and training needs" for n in range(12)]
     text = "\n".join(["An opening paragraph about the topic.", "Ensure that this training covers:", *bullets])
-    chunks = split_passages([section(text)], max_chars=200)
-    assert len(chunks) > 2
-    assert [c.chunk_id for c in chunks] == [f"doc/s#{n}" for n in range(len(chunks))]
-    for chunk in chunks:
-        assert len(chunk.text) <= 200
-        if any(line.startswith("- ") for line in chunk.text.split("\n")):
-            assert "Ensure that this training covers:" in chunk.text.split("\n")
-        for line in chunk.text.split("\n"):
+    passages = split_passages([section(text)], max_chars=200)
+    assert len(passages) > 2
+    assert [c.passage_id for c in passages] == [f"doc/s#{n}" for n in range(len(passages))]
+    for passage in passages:
+        assert len(passage.text) <= 200
+        if any(line.startswith("- ") for line in passage.text.split("\n")):
+            assert "Ensure that this training covers:" in passage.text.split("\n")
+        for line in passage.text.split("\n"):
             assert line in text
 
 
 def test_long_paragraph_splits_at_sentences():
     sentence = "Carers need support from their social worker when placements change. "
     text = (sentence * 20).strip()
-    chunks = split_passages([section(text)], max_chars=300)
-    assert len(chunks) > 1
-    for chunk in chunks:
-        assert len(chunk.text) <= 300 and chunk.text.endswith(".")
-        for line in chunk.text.split("\n"):
+    passages = split_passages([section(text)], max_chars=300)
+    assert len(passages) > 1
+    for passage in passages:
+        assert len(passage.text) <= 300 and passage.text.endswith(".")
+        for line in passage.text.split("\n"):
             assert line in text
 
 
-def test_real_corpus_chunks_are_verifiable():
+def test_real_corpus_passages_are_verifiable():
     corpus = load_corpus(Path(__file__).resolve().parent.parent / "corpus")
     texts = {s.section_id: s.text for s in corpus.sections}
-    for chunk in split_passages(corpus.sections, max_chars=600):
-        for line in chunk.text.split("\n"):
-            assert line in texts[chunk.section_id]
-        if len(chunk.text) > 600:  # only a single over-long sentence may exceed the limit
-            assert "\n" not in chunk.text
+    for passage in split_passages(corpus.sections, max_chars=600):
+        for line in passage.text.split("\n"):
+            assert line in texts[passage.section_id]
+        if len(passage.text) > 600:  # only a single over-long sentence may exceed the limit
+            assert "\n" not in passage.text

@@ -141,7 +141,7 @@ def test_cli_batch_survives_every_bad_question(assistant):
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == len(rows_in)
-    for row, (name, (question, outcome)) in zip(rows, QUESTIONS.items()):
+    for row, (name, (_question, outcome)) in zip(rows, QUESTIONS.items()):
         if outcome == "refused-input":
             assert row.get("error"), name
         else:
@@ -240,7 +240,7 @@ def test_index_builds_from_a_corpus_full_of_bad_files(tmp_path, settings, embedd
     for name in expected:
         assert any(name in w for w in report.warnings)
     index = open_index(settings, index_dir=tmp_path / "idx", corpus_dir=tmp_path / "corpus", embedder=embedder)
-    assert len(index.chunks) == 1 and "Avoid unplanned moves" in index.chunks[0].text
+    assert len(index.passages) == 1 and "Avoid unplanned moves" in index.passages[0].text
     assert index.documents["good"].status == "current"
 
 
@@ -296,8 +296,8 @@ DAMAGE = {
     "missing manifest": lambda d: (d / "manifest.json").unlink(),
     "truncated vectors.faiss": lambda d: (d / "vectors.faiss").write_bytes((d / "vectors.faiss").read_bytes()[:-1000]),
     "empty sections.json": lambda d: (d / "sections.json").write_text(""),
-    "chunks reordered": lambda d: (d / "chunks.json").write_text(
-        json.dumps(list(reversed(json.loads((d / "chunks.json").read_text()))))),
+    "passages reordered": lambda d: (d / "passages.json").write_text(
+        json.dumps(list(reversed(json.loads((d / "passages.json").read_text()))))),
 }
 
 
@@ -312,7 +312,7 @@ def test_damaged_index_is_refused_without_rebuild_and_rebuilt_with_it(pristine, 
         open_index(settings, index_dir=victim, embedder=embedder, rebuild=False)
     source = _source(pristine)
     index = open_index(settings, index_dir=victim, corpus_dir=source, embedder=embedder)
-    assert index.vectors.ntotal == len(index.chunks) == 5
+    assert index.vectors.ntotal == len(index.passages) == 5
     assert check_index(victim, settings, source).usable
 
 
@@ -323,15 +323,15 @@ def test_metadata_not_matching_vectors_is_refused_even_with_forged_hashes(pristi
     from index.loaded import open_index
 
     victim = _victim(pristine, tmp_path)
-    chunks = json.loads((victim / "chunks.json").read_text())
+    passages = json.loads((victim / "passages.json").read_text())
     if forgery == "one passage fewer":
-        chunks = chunks[:-1]
+        passages = passages[:-1]
     elif forgery == "passage text swapped":
-        chunks[0]["text"], chunks[-1]["text"] = chunks[-1]["text"], chunks[0]["text"]
+        passages[0]["text"], passages[-1]["text"] = passages[-1]["text"], passages[0]["text"]
     else:
-        other = next(c["section_id"] for c in chunks if c["section_id"] != chunks[0]["section_id"])
-        chunks[0]["section_id"] = other
-    (victim / "chunks.json").write_text(json.dumps(chunks))
+        other = next(c["section_id"] for c in passages if c["section_id"] != passages[0]["section_id"])
+        passages[0]["section_id"] = other
+    (victim / "passages.json").write_text(json.dumps(passages))
     _rehash(victim)
     assert check_index(victim, settings, None).usable  # the hashes alone are fooled...
     with pytest.raises(IndexUnavailableError):  # ...the shape and text checks are not
@@ -439,7 +439,7 @@ def test_killed_build_leaves_previous_index_usable(pristine, tmp_path, settings,
     # the next build is not disturbed by the leftovers, and clears them
     build_index(settings, corpus_dir=small, index_dir=out, embedder=embedder)
     assert check_index(out, settings, small).usable
-    assert [c.text for c in open_index(settings, index_dir=out, rebuild=False, embedder=embedder).chunks] == [
+    assert [c.text for c in open_index(settings, index_dir=out, rebuild=False, embedder=embedder).passages] == [
         "Every looked-after child should have a yearly health assessment."]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".idx.tmp-", ".idx.old-"))]
 
@@ -456,7 +456,7 @@ def test_two_builds_at_once_give_one_valid_index(tmp_path, settings, embedder):
     assert [p.returncode for p in procs] == [0, 0], results
     assert check_index(out, settings, small).usable
     index = open_index(settings, index_dir=out, rebuild=False, embedder=embedder)
-    assert len(index.chunks) == index.vectors.ntotal == 5
+    assert len(index.passages) == index.vectors.ntotal == 5
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".idx.tmp-", ".idx.old-"))]
 
 

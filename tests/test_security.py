@@ -89,8 +89,9 @@ def quiet_client(monkeypatch):
 
 @pytest.mark.slow
 def test_answer_and_page_load_stay_on_loopback(assistant, settings, outbound, monkeypatch):
-    import app  # sets GRADIO_ANALYTICS_ENABLED before gradio is imported
     from gradio_client import Client
+
+    import app  # sets GRADIO_ANALYTICS_ENABLED before gradio is imported
 
     quiet_client(monkeypatch)
 

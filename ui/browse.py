@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qa.model import Citation
 from ui.format import esc, status_badge
-from ingest.model import Citation
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,8 @@ import re
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from ingest.model import Answer, Citation
-from qa.answer import FRAMING_PREFIXES
+from qa.model import GUIDANCE_KINDS, Answer, AnswerLine, Citation, LineKind
 
-MARKER = re.compile(r"\s*\[(\d+)\]\s*$")
 NOT_COVERED_TITLE = "Not covered by this guidance"
 PRIVACY_NOTE = (
     "Please don't type names or personal details about children, carers or families. "
@@ -52,26 +50,13 @@ def section_href(section_id: str) -> str:
     return "?section=" + quote(section_id, safe="")
 
 
-def split_answer(text: str) -> list[tuple[str, int | None]]:
-    """Answer lines with their citation number (None for framing lines such as the currency note)."""
-    rows: list[tuple[str, int | None]] = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        m = MARKER.search(line)
-        if m:
-            rows.append((line[: m.start()].strip(), int(m.group(1))))
-        else:
-            rows.append((line.strip(), None))
-    return rows
-
-
 def answering_sentences(answer: Answer) -> dict[int, list[str]]:
     """For each citation number, the answer sentences taken from it (to highlight in its card)."""
     found: dict[int, list[str]] = {}
-    for sentence, rank in split_answer(answer.answer):
-        if rank is not None and not sentence.startswith(FRAMING_PREFIXES):
-            found.setdefault(rank, []).append(sentence)
+    for line in answer.lines:
+        if line.kind in GUIDANCE_KINDS:
+            for rank in line.citations:
+                found.setdefault(rank, []).append(line.text)
     return found
 
 
@@ -167,21 +152,25 @@ def card_html(citation: Citation, sentences: list[str], titles: Mapping[str, str
     return "".join(rows)
 
 
+def line_html(line: AnswerLine) -> str:
+    """One answer line: the safety notice stands out, framing lines are set apart from quoted guidance."""
+    if line.kind is LineKind.SAFETY_NOTICE:
+        return f'<p class="lac-notice">{esc(line.text)}</p>'
+    markers = "".join(f' <span class="lac-cite">[{rank}]</span>' for rank in line.markers)
+    cls = "lac-line" if line.markers else "lac-line lac-note"  # framing without a source is set apart
+    return f'<p class="{cls}">{esc(line.text)}{markers}</p>'
+
+
 def answer_html(answer: Answer, titles: Mapping[str, str] | None = None) -> str:
     """One chat message: short answer with [n] markers, then the numbered source cards."""
     if answer.refused:
         return not_covered_html(answer)
-    lines = []
-    for text, rank in split_answer(answer.answer):
-        marker = f' <span class="lac-cite">[{rank}]</span>' if rank is not None else ""
-        cls = "lac-line lac-note" if rank is None else "lac-line"
-        lines.append(f'<p class="{cls}">{esc(text)}{marker}</p>')
+    lines = "".join(line_html(line) for line in answer.lines)
     sentences = answering_sentences(answer)
     cards = "".join(card_html(c, sentences.get(c.rank, []), titles) for c in answer.citations)
-    notices = "".join(f'<p class="lac-notice">{esc(n)}</p>' for n in answer.notices)
     return (
         '<div class="lac-answer">'
-        f'<div class="lac-short">{"".join(lines)}</div>{notices}'
+        f'<div class="lac-short">{lines}</div>'
         f'<div class="lac-sources"><p class="lac-sources-title">Sources</p>{cards}</div>'
         "</div>"
     )
@@ -189,6 +178,8 @@ def answer_html(answer: Answer, titles: Mapping[str, str] | None = None) -> str:
 
 def not_covered_html(answer: Answer) -> str:
     """The plain not-covered statement; the nearest topics follow as buttons (chat options) under it."""
+    notices = "".join(line_html(line) for line in answer.lines if line.kind is LineKind.SAFETY_NOTICE)
+    statement = " ".join(esc(line.text) for line in answer.lines if line.kind is LineKind.REFUSAL)
     topics = "; ".join(answer.nearest_topics)
     nearest = (
         '<p class="lac-nearest">The nearest topics it does cover are below: tap one to ask about it.'
@@ -197,8 +188,7 @@ def not_covered_html(answer: Answer) -> str:
     )
     return (
         '<div class="lac-answer lac-refused">'
-        f'<p class="lac-notcovered"><strong>{NOT_COVERED_TITLE}.</strong> '
-        "The guidance in this collection doesn't cover this question.</p>"
+        f'{notices}<p class="lac-notcovered"><strong>{NOT_COVERED_TITLE}.</strong> {statement}</p>'
         f"{nearest}</div>"
     )
 
@@ -214,5 +204,5 @@ def user_html(question: str) -> str:
 
 __all__ = [
     "EXAMPLES", "NOT_COVERED_TITLE", "PRIVACY_NOTE", "answer_html", "answering_sentences", "card_html", "esc",
-    "highlight", "not_covered_html", "section_href", "split_answer", "status_badge", "topic_options", "user_html",
+    "highlight", "line_html", "not_covered_html", "section_href", "status_badge", "topic_options", "user_html",
 ]
