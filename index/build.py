@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.store import build_key, build_lock, check_index, corpus_fingerprint, read_manifest, write_index
 from index.vectors import VectorCache, build_vector_index, index_kind
 from ingest import load_corpus, split_passages
 from ingest.loaders import FileLimits
+from ingest.units import SCORED_UNIT_KINDS, answer_units
 
 log = logging.getLogger("lac.index")
 
@@ -25,7 +28,7 @@ class BuildReport:
     passages: int
     warnings: tuple[str, ...]
     seconds: dict[str, float]  # model_load, parsing, embedding, writing, total
-    reused_vectors: int = 0  # passages whose vectors came from the cache instead of the model
+    reused_vectors: int = 0  # passages and answer units whose vectors came from the cache, not the model
     vector_index: str = ""  # the FAISS index type chosen for this size
 
 
@@ -47,18 +50,26 @@ def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | N
         t = time.perf_counter()
         corpus = load_corpus(corpus_dir, FileLimits.from_settings(settings))
         passages = split_passages(list(corpus.sections), settings.max_passage_chars)
+        labels = {s.section_id: s.label for s in corpus.sections}
+        units = answer_units(passages, labels)
         seconds["parsing"] = time.perf_counter() - t
 
         t = time.perf_counter()
         embedder.warm_up()
         seconds["model_load"] = time.perf_counter() - t
 
-        labels = {s.section_id: s.label for s in corpus.sections}
         texts = [passage_text_for_search(labels[c.section_id], c.text) for c in passages]
         t = time.perf_counter()
         # Vectors cached by text hash in the index folder: an incremental rebuild embeds only new passages.
         cache = VectorCache.load(index_dir, settings.embedding_model)
-        vectors, keys, reused = cache.embed(embedder, texts, show_progress=progress)
+        # Passages and their answer units (sentences, bullets) in one batch: answers score units by meaning too.
+        # (context lines and list lead-ins are never quoted, so they are not embedded: their rows stay zero)
+        scored = [n for n, u in enumerate(units) if u.kind in SCORED_UNIT_KINDS]
+        all_vectors, keys, reused = cache.embed(embedder, texts + [units[n].text for n in scored],
+                                                show_progress=progress)
+        vectors = all_vectors[: len(texts)]
+        unit_vectors = np.zeros((len(units), vectors.shape[1]), dtype=np.float32)
+        unit_vectors[scored] = all_vectors[len(texts) :]
         vector_index = build_vector_index(vectors, settings.exact_search_max)
         lexical = LexicalIndex.build(texts)
         seconds["embedding"] = time.perf_counter() - t
@@ -72,7 +83,8 @@ def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | N
         )
         write_index(index_dir, documents=list(corpus.documents), sections=list(corpus.sections),
                     passages=passages, vectors=vector_index, bm25=lexical, built_from=built_from,
-                    extra=lambda folder: cache.save(folder, keys, vectors))
+                    units=units, unit_vectors=unit_vectors,
+                    extra=lambda folder: cache.save(folder, keys, all_vectors))
         seconds["writing"] = time.perf_counter() - t
     seconds["total"] = time.perf_counter() - start
     log.info("built index at %s: %d passages in %.1fs", index_dir, len(passages), seconds["total"])

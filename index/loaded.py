@@ -11,8 +11,9 @@ from errors import IndexUnavailableError
 from index.build import ensure_index, source_corpus
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
-from index.store import check_index, read_records
+from index.store import check_index, read_records, read_units
 from ingest.model import Document, Passage, Section
+from ingest.units import AnswerUnit
 
 
 @dataclass
@@ -24,6 +25,8 @@ class SearchIndex:
     vectors: object  # faiss.Index
     lexical: LexicalIndex
     manifest: dict = field(default_factory=dict)
+    units: list[AnswerUnit] = field(default_factory=list)  # the passages' sentences and bullets, in order
+    unit_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         k = min(k, len(self.passages))
@@ -59,6 +62,7 @@ def open_index(settings, *, index_dir: Path | None = None, corpus_dir: Path | No
     if not check.usable:
         raise IndexUnavailableError(f"The index cannot be used: {check.reason}. Rebuild it with: python -m index build")
     documents, sections, passages, vectors = read_records(index_dir)
+    units, unit_vectors = read_units(index_dir, passages)
     return SearchIndex(
         path=index_dir,
         documents={d.doc_id: d for d in documents},
@@ -67,6 +71,8 @@ def open_index(settings, *, index_dir: Path | None = None, corpus_dir: Path | No
         vectors=vectors,
         lexical=LexicalIndex.load(index_dir / "bm25"),
         manifest=check.manifest or {},
+        units=units,
+        unit_vectors=unit_vectors,
     )
 
 

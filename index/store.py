@@ -4,6 +4,7 @@ Layout of an index folder (all JSON except the FAISS file and the BM25 arrays; n
   manifest.json   what the index was built from (corpus file hashes, model, settings) and hashes of every file
   documents.json  document metadata;  sections.json  citable sections;  passages.json  passages, in vector order
   vectors.faiss   one normalised vector per passage;  bm25/  the BM25 index over the same passages
+  units.json      answer units (each passage's sentences and bullets);  unit-vectors.npy  one vector per unit
 """
 
 from __future__ import annotations
@@ -16,15 +17,20 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from errors import IndexUnavailableError
 from ingest.model import Document, Passage, Section
+from ingest.units import AnswerUnit
 
-FORMAT_VERSION = 4  # bump when tokenising or the file layout changes (4: chunks.json became passages.json)
+# bump when tokenising or the file layout changes (4: chunks.json became passages.json; 5: answer units)
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
-DATA_FILES = ("documents.json", "sections.json", "passages.json", "vectors.faiss")
+DATA_FILES = ("documents.json", "sections.json", "passages.json", "vectors.faiss", "units.json", "unit-vectors.npy")
 CORPUS_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".toml")
 
 
@@ -91,6 +97,8 @@ def write_index(
     vectors,
     bm25,
     built_from: dict,
+    units: Sequence[AnswerUnit] = (),
+    unit_vectors: np.ndarray | None = None,
     extra=None,
 ) -> None:
     """Write everything to a temporary sibling folder, then swap it in: a crash never leaves half an index."""
@@ -105,6 +113,10 @@ def write_index(
         _write_json(tmp / "passages.json", [p.to_json() for p in passages])
         faiss.write_index(vectors, str(tmp / "vectors.faiss"))
         bm25.save(tmp / "bm25")
+        _write_json(tmp / "units.json", [u.to_json() for u in units])
+        dimension = int(vectors.d)
+        rows = np.zeros((0, dimension)) if unit_vectors is None else unit_vectors
+        np.save(tmp / "unit-vectors.npy", np.ascontiguousarray(rows, dtype=np.float32), allow_pickle=False)
         if extra is not None:  # e.g. the vector cache: written with the index, not hashed in its manifest
             extra(tmp)
         files = {name: sha256_file(tmp / name) for name in DATA_FILES}
@@ -204,7 +216,29 @@ def read_records(index_dir: Path):
     return documents, sections, passages, vectors
 
 
+def read_units(index_dir: Path, passages: Sequence[Passage]) -> tuple[list[AnswerUnit], np.ndarray]:
+    """The answer units and their vectors, checked against the passages they were cut from."""
+    try:
+        units = [AnswerUnit.from_json(u) for u in json.loads((index_dir / "units.json").read_text("utf-8"))]
+        vectors = np.load(index_dir / "unit-vectors.npy", allow_pickle=False)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise IndexUnavailableError(
+            f"The index at {index_dir} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
+        ) from exc
+    if vectors.ndim != 2 or len(vectors) != len(units) or vectors.dtype != np.float32:
+        raise IndexUnavailableError(
+            f"The index at {index_dir} has {len(vectors)} unit vectors for {len(units)} answer units; "
+            "rebuild it with: python -m index build"
+        )
+    if any(not 0 <= u.passage < len(passages) or passages[u.passage].section_id != u.section_id for u in units):
+        raise IndexUnavailableError(
+            f"The index at {index_dir} has answer units that do not match their passages; "
+            "rebuild it with: python -m index build"
+        )
+    return units, vectors
+
+
 __all__ = [
     "IndexCheck", "build_key", "build_lock", "check_index", "corpus_fingerprint", "read_manifest",
-    "read_records", "remove_leftovers", "sha256_file", "write_index",
+    "read_records", "read_units", "remove_leftovers", "sha256_file", "write_index",
 ]

@@ -119,3 +119,22 @@ def test_failed_build_leaves_previous_index_in_place(built, settings, embedder, 
 @pytest.mark.slow
 def test_ensure_index_does_nothing_when_fresh(built, settings, embedder):
     assert ensure_index(settings, index_dir=built, corpus_dir=settings.corpus_dir, embedder=embedder) is None
+
+
+@pytest.mark.slow
+def test_answer_units_are_stored_with_a_vector_each(assistant, embedder):
+    index = assistant.index
+    assert len(index.units) == len(index.unit_vectors) > len(index.passages)
+    unit = next(u for u in index.units if u.kind == "text")
+    assert unit.text in index.passages[unit.passage].text
+    assert abs(float(index.unit_vectors[index.units.index(unit)] @ embedder.embed([unit.text])[0]) - 1.0) < 1e-4
+
+
+@pytest.mark.slow
+def test_units_that_do_not_match_their_passages_are_refused(built, settings, embedder, tmp_path):
+    victim = tmp_path / "idx"
+    shutil.copytree(built, victim)
+    units = json.loads((victim / "units.json").read_text())
+    (victim / "units.json").write_text(json.dumps(units[:-1]))
+    with pytest.raises(IndexUnavailableError, match="python -m index build"):
+        open_index(settings, index_dir=victim, embedder=embedder, rebuild=False)
