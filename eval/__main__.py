@@ -1,8 +1,9 @@
-"""`python -m eval [--split dev|test|all] [--json] [--check] [--answerer module:callable] [--no-baselines]`
+"""`python -m eval [--split train|dev|test|all] [--json] [--check] [--answerer module:callable] [--no-baselines]`
 
-Scores the product (or any answerer with the ask contract) and the LangChain/BM25 baselines on the question set,
-prints a table, writes eval/reports/latest.md and latest.png, and with --check exits 1 when the product's
-hit@1, hit@3 or refusal rate on the chosen split (default: test) falls below eval/thresholds.toml.
+Scores the product (or any answerer with the ask contract) and the LangChain/BM25 baselines on the question set
+(eval/questions/{train,dev,test}.jsonl), prints the table, writes eval/reports/latest.md and latest.png (full
+runs only), and with --check exits 1 when the product's figures on the checked split (default: test) break a
+bound in eval/thresholds.toml.
 """
 
 from __future__ import annotations
@@ -12,26 +13,32 @@ import importlib
 import json
 import logging
 import sys
+import time
 import tomllib
 from pathlib import Path
 
-from eval.harness import EVAL_DIR, QUESTIONS_FILE, breakdown, load_questions, run, select, worst_misses
+from eval.harness import breakdown, misses, run
+from eval.questions import QUESTIONS_DIR, SPLITS, load_questions
 
+EVAL_DIR = Path(__file__).resolve().parent
 THRESHOLDS_FILE = EVAL_DIR / "thresholds.toml"
 REPORTS_DIR = EVAL_DIR / "reports"
 
 
-def load_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, float]:
-    return {k: float(v) for k, v in tomllib.loads(path.read_text(encoding="utf-8"))["product"].items()}
+def load_thresholds(path: Path | None = None) -> dict[str, dict[str, float]]:
+    """{"minimum": {figure: bound}, "maximum": {figure: bound}} from eval/thresholds.toml (or `path`)."""
+    data = tomllib.loads((path or THRESHOLDS_FILE).read_text(encoding="utf-8"))
+    return {side: {k: float(v) for k, v in data.get(side, {}).items()} for side in ("minimum", "maximum")}
 
 
-def check(figures: dict, thresholds: dict[str, float]) -> dict:
-    """Every threshold is a minimum for the product's overall figure on the checked split."""
+def check(figures: dict, thresholds: dict[str, dict[str, float]]) -> dict:
+    """Each bound against the product's overall figure on the checked split; a missing figure fails."""
     results = {}
-    for name, minimum in thresholds.items():
-        value = figures.get(name)
-        value = 0.0 if value is None else value
-        results[name] = (value, minimum, value >= minimum)
+    for side, bounds in thresholds.items():
+        for name, bound in bounds.items():
+            value = figures.get(name)
+            ok = value is not None and (value >= bound if side == "minimum" else value <= bound)
+            results[name] = (value, f"{'>=' if side == 'minimum' else '<='} {bound:.3f}", ok)
     return {"ok": all(ok for _, _, ok in results.values()), "results": results}
 
 
@@ -51,38 +58,44 @@ def product_answerer(index_dir: Path | None = None, embedder=None):
     return lambda question, history: assistant.ask(question, history).to_json()
 
 
-def evaluate(answerer, *, split: str = "all", baselines: bool = True, corpus_dir: Path | None = None,
-             embedder=None, questions: Path = QUESTIONS_FILE) -> dict:
-    """Run the product answerer and (optionally) the baselines; returns figures, results and the split scored."""
+def evaluate(answerer, *, splits=SPLITS, baselines: bool = True, corpus_dir: Path | None = None, embedder=None,
+             questions_dir: Path = QUESTIONS_DIR) -> dict:
+    """Run the product answerer and (optionally) the baselines on the chosen splits."""
+    from eval.titles import TitleDetector
+    from ingest import load_corpus
     from settings import Settings
 
-    items = select(load_questions(questions), split)
-    splits = ["dev", "test"] if split == "all" else [split]
+    start = time.perf_counter()
+    settings = Settings.from_env()
+    corpus_dir = Path(corpus_dir or settings.corpus_dir)
+    sections = load_corpus(corpus_dir).sections
+    is_title = TitleDetector(sections)
+    questions = load_questions(splits, questions_dir)
     systems = {"product": answerer}
     if baselines:
         from eval.baselines import build_baselines
         from index.embedder import Embedder
-        from ingest import load_corpus
 
-        settings = Settings.from_env()
-        corpus_dir = Path(corpus_dir or settings.corpus_dir)
         embedder = embedder or Embedder.from_settings(settings)
-        for baseline in build_baselines(corpus_dir, embedder, load_corpus(corpus_dir).sections):
+        for baseline in build_baselines(corpus_dir, embedder, sections):
             systems[baseline.name] = baseline
-    results = {name: run(fn, items) for name, fn in systems.items()}
+    results = {name: run(fn, questions, is_title) for name, fn in systems.items()}
     figures = {name: breakdown(res, splits) for name, res in results.items()}
-    return {"figures": figures, "results": results, "splits": splits}
+    return {"figures": figures, "results": results, "splits": list(splits),
+            "seconds": time.perf_counter() - start}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", choices=["dev", "test", "all"], default=None,
-                        help="questions to score (default: all, reported as dev and test); --check uses test unless given")
+    parser.add_argument("--split", choices=[*SPLITS, "all"], default="all",
+                        help="questions to score (default: all three splits); --check checks test unless given")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
-    parser.add_argument("--check", action="store_true", help="exit 1 when the product falls below eval/thresholds.toml")
+    parser.add_argument("--check", action="store_true", help="exit 1 when the product breaks eval/thresholds.toml")
     parser.add_argument("--answerer", metavar="MODULE:CALLABLE", help="score this answerer instead of the product")
     parser.add_argument("--no-baselines", action="store_true", help="skip the LangChain and BM25 baselines")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS_DIR, metavar="DIR",
+                        help="folder of {train,dev,test}.jsonl (default: eval/questions)")
     parser.add_argument("--index", type=Path, metavar="DIR", help="product index folder (default: settings)")
     parser.add_argument("--no-report", action="store_true", help="do not write eval/reports/latest.*")
     args = parser.parse_args(argv)
@@ -91,36 +104,39 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-    split = args.split or "all"
+    splits = SPLITS if args.split == "all" else (args.split,)
     answerer = load_answerer(args.answerer) if args.answerer else product_answerer(args.index)
-    out = evaluate(answerer, split=split, baselines=not args.no_baselines)
-    figures = out["figures"]
-    check_split = args.split if args.split in ("dev", "test") else "test"
-    verdict = check(figures["product"][check_split]["all"], load_thresholds()) if args.check else None
-    dev_results = [r for r in out["results"]["product"] if r.item["split"] == "dev"]
-    worst = worst_misses(dev_results, 5)
+    out = evaluate(answerer, splits=splits, baselines=not args.no_baselines, questions_dir=args.questions)
+    figures, results = out["figures"], out["results"]
+    check_split = "test" if args.split == "all" else args.split
+    verdict = None
+    if args.check:
+        verdict = {"split": check_split, **check(figures["product"][check_split]["all"], load_thresholds())}
     command = "python -m eval" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
 
     if args.json:
-        payload = {"figures": figures, "check": verdict and {"split": check_split, **verdict},
-                   "worst_dev_misses": [{"id": r.item["id"], "question": r.item["question"], "gold": r.item["gold"],
-                                         "cited": [c.get("section_id") for c in r.answer.get("citations") or []],
-                                         "refused": r.scores["refused"]} for r in worst]}
-        print(json.dumps(payload, indent=2, default=str))
+        dev_misses = [{"id": r.question.id, "kind": r.question.kind, "misses": misses(r)}
+                      for r in results["product"] if r.question.split == "dev" and misses(r)]
+        print(json.dumps({"figures": figures, "check": verdict, "seconds": round(out["seconds"], 1),
+                          "dev_misses": dev_misses}, indent=2, default=str))
     else:
-        from eval.report import text_table
+        from eval.report import rows, text_table
 
-        print(text_table(figures))
+        print(text_table(rows(figures)))
+        for grouping in ("persona", "kind"):
+            print(f"\nproduct per {grouping}\n" + text_table(rows(figures, grouping, systems=["product"])))
+        print(f"\n{len(results['product'])} questions, {len(results)} systems in {out['seconds']:.0f} s")
         if verdict:
             print(f"\ncheck ({check_split} split): {'ok' if verdict['ok'] else 'FAILED'}")
-            for name, (value, minimum, ok) in verdict["results"].items():
-                print(f"  {name}: {value:.3f} >= {minimum:.3f} {'ok' if ok else 'BELOW'}")
-    if not args.no_report:
+            for name, (value, bound, ok) in verdict["results"].items():
+                shown = "—" if value is None else f"{value:.3f}"
+                print(f"  {name}: {shown} {bound} {'ok' if ok else 'FAILED'}")
+    if not args.no_report and args.split == "all":
         from eval.report import chart, markdown_report
 
         REPORTS_DIR.mkdir(parents=True, exist_ok=True)
-        n = sum(len(v) for v in [out["results"]["product"]])
-        (REPORTS_DIR / "latest.md").write_text(markdown_report(figures, worst, verdict, command, n), encoding="utf-8")
+        report = markdown_report(figures, results, verdict, command, out["seconds"])
+        (REPORTS_DIR / "latest.md").write_text(report, encoding="utf-8")
         chart(figures, REPORTS_DIR / "latest.png")
     return 1 if verdict and not verdict["ok"] else 0
 

@@ -31,6 +31,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from eval.questions import question_texts
 from settings import PROJECT_ROOT, Settings
 
 EVAL_DIR = PROJECT_ROOT / "eval"
@@ -47,16 +48,8 @@ PY = sys.executable
 # ---------------------------------------------------------------- helpers
 
 def questions() -> list[str]:
-    path = EVAL_DIR / "questions.jsonl"
-    if not path.is_file():
-        return list(FALLBACK_QUESTIONS)
-    out = []
-    for line in path.read_text("utf-8").splitlines():
-        if line.strip():
-            q = json.loads(line).get("question")
-            if q and q not in out:
-                out.append(q)
-    return out or list(FALLBACK_QUESTIONS)
+    """The evaluation's train and dev question texts (never the locked test split), or a fixed few."""
+    return question_texts() or list(FALLBACK_QUESTIONS)
 
 
 def distinct(base: list[str], n: int) -> list[str]:

@@ -2,78 +2,64 @@
 
 An answerer is any callable `(question: str, history: Sequence[str]) -> dict` shaped like `Answer.to_json()`
 (an object with `to_json()` is accepted too). A citation names its section by `section_id`; a citation without
-one (a baseline's raw chunk) lists the sections it contains under `covers`.
+one (a baseline's raw chunk) lists the sections it contains under `covers`. Its `text` is the passage shown.
+An answer without `lines` (a baseline: ranked chunks, no sentences) scores n/a on the line-based figures.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from eval import metrics
+from eval.questions import KINDS, PERSONAS, Question
 
-EVAL_DIR = Path(__file__).resolve().parent
-QUESTIONS_FILE = EVAL_DIR / "questions.jsonl"
-PERSONAS = ("carer", "staff", "trainer")
-SPLITS = ("dev", "test")
 Answerer = Callable[[str, Sequence[str]], dict]
-
-
-def load_questions(path: Path = QUESTIONS_FILE) -> list[dict]:
-    items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        item = json.loads(line)
-        for key in ("id", "persona", "question", "gold", "split", "out_of_scope"):
-            if key not in item:
-                raise ValueError(f"{path.name} line {n}: missing '{key}'")
-        if item["persona"] not in PERSONAS or item["split"] not in SPLITS:
-            raise ValueError(f"{path.name} line {n}: bad persona or split")
-        if bool(item["gold"]) == bool(item["out_of_scope"]):
-            raise ValueError(f"{path.name} line {n}: give gold ids, or mark out_of_scope, not both")
-        item.setdefault("history", [])
-        items.append(item)
-    ids = [i["id"] for i in items]
-    if len(ids) != len(set(ids)):
-        raise ValueError(f"{path.name}: duplicate ids")
-    return items
-
-
-def select(items: Iterable[dict], split: str) -> list[dict]:
-    return [i for i in items if split == "all" or i["split"] == split]
+IsTitle = Callable[[str], bool]
 
 
 def cited_sections(answer: dict) -> list[frozenset[str]]:
     """One set of section ids per citation, in rank order."""
-    out = []
-    for c in sorted(answer.get("citations") or [], key=lambda c: c.get("rank", 0)):
-        out.append(frozenset([c["section_id"]]) if c.get("section_id") else frozenset(c.get("covers") or ()))
-    return out
+    return [frozenset([c["section_id"]]) if c.get("section_id") else frozenset(c.get("covers") or ())
+            for c in _ranked_citations(answer)]
+
+
+def cited_passages(answer: dict) -> list[str]:
+    """The text of each citation, in rank order."""
+    return [c.get("text") or "" for c in _ranked_citations(answer)]
+
+
+def _ranked_citations(answer: dict) -> list[dict]:
+    return sorted(answer.get("citations") or [], key=lambda c: c.get("rank", 0))
 
 
 @dataclass
 class Result:
-    item: dict
+    question: Question
     answer: dict
     latency: float
     error: str | None = None
     scores: dict = field(default_factory=dict)
 
 
-def score_one(item: dict, answer: dict) -> dict:
+def score_one(question: Question, answer: dict, is_title: IsTitle) -> dict:
+    """Per-question scores; None where a figure does not apply (no lines, nothing answered)."""
     refused = bool(answer.get("refused")) or "error" in answer
-    if item["out_of_scope"]:
-        return {"refused": refused}
+    lines = answer.get("lines")
+    scores: dict = {"refused": refused,
+                    "title_only": None if refused or lines is None else metrics.title_only(lines, is_title)}
+    if not question.answerable:
+        return scores
     ranked = [] if refused else cited_sections(answer)
-    gold = item["gold"]
-    supported, sentences = (0, 0) if refused else metrics.support_counts(answer.get("lines") or [],
-                                                                          answer.get("citations") or [])
-    return {
-        "refused": refused,
+    passages = [] if refused else cited_passages(answer)
+    gold, spans = question.gold_sections, question.evidence
+    supported, quoted = (0, 0) if refused or lines is None else metrics.support_counts(lines,
+                                                                                     answer.get("citations") or [])
+    return scores | {
+        "evidence@1": metrics.evidence_at(passages, spans, 1),
+        "evidence@3": metrics.evidence_at(passages, spans, 3),
+        "answer_evidence": None if lines is None else (0.0 if refused else metrics.answer_evidence(lines, spans)),
         "hit@1": metrics.hit_at(ranked, gold, 1),
         "hit@3": metrics.hit_at(ranked, gold, 3),
         "mrr@5": metrics.reciprocal_rank(ranked, gold, 5),
@@ -81,89 +67,86 @@ def score_one(item: dict, answer: dict) -> dict:
         "precision": metrics.citation_precision(ranked, gold),
         "recall": metrics.citation_recall(ranked, gold),
         "supported": supported,
-        "sentences": sentences,
+        "quoted": quoted,
     }
 
 
-def run(answerer: Answerer, items: Sequence[dict]) -> list[Result]:
+def run(answerer: Answerer, questions: Sequence[Question], is_title: IsTitle) -> list[Result]:
+    """Ask every question (with its conversation history) and score the answer."""
     results = []
-    for item in items:
+    for question in questions:
         start = time.perf_counter()
         error = None
         try:
-            answer = answerer(item["question"], tuple(item.get("history") or ()))
+            answer = answerer(question.question, question.history)
             if hasattr(answer, "to_json"):
                 answer = answer.to_json()
         except Exception as exc:  # a rejected question (BadInputError) counts as a refusal
-            error = f"{exc.__class__.__name__}: {exc}"
-            answer = {"question": item["question"], "error": error, "refused": True, "citations": []}
+            error = exc.__class__.__name__
+            answer = {"question": question.question, "error": error, "refused": True, "citations": [], "lines": []}
         latency = time.perf_counter() - start
-        results.append(Result(item, answer, latency, error, score_one(item, answer)))
+        results.append(Result(question, answer, latency, error, score_one(question, answer, is_title)))
     return results
 
 
+def _refusal(results: Sequence[Result], scope: str) -> float | None:
+    return metrics.mean(float(r.scores["refused"]) for r in results if r.question.scope == scope)
+
+
 def aggregate(results: Sequence[Result]) -> dict:
-    """Overall figures for a group of results; None where a figure has nothing to be computed from."""
-    answerable = [r.scores for r in results if not r.item["out_of_scope"]]
-    oos = [r.scores for r in results if r.item["out_of_scope"]]
+    """Figures for a group of results; None where a figure has nothing to be computed from."""
+    answerable = [r.scores for r in results if r.question.answerable]
     answered = [s for s in answerable if not s["refused"]]
-    sentences = sum(s["sentences"] for s in answered)
+    quoted = sum(s["quoted"] for s in answered)
     latencies = [r.latency * 1000 for r in results]
     return {
         "questions": len(results),
         "answerable": len(answerable),
-        "out_of_scope": len(oos),
+        "near": sum(r.question.scope == "near" for r in results),
+        "far": sum(r.question.scope == "far" for r in results),
+        "evidence@1": metrics.mean(s["evidence@1"] for s in answerable),
+        "evidence@3": metrics.mean(s["evidence@3"] for s in answerable),
+        "answer_evidence": metrics.mean(s["answer_evidence"] for s in answerable),
         "hit@1": metrics.mean(s["hit@1"] for s in answerable),
         "hit@3": metrics.mean(s["hit@3"] for s in answerable),
         "mrr@5": metrics.mean(s["mrr@5"] for s in answerable),
         "precision": metrics.mean(s["precision"] for s in answered),
         "recall": metrics.mean(s["recall"] for s in answerable),
-        "refusal": metrics.mean(float(s["refused"]) for s in oos),
-        "false_refusal": metrics.mean(float(s["refused"]) for s in answerable),
-        "support": (sum(s["supported"] for s in answered) / sentences) if sentences else None,
+        "near_refusal": _refusal(results, "near"),
+        "far_refusal": _refusal(results, "far"),
+        "false_refusal": _refusal(results, "in"),
+        "title_only_answers": metrics.mean(float(r.scores["title_only"]) for r in results
+                                           if r.scores["title_only"] is not None),
+        "support": (sum(s["supported"] for s in answered) / quoted) if quoted else None,
         "latency_p50_ms": metrics.percentile(latencies, 50),
         "latency_p95_ms": metrics.percentile(latencies, 95),
     }
 
 
 def breakdown(results: Sequence[Result], splits: Sequence[str]) -> dict:
-    """{split: {"all"|persona: figures}}."""
+    """{split: {"all": figures, "persona": {persona: figures}, "kind": {kind: figures}}}; empty groups left out."""
     out = {}
     for split in splits:
-        chosen = [r for r in results if split == "all" or r.item["split"] == split]
-        out[split] = {"all": aggregate(chosen)}
-        for persona in PERSONAS:
-            out[split][persona] = aggregate([r for r in chosen if r.item["persona"] == persona])
+        chosen = [r for r in results if r.question.split == split]
+        out[split] = {
+            "all": aggregate(chosen),
+            "persona": {p: aggregate(group) for p in PERSONAS if (group := [r for r in chosen if r.question.persona == p])},
+            "kind": {k: aggregate(group) for k in KINDS if (group := [r for r in chosen if r.question.kind == k])},
+        }
     return out
 
 
-def miss_severity(result: Result) -> float:
-    """0 for a perfect answer; larger is worse. Used to list the worst misses."""
+def misses(result: Result) -> list[str]:
+    """What went wrong for one question, as miss kinds (empty: nothing did)."""
     s = result.scores
-    if result.item["out_of_scope"]:
-        return 0.0 if s["refused"] else 1.0
+    out = ["title-only"] if s["title_only"] else []
+    if not result.question.answerable:
+        return ([] if s["refused"] else ["answered out of scope"]) + out
     if s["refused"]:
-        return 1.5
-    return (1.0 - s["mrr@5"]) + 0.25 * (1.0 - s["recall"])
+        return ["refused"]
+    out += [name for name in ("evidence@1", "evidence@3", "answer_evidence", "hit@1") if s[name] == 0.0]
+    return out
 
 
-def worst_misses(results: Sequence[Result], n: int = 5) -> list[Result]:
-    bad = [r for r in results if miss_severity(r) > 0.5]
-    return sorted(bad, key=lambda r: (-miss_severity(r), r.item["id"]))[:n]
-
-
-def describe_miss(result: Result) -> str:
-    s, item = result.scores, result.item
-    cited = [c.get("section_id") or "+".join(c.get("covers") or []) or "(no section)"
-             for c in result.answer.get("citations") or []]
-    if item["out_of_scope"]:
-        return f"out of scope but answered, citing {', '.join(cited) or 'nothing'}"
-    if s["refused"]:
-        return "answerable but refused" + (f" ({result.error})" if result.error else "")
-    if s["rank"] is None:
-        return f"no gold section cited; cited {', '.join(cited)}"
-    return f"gold first at rank {s['rank']}; rank 1 was {cited[0]}"
-
-
-__all__ = ["Answerer", "PERSONAS", "QUESTIONS_FILE", "Result", "SPLITS", "aggregate", "breakdown", "cited_sections",
-           "describe_miss", "load_questions", "miss_severity", "run", "score_one", "select", "worst_misses"]
+__all__ = ["Answerer", "Result", "aggregate", "breakdown", "cited_passages", "cited_sections", "misses", "run",
+           "score_one"]

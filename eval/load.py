@@ -2,7 +2,7 @@
 
 By default it starts the app itself (a child process on 127.0.0.1 and a free port), then runs
 --users concurrent clients that share --questions questions (unique wordings drawn from
-eval/questions.jsonl, so the answer cache does not flatter the figures) through the public /ask
+the evaluation's train and dev questions, so the answer cache does not flatter the figures) through the public /ask
 endpoint, with an overall --timeout. It reports the latency distribution, throughput and errors, and
 the server's resident memory (RSS) at checkpoints, into eval/reports/load.md.
 
@@ -17,7 +17,6 @@ Exit status 0 when every question was answered, 1 when any failed or the time ra
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import queue
@@ -31,19 +30,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from eval.bench import questions as bench_questions
+
 # gradio_client would otherwise call the Hugging Face hub (usage telemetry, user-agent registry): stay on loopback.
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ROOT / "eval" / "questions.jsonl"
 REPORT = ROOT / "eval" / "reports" / "load.md"
 FRAMES = ("{q}", "Please tell me: {q}", "Quick question - {q}", "{q} Thanks.", "Hello, {q}", "{q} (asking for training)")
 
 
 def question_pool(n: int) -> list[str]:
     """n distinct questions: each eval question in several wordings, interleaved so neighbours differ."""
-    base = [json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    base = bench_questions()
     pool = [frame.format(q=q) for frame in FRAMES for q in base]
     if n > len(pool):
         pool = [f"{q} ({k})" for k in range(n // len(pool) + 1) for q in pool]

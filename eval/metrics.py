@@ -1,18 +1,38 @@
 """Pure scoring functions. No I/O, no model: every function takes plain lists/dicts and returns numbers.
 
-Ranked inputs are lists of *sets* of section ids, one set per citation in rank order: a product citation
-names exactly one section; a baseline chunk may contain (cover) several sections, or none.
+Two kinds of gold are scored:
+- sections: ranked inputs are lists of *sets* of section ids, one set per citation in rank order (a product
+  citation names exactly one section; a baseline chunk may contain several sections, or none);
+- evidence: spans quoted verbatim from corpus/. A passage or an answer "holds" a span when the normalised span
+  (see `normalise`, trailing punctuation dropped) occurs in its normalised text.
+
+Answer lines are the JSON shape of `Answer.to_json()["lines"]`: {"text", "kind", "citations"}.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from qa.model import GUIDANCE_KINDS  # the product's own list, so the two cannot drift
+from qa.model import GUIDANCE_KINDS
 
 Ranked = Sequence[set[str] | frozenset[str]]
+Line = dict  # {"text": str, "kind": str, "citations": [int, ...]}
 
+# Lines whose words come from the cited passages (the product's own list, so the two cannot drift): answer evidence
+# and support are measured on them. Every other kind is our framing.
+CONTENT_KINDS = frozenset(str(kind) for kind in GUIDANCE_KINDS)
+QUOTE_KINDS = frozenset({"quote"})
+TITLE_KINDS = frozenset({"title"})  # a bare recommendation title, if the product marks it as such (issue 12)
+
+# A span's main clause ends at the first of these that leaves at least MIN_CLAUSE_CHARS characters before it.
+CLAUSE_BREAKS = ("; ", ": ", " - ", " – ", " — ", ", which ", ", who ", ", where ", ", including ", ", such as ",
+                 ", for example", " (")
+MIN_CLAUSE_CHARS = 40
+_TRAILING = " .;:,"
+
+
+# ---------------------------------------------------------------- sections
 
 def first_gold_rank(ranked: Ranked, gold: Iterable[str], k: int) -> int | None:
     """1-based rank of the first citation among the top k that names a gold section, or None."""
@@ -49,20 +69,60 @@ def citation_recall(ranked: Ranked, gold: Iterable[str]) -> float:
     return len(gold & cited) / len(gold)
 
 
+# ---------------------------------------------------------------- evidence
+
 def normalise(text: str) -> str:
     """Whitespace folded, list bullets ("- " at a line start) dropped, curly quotes straightened."""
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     lines = [line.strip() for line in text.splitlines()]
-    lines = [line[2:] if line.startswith("- ") else line for line in lines]
+    lines = [line.removeprefix("- ") for line in lines]
     return " ".join(" ".join(lines).split())
 
 
-def answer_sentences(lines: Sequence[dict]) -> list[tuple[str, list[int]]]:
-    """(sentence, the cited ranks) for each line of an answer (`Answer.to_json()["lines"]`) that carries guidance
-    content. Fixed framing ("Who should act...", "Note: ...", "Terms: ...") is skipped: it is not guidance content."""
-    return [(line["text"], list(line.get("citations") or ())) for line in lines
-            if line.get("kind") in GUIDANCE_KINDS and line.get("text")]
+def _core(span: str) -> str:
+    """The normalised span without trailing punctuation (a quoted bullet may end in '.', ';' or nothing)."""
+    return normalise(span).rstrip(_TRAILING)
 
+
+def main_clause(span: str) -> str:
+    """The normalised span up to its first clause break that leaves at least MIN_CLAUSE_CHARS characters;
+    the whole span (trailing punctuation dropped) when there is no such break."""
+    core = _core(span)
+    cuts = [i for brk in CLAUSE_BREAKS if (i := core.find(brk, MIN_CLAUSE_CHARS)) >= 0]
+    return core[: min(cuts)].rstrip(_TRAILING) if cuts else core
+
+
+def holds_span(text: str, spans: Iterable[str]) -> bool:
+    """The text contains one of the spans, whole (both normalised)."""
+    haystack = normalise(text)
+    return any((core := _core(span)) and core in haystack for span in spans)
+
+
+def evidence_at(passages: Sequence[str], spans: Iterable[str], k: int) -> float:
+    """1.0 when one of the first k cited passages holds a gold span, whole. A passage from the right section
+    that lacks every span is a miss."""
+    spans = list(spans)
+    return 1.0 if any(holds_span(p, spans) for p in passages[:k]) else 0.0
+
+
+def content_text(lines: Sequence[Line]) -> str:
+    """The answer's guidance lines (quote, definition, generated), normalised and joined in order; framing left out."""
+    return " ".join(normalise(line.get("text", "")) for line in lines if line.get("kind") in CONTENT_KINDS)
+
+
+def answer_evidence(lines: Sequence[Line], spans: Iterable[str]) -> float:
+    """1.0 when the answer's guidance lines contain a gold span or at least its main clause."""
+    content = content_text(lines)
+    return 1.0 if any((clause := main_clause(span)) and clause in content for span in spans) else 0.0
+
+
+def title_only(lines: Sequence[Line], is_title: Callable[[str], bool]) -> bool:
+    """The answer has quote (or bare title) lines and every one of them is a title or shared boilerplate."""
+    quoted = [line for line in lines if line.get("kind") in QUOTE_KINDS | TITLE_KINDS]
+    return bool(quoted) and all(line["kind"] in TITLE_KINDS or is_title(line.get("text", "")) for line in quoted)
+
+
+# ---------------------------------------------------------------- support
 
 def sentence_supported(sentence: str, passage: str) -> bool:
     """The sentence appears verbatim (after `normalise`) in the passage.
@@ -77,17 +137,21 @@ def sentence_supported(sentence: str, passage: str) -> bool:
     return bool(sep and tail) and (head + ":") in p and tail in p
 
 
-def support_counts(lines: Sequence[dict], citations: Sequence[dict]) -> tuple[int, int]:
-    """(supported sentences, sentences) for one answer. A sentence is checked against the passages of the
-    citations its markers name; a sentence with no marker against all cited passages."""
+def support_counts(lines: Sequence[Line], citations: Sequence[dict]) -> tuple[int, int]:
+    """(supported lines, guidance lines) for one answer. A line is checked against the passages of the citations
+    it names; a line naming none against all cited passages."""
     by_rank = {c.get("rank", i + 1): c.get("text", "") for i, c in enumerate(citations)}
     supported = total = 0
-    for sentence, ranks in answer_sentences(lines):
-        passages = [by_rank[r] for r in ranks if r in by_rank] or list(by_rank.values())
+    for line in lines:
+        if line.get("kind") not in CONTENT_KINDS or not line.get("text"):
+            continue
+        passages = [by_rank[r] for r in line.get("citations") or () if r in by_rank] or list(by_rank.values())
         total += 1
-        supported += any(sentence_supported(sentence, p) for p in passages)
+        supported += any(sentence_supported(line["text"], p) for p in passages)
     return supported, total
 
+
+# ---------------------------------------------------------------- aggregation
 
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100): the smallest value with at least q% of values at or below it."""
@@ -104,6 +168,8 @@ def mean(values: Iterable[float | None]) -> float | None:
 
 
 __all__ = [
-    "answer_sentences", "citation_precision", "citation_recall", "first_gold_rank", "hit_at",
-    "mean", "normalise", "percentile", "reciprocal_rank", "sentence_supported", "support_counts",
+    "CLAUSE_BREAKS", "CONTENT_KINDS", "MIN_CLAUSE_CHARS", "QUOTE_KINDS", "TITLE_KINDS", "answer_evidence",
+    "citation_precision", "citation_recall", "content_text", "evidence_at", "first_gold_rank", "hit_at",
+    "holds_span", "main_clause", "mean", "normalise", "percentile", "reciprocal_rank", "sentence_supported",
+    "support_counts", "title_only",
 ]

@@ -1,0 +1,112 @@
+"""The evaluation question set: eval/questions/{train,dev,test}.jsonl, one `Question` per line.
+
+`train` is for fitting anything, `dev` for choosing between variants, `test` is locked: its sha256 is the last
+line of eval/questions/CHANGELOG.md, and only its aggregate figures are looked at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
+SPLITS = ("train", "dev", "test")
+PERSONAS = ("carer", "staff", "trainer")
+KINDS = ("practical", "who-acts", "which-recommendation", "definition", "about-guidance", "news", "follow-up",
+         "topic-switch", "near-out-of-scope", "far-out-of-scope")
+SCOPES = ("in", "near", "far")
+_SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+class Question(BaseModel):
+    """One evaluation question (the schema in TEAM.md). Immutable; unknown fields are an error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1)
+    split: Literal["train", "dev", "test"]
+    persona: Literal["carer", "staff", "trainer"]
+    kind: Literal["practical", "who-acts", "which-recommendation", "definition", "about-guidance", "news",
+                  "follow-up", "topic-switch", "near-out-of-scope", "far-out-of-scope"]
+    scope: Literal["in", "near", "far"]
+    question: str = Field(min_length=1)
+    history: tuple[str, ...] = ()
+    target: str | None = None
+    gold_sections: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _gold_matches_scope(self) -> Question:
+        answerable = self.scope == "in"
+        if answerable and not (self.evidence and self.gold_sections):
+            raise ValueError("an in-scope question needs evidence spans and gold sections")
+        if not answerable and self.evidence:
+            raise ValueError("an out-of-scope question has no evidence")
+        if self.kind.endswith("-out-of-scope") and self.kind != f"{self.scope}-out-of-scope":
+            raise ValueError(f"kind {self.kind!r} does not fit scope {self.scope!r}")
+        if self.kind in ("follow-up", "topic-switch") and not self.history:
+            raise ValueError(f"a {self.kind} question needs the earlier turns in history")
+        if any(not span.strip() for span in self.evidence):
+            raise ValueError("empty evidence span")
+        return self
+
+    @property
+    def answerable(self) -> bool:
+        return self.scope == "in"
+
+
+def load_file(path: Path) -> list[Question]:
+    """Every question of one split file; a bad line raises ValueError naming the file and line."""
+    questions = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            question = Question.model_validate_json(line)
+        except ValidationError as exc:
+            raise ValueError(f"{path.name} line {n}: {exc}") from exc
+        if question.split != path.stem:
+            raise ValueError(f"{path.name} line {n}: split {question.split!r} in the {path.stem} file")
+        questions.append(question)
+    return questions
+
+
+def load_questions(splits: Iterable[str] = SPLITS, directory: Path = QUESTIONS_DIR) -> list[Question]:
+    """The questions of the chosen splits, in file order; ids are unique across all of them."""
+    questions = [q for split in splits for q in load_file(directory / f"{split}.jsonl")]
+    seen: set[str] = set()
+    duplicates = sorted({q.id for q in questions if q.id in seen or seen.add(q.id)})
+    if duplicates:
+        raise ValueError(f"duplicate question ids: {duplicates}")
+    return questions
+
+
+def available(directory: Path = QUESTIONS_DIR) -> bool:
+    return all((directory / f"{split}.jsonl").is_file() for split in SPLITS)
+
+
+def question_texts(splits: Sequence[str] = ("train", "dev"), directory: Path = QUESTIONS_DIR) -> list[str]:
+    """Distinct question texts, for benchmarks that need realistic wording (never the locked test split)."""
+    if not available(directory):
+        return []
+    return list(dict.fromkeys(q.question for q in load_questions(splits, directory)))
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def locked_sha256(changelog: Path) -> str | None:
+    """The sha256 recorded on the changelog's last non-empty line (None when that line records none)."""
+    lines = [line for line in changelog.read_text(encoding="utf-8").splitlines() if line.strip()]
+    found = _SHA256.findall(lines[-1].lower()) if lines else []
+    return found[-1] if found else None
+
+
+__all__ = ["KINDS", "PERSONAS", "QUESTIONS_DIR", "SCOPES", "SPLITS", "Question", "available", "file_sha256",
+           "load_file", "load_questions", "locked_sha256", "question_texts"]
