@@ -12,8 +12,10 @@ Answer lines are the JSON shape of `Answer.to_json()["lines"]`: {"text", "kind",
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 
+from ingest.clean import strip_markdown
 from qa.model import GUIDANCE_KINDS
 
 Ranked = Sequence[set[str] | frozenset[str]]
@@ -30,6 +32,7 @@ CLAUSE_BREAKS = ("; ", ": ", " - ", " – ", " — ", ", which ", ", who ", ", w
                  ", for example", " (")
 MIN_CLAUSE_CHARS = 40
 _TRAILING = " .;:,"
+_WRAPPED_HYPHEN = re.compile(r"(\w)- (\w)")  # "asylum-\nseeking" after whitespace folding
 
 
 # ---------------------------------------------------------------- sections
@@ -72,11 +75,13 @@ def citation_recall(ranked: Ranked, gold: Iterable[str]) -> float:
 # ---------------------------------------------------------------- evidence
 
 def normalise(text: str) -> str:
-    """Whitespace folded, list bullets ("- " at a line start) dropped, curly quotes straightened."""
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    """Whitespace folded, list bullets ("- " or "• " at a line start) dropped, curly quotes straightened; and the two
+    changes ingest makes to the raw files, so a span quoted from corpus/ matches the passage shown: markdown link
+    targets and emphasis dropped (`ingest.clean.strip_markdown`), a word hard-wrapped after its hyphen rejoined."""
+    text = strip_markdown(text).replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     lines = [line.strip() for line in text.splitlines()]
-    lines = [line.removeprefix("- ") for line in lines]
-    return " ".join(" ".join(lines).split())
+    lines = [line.removeprefix("- ").removeprefix("• ") for line in lines]
+    return _WRAPPED_HYPHEN.sub(r"\1-\2", " ".join(" ".join(lines).split()))
 
 
 def _core(span: str) -> str:

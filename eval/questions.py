@@ -102,9 +102,8 @@ def file_sha256(path: Path) -> str:
 
 
 def locked_sha256(changelog: Path) -> str | None:
-    """The sha256 recorded on the changelog's last non-empty line (None when that line records none)."""
-    lines = [line for line in changelog.read_text(encoding="utf-8").splitlines() if line.strip()]
-    found = _SHA256.findall(lines[-1].lower()) if lines else []
+    """The sha256 on the changelog's newest (last) line that records one: what test.jsonl must hash to."""
+    found = [h for line in changelog.read_text(encoding="utf-8").splitlines() for h in _SHA256.findall(line)]
     return found[-1] if found else None
 
 

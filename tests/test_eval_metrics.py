@@ -52,6 +52,11 @@ def test_precision_and_recall():
 
 def test_normalise_folds_whitespace_quotes_and_bullets():
     assert metrics.normalise("- the child’s  “plan”\n- next\n  line") == "the child's \"plan\" next line"
+    # what ingest changes in the raw files: link targets dropped, hard-wrapped hyphenated words rejoined
+    assert metrics.normalise("(see [positive relationships](#)) for unaccompanied asylum-\nseeking children") == \
+        metrics.normalise("(see positive relationships) for unaccompanied asylum-seeking children")
+    assert metrics.normalise("a dash - stays") == "a dash - stays"
+    assert metrics.normalise("• Placing children first;") == "Placing children first;"
 
 
 def test_evidence_at_1_needs_the_span_in_the_first_passage_not_just_the_right_section():

@@ -81,7 +81,9 @@ def test_lock_reads_the_changelogs_last_line(tmp_path):
     assert locked_sha256(d / "CHANGELOG.md") == file_sha256(d / "test.jsonl")
     (d / "test.jsonl").write_text(json.dumps(row("y", "test")) + "\n")  # changed without a changelog line
     assert locked_sha256(d / "CHANGELOG.md") != file_sha256(d / "test.jsonl")
-    (d / "CHANGELOG.md").write_text("old line " + "0" * 64 + "\nwhy it changed, no hash\n")
+    (d / "CHANGELOG.md").write_text(f"2026-11-24 {'0' * 64} first\n2026-11-25 {'1' * 64} fixed a span\n\nNotes.\n")
+    assert locked_sha256(d / "CHANGELOG.md") == "1" * 64  # the newest line with a hash, notes below it ignored
+    (d / "CHANGELOG.md").write_text("no hash recorded\n")
     assert locked_sha256(d / "CHANGELOG.md") is None
 
 
@@ -115,7 +117,8 @@ def test_every_answerable_question_has_evidence_and_gold(questions):
 
 @real
 def test_every_evidence_span_is_verbatim_in_the_corpus(questions):
-    corpus = " ".join(normalise(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "corpus").glob("*.txt")))
+    files = sorted(p for p in (ROOT / "corpus").iterdir() if p.suffix in {".txt", ".md", ".toml"})  # manifest too
+    corpus = "\n".join(normalise(p.read_text(encoding="utf-8")) for p in files)
     missing = [(q.id, span) for q in questions for span in q.evidence if normalise(span) not in corpus]
     assert not missing, f"{len(missing)} spans not in corpus/ (ids: {sorted({i for i, _ in missing})})"
 
