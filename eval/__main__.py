@@ -18,7 +18,7 @@ import tomllib
 from pathlib import Path
 
 from eval.harness import breakdown, misses, run
-from eval.questions import QUESTIONS_DIR, SPLITS, load_questions
+from eval.questions import QUESTIONS_DIR, SPLITS, available, load_questions
 
 EVAL_DIR = Path(__file__).resolve().parent
 THRESHOLDS_FILE = EVAL_DIR / "thresholds.toml"
@@ -104,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
+    if not available(args.questions):
+        parser.error(f"{args.questions} has no {{train,dev,test}}.jsonl question files")
     splits = SPLITS if args.split == "all" else (args.split,)
     answerer = load_answerer(args.answerer) if args.answerer else product_answerer(args.index)
     out = evaluate(answerer, splits=splits, baselines=not args.no_baselines, questions_dir=args.questions)

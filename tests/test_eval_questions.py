@@ -12,6 +12,8 @@ from question_fixtures import row, write_set
 
 from eval.metrics import normalise
 from eval.questions import (
+    KINDS,
+    PERSONAS,
     QUESTIONS_DIR,
     SPLITS,
     available,
@@ -127,6 +129,30 @@ def test_every_evidence_span_is_verbatim_in_the_corpus(questions):
 def test_every_gold_section_exists_in_the_index(questions, corpus_sections):
     missing = sorted({(q.id, g) for q in questions for g in q.gold_sections if g not in corpus_sections})
     assert not missing, f"gold section ids the parser does not produce: {missing}"
+
+
+@real
+def test_every_target_is_a_gold_section(questions):
+    assert all(q.target in q.gold_sections for q in questions if q.answerable)
+
+
+@real
+def test_each_file_holds_its_own_split_sorted_by_id():
+    for split in SPLITS:
+        ids = [q.id for q in load_file(QUESTIONS_DIR / f"{split}.jsonl")]
+        assert ids == sorted(ids), split
+
+
+@real
+def test_splits_are_stratified(questions):
+    """Every split holds every persona and every kind; train is about half the set, dev and test a quarter each."""
+    for split in SPLITS:
+        chosen = [q for q in questions if q.split == split]
+        assert {q.persona for q in chosen} == set(PERSONAS), split
+        assert {q.kind for q in chosen} == set(KINDS), (split, set(KINDS) - {q.kind for q in chosen})
+    share = Counter(q.split for q in questions)
+    assert abs(share["train"] / len(questions) - 0.5) < 0.08, share
+    assert abs(share["test"] / len(questions) - 0.25) < 0.06, share
 
 
 @real
