@@ -53,6 +53,8 @@ class Question(BaseModel):
             raise ValueError(f"a {self.kind} question needs the earlier turns in history")
         if any(not span.strip() for span in self.evidence):
             raise ValueError("empty evidence span")
+        if any(not turn.strip() for turn in self.history):
+            raise ValueError("empty earlier question in history")
         return self
 
     @property

@@ -51,6 +51,7 @@ def test_loader_reads_every_split(tmp_path):
     (row("a", kind="chit-chat"), "kind"),
     (row("a", colour="red"), "colour"),
     (row("a", evidence=["  "]), "empty evidence"),
+    (row("a", kind="follow-up", history=[""]), "empty earlier question"),
 ])
 def test_schema_rejects(tmp_path, bad, message):
     path = tmp_path / "dev.jsonl"
