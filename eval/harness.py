@@ -142,10 +142,9 @@ def misses(result: Result) -> list[str]:
     out = ["title-only"] if s["title_only"] else []
     if not result.question.answerable:
         return ([] if s["refused"] else ["answered out of scope"]) + out
-    if s["refused"]:
-        return ["refused"]
-    out += [name for name in ("evidence@1", "evidence@3", "answer_evidence", "hit@1") if s[name] == 0.0]
-    return out
+    # a refused answerable question misses every figure too, so each count is questions x (1 - figure)
+    return (["refused"] if s["refused"] else []) + out + \
+        [name for name in ("evidence@1", "evidence@3", "answer_evidence", "hit@1") if s[name] == 0.0]
 
 
 __all__ = ["Answerer", "Result", "aggregate", "breakdown", "cited_passages", "cited_sections", "misses", "run",

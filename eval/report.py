@@ -11,6 +11,7 @@ from pathlib import Path
 
 from eval.harness import Result, misses
 from eval.metrics import holds_span
+from eval.questions import KINDS
 
 # (key in the figures, column title, format); the evidence figures lead.
 COLUMNS = [
@@ -68,7 +69,7 @@ def miss_counts(results: Sequence[Result]) -> dict[str, Counter]:
 def miss_count_table(results: Sequence[Result]) -> str:
     counts = miss_counts(results)
     lines = ["| kind | n | " + " | ".join(MISS_KINDS) + " |", "|" + "---|" * (len(MISS_KINDS) + 2)]
-    for kind, c in counts.items():
+    for kind, c in sorted(counts.items(), key=lambda item: KINDS.index(item[0])):
         lines.append(f"| {kind} | {c['n']} | " + " | ".join(str(c[m]) for m in MISS_KINDS) + " |")
     return "\n".join(lines)
 
@@ -118,6 +119,8 @@ def markdown_report(figures: dict, results: dict[str, list[Result]], check: dict
     test = [r for r in product if r.question.split == "test"]
     if test:
         parts += ["## Product misses on the test split, by kind (counts only: the test split is locked)", "",
+                  "Questions of each kind that missed each figure (a refused answerable question misses all of "
+                  "them).", "",
                   miss_count_table(test), ""]
     dev_misses = [r for r in product if r.question.split == "dev" and misses(r)]
     if dev_misses:

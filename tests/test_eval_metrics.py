@@ -243,7 +243,7 @@ def test_aggregate_refusal_kinds_and_figures():
     assert agg["title_only_answers"] == pytest.approx(2 / 3)  # of the 3 answered questions, 2 quote only boilerplate
     assert agg["support"] == 1.0 and agg["precision"] == 0.5
     assert agg["latency_p50_ms"] == pytest.approx(30.0)
-    assert misses(results[2]) == ["refused"] and misses(results[4]) == ["answered out of scope", "title-only"]
+    assert misses(results[2]) == ["refused", "evidence@1", "evidence@3", "answer_evidence", "hit@1"] and misses(results[4]) == ["answered out of scope", "title-only"]
 
 
 def test_breakdown_by_split_persona_and_kind():
