@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eval import metrics
-from eval.harness import Result, aggregate, breakdown, cited_sections, misses, score_one
+from eval.harness import Result, aggregate, breakdown, cited_sections, misses, run, score_one
 from eval.questions import Question
 from eval.titles import TitleDetector
 from ingest.model import Section
@@ -255,3 +255,16 @@ def test_breakdown_by_split_persona_and_kind():
     assert set(out["test"]["persona"]) == {"staff", "carer"}
     assert set(out["test"]["kind"]) == {"practical", "far-out-of-scope"}
     assert out["test"]["kind"]["far-out-of-scope"]["far_refusal"] == 0.0
+
+
+def test_run_asks_a_conversation_question_with_its_history():
+    asked = []
+
+    def answerer(question, history):
+        asked.append((question, tuple(history)))
+        raise ValueError("rejected")  # an answerer error counts as a refusal
+
+    item = q("1", kind="follow-up", history=("what is respite care?",))
+    [result] = run(answerer, [item], never_title)
+    assert asked == [("question 1", ("what is respite care?",))]
+    assert result.scores["refused"] and result.error == "ValueError" and result.scores["answer_evidence"] == 0.0
