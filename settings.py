@@ -41,6 +41,9 @@ class Settings:
     max_pdf_pages: int = 500
     max_zip_bytes: int = 30_000_000
     max_zip_ratio: int = 100
+    # Up to this many passages, opening an index ingests the corpus again and requires the same records (a forged
+    # index whose file hashes were rewritten is refused); larger indexes rely on the hashes.
+    verify_max_passages: int = 20_000
     # Optional generated answers through LangChain's init_chat_model (off while llm_model is empty), for
     # example LAC_LLM_MODEL=llama3.2 LAC_LLM_PROVIDER=ollama, or an OpenAI-compatible server via LAC_LLM_BASE_URL.
     llm_model: str = ""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -61,12 +62,15 @@ def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | N
         texts = [passage_text_for_search(labels[c.section_id], c.text) for c in passages]
         t = time.perf_counter()
         # Vectors cached by text hash in the index folder: an incremental rebuild embeds only new passages.
+        # A killed build's checkpoint is merged in, and the checkpoint is refreshed while this build embeds.
         cache = VectorCache.load(index_dir, settings.embedding_model)
         # Passages and their answer units (sentences, bullets) in one batch: answers score units by meaning too.
         # (context lines and list lead-ins are never quoted, so they are not embedded: their rows stay zero)
         scored = [n for n, u in enumerate(units) if u.kind in SCORED_UNIT_KINDS]
+        checkpoint = checkpoint_dir(index_dir)
+        cache.merge(checkpoint)
         all_vectors, keys, reused = cache.embed(embedder, texts + [units[n].text for n in scored],
-                                                show_progress=progress)
+                                                show_progress=progress, checkpoint=lambda c: c.save_all(checkpoint))
         vectors = all_vectors[: len(texts)]
         unit_vectors = np.zeros((len(units), vectors.shape[1]), dtype=np.float32)
         unit_vectors[scored] = all_vectors[len(texts) :]
@@ -86,14 +90,37 @@ def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | N
                     units=units, unit_vectors=unit_vectors,
                     extra=lambda folder: cache.save(folder, keys, all_vectors))
         seconds["writing"] = time.perf_counter() - t
+        shutil.rmtree(checkpoint, ignore_errors=True)
     seconds["total"] = time.perf_counter() - start
     log.info("built index at %s: %d passages in %.1fs", index_dir, len(passages), seconds["total"])
-    return BuildReport(len(corpus.documents), len(corpus.sections), len(passages), corpus.warnings, seconds,
-                       reused, index_kind(vector_index))
+    return BuildReport(len(corpus.documents), len(corpus.sections), len(passages),
+                       (*corpus.warnings, *cache.warnings), seconds, reused, index_kind(vector_index))
+
+
+def checkpoint_dir(index_dir: Path) -> Path:
+    """Where a build keeps the vectors embedded so far, so a killed build does not lose them."""
+    return index_dir.parent / f".{index_dir.name}.embedding-checkpoint"
+
+
+def records_match_corpus(settings, corpus_dir: Path, documents, sections, passages) -> str:
+    """Ingest the corpus again and compare: the index's documents, sections and passages must be exactly what
+    these files give (a forged index whose hashes were all rewritten still fails). Empty when they match."""
+    corpus = load_corpus(corpus_dir, FileLimits.from_settings(settings))
+    if [replace(d, text="", path="") for d in corpus.documents] != [replace(d, path="") for d in documents]:
+        return "its document records are not what the corpus files give"
+    if list(corpus.sections) != list(sections):
+        return "its sections are not what the corpus files give"
+    if split_passages(list(corpus.sections), settings.max_passage_chars) != list(passages):
+        return "its passages are not what the corpus files give"
+    return ""
 
 
 def source_corpus(index_dir: Path, settings) -> Path:
-    """The corpus an index was built from (so a custom index is checked against its own corpus)."""
+    """The corpus to check an index against. For the configured index folder it is the configured corpus folder
+    (LAC_CORPUS_DIR): changing it makes the index stale. Another folder (--index DIR) is checked against the
+    corpus it was built from, when that still exists."""
+    if Path(index_dir).absolute() == Path(settings.index_dir).absolute():
+        return Path(settings.corpus_dir)
     recorded = (read_manifest(index_dir) or {}).get("corpus_dir")
     return Path(recorded) if recorded and Path(recorded).is_dir() else Path(settings.corpus_dir)
 
@@ -115,4 +142,5 @@ def ensure_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | 
                            progress=progress)
 
 
-__all__ = ["BuildReport", "build_index", "ensure_index", "passage_text_for_search", "source_corpus"]
+__all__ = ["BuildReport", "build_index", "checkpoint_dir", "ensure_index", "passage_text_for_search",
+           "records_match_corpus", "source_corpus"]

@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     except LacGuideError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # read-only folder, full disk: the previous index is left as it was
+        print(f"error: cannot write the index ({exc.strerror or exc.__class__.__name__}: "
+              f"{exc.filename or ''}); the previous index is unchanged.", file=sys.stderr)
+        return 2
 
 
 def _build(settings: Settings, corpus: Path | None, out: Path | None) -> int:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from errors import IndexUnavailableError
-from index.build import ensure_index, source_corpus
+from index.build import build_index, ensure_index, records_match_corpus, source_corpus
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
-from index.store import check_index, read_records, read_units
+from index.store import IndexCheck, check_index, read_records, read_units, recover_interrupted_swap
 from ingest.model import Document, Passage, Section
 from ingest.units import AnswerUnit
+
+log = logging.getLogger("lac.index")
 
 
 @dataclass
@@ -27,6 +31,7 @@ class SearchIndex:
     manifest: dict = field(default_factory=dict)
     units: list[AnswerUnit] = field(default_factory=list)  # the passages' sentences and bullets, in order
     unit_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    stale: str = ""  # set when an out-of-date index is served because it could not be rebuilt
 
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         k = min(k, len(self.passages))
@@ -47,33 +52,82 @@ class SearchIndex:
 
 def open_index(settings, *, index_dir: Path | None = None, corpus_dir: Path | None = None,
                embedder: Embedder | None = None, rebuild: bool = True, progress: bool = False) -> SearchIndex:
-    """Open the index, first rebuilding it from the corpus if it is missing, damaged or stale.
+    """Open the index, first rebuilding it from the corpus if it is missing, damaged, forged or stale.
 
     With a custom index folder and no corpus, the index is used as it is, once its own file hashes check out.
+    When a stale index cannot be rebuilt (read-only folder, full disk), the existing one is served with a warning.
     """
     index_dir = Path(index_dir or settings.index_dir)
+    with contextlib.suppress(OSError):  # read-only: nothing to repair there
+        recover_interrupted_swap(index_dir)
     if rebuild:
         corpus_dir = Path(corpus_dir or source_corpus(index_dir, settings))
     # One check (it hashes every index and corpus file); checked again only after a rebuild.
     check = check_index(index_dir, settings, corpus_dir if rebuild else None)
+    stale = ""
     if rebuild and not check.usable:
-        ensure_index(settings, corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder, progress=progress)
-        check = check_index(index_dir, settings, corpus_dir)
+        check, stale = _rebuild_or_serve_stale(settings, index_dir, corpus_dir, embedder, progress, check.reason)
     if not check.usable:
         raise IndexUnavailableError(f"The index cannot be used: {check.reason}. Rebuild it with: python -m index build")
-    documents, sections, passages, vectors = read_records(index_dir)
-    units, unit_vectors = read_units(index_dir, passages)
+    folder = index_dir.resolve()  # one version folder throughout, even if a build swaps in another meanwhile
+    documents, sections, passages, vectors = read_records(folder)
+    problem = _forgery(settings, embedder, vectors, documents, sections, passages,
+                       corpus_dir if rebuild and not stale else None)
+    if problem and rebuild:
+        log.warning("rebuilding the index: %s", problem)
+        check, stale = _rebuild_or_serve_stale(settings, index_dir, corpus_dir, embedder, progress, problem,
+                                               force=True)
+        folder = index_dir.resolve()
+        documents, sections, passages, vectors = read_records(folder)
+        problem = _forgery(settings, embedder, vectors, documents, sections, passages, None)
+    if problem:
+        raise IndexUnavailableError(f"The index at {index_dir} cannot be used: {problem}. "
+                                    "Rebuild it with: python -m index build")
+    units, unit_vectors = read_units(folder, passages)
     return SearchIndex(
         path=index_dir,
         documents={d.doc_id: d for d in documents},
         sections={s.section_id: s for s in sections},
         passages=passages,
         vectors=vectors,
-        lexical=LexicalIndex.load(index_dir / "bm25"),
+        lexical=LexicalIndex.load(folder / "bm25"),
         manifest=check.manifest or {},
         units=units,
         unit_vectors=unit_vectors,
+        stale=stale,
     )
+
+
+def _rebuild_or_serve_stale(settings, index_dir: Path, corpus_dir: Path, embedder, progress: bool, reason: str,
+                            force: bool = False) -> tuple[IndexCheck, str]:
+    """Rebuild; if the folder cannot be written (read-only, disk full) keep serving an intact index, saying so."""
+    try:
+        if force:
+            build_index(settings, corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder, progress=progress)
+        else:
+            ensure_index(settings, corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder, progress=progress)
+    except OSError as exc:
+        intact = check_index(index_dir, settings, None)
+        why = exc.strerror or exc.__class__.__name__
+        if force or not intact.usable:
+            raise IndexUnavailableError(
+                f"The index at {index_dir} needs rebuilding ({reason}) but cannot be written: {why}. "
+                "Rebuild it where it can be written: python -m index build --out DIR") from exc
+        stale = (f"The index at {index_dir} is out of date ({reason}) and cannot be rebuilt here ({why}); "
+                 "answers come from the index as it was built.")
+        log.warning(stale)
+        return intact, stale
+    return check_index(index_dir, settings, corpus_dir), ""
+
+
+def _forgery(settings, embedder: Embedder | None, vectors, documents, sections, passages, corpus_dir) -> str:
+    """Checks that hashes cannot vouch for: vector size against the model, and (for an index of at most
+    settings.verify_max_passages passages) the records against what the corpus files give when ingested again."""
+    if embedder is not None and vectors.d != embedder.dimension:
+        return f"its vectors have {vectors.d} dimensions, the model {settings.embedding_model} gives {embedder.dimension}"
+    if corpus_dir is not None and len(passages) <= settings.verify_max_passages:
+        return records_match_corpus(settings, corpus_dir, documents, sections, passages)
+    return ""
 
 
 __all__ = ["SearchIndex", "open_index"]

@@ -1,6 +1,10 @@
 """The persisted index: what is on disk, how it is written safely, and how it is checked before use.
 
-Layout of an index folder (all JSON except the FAISS file and the BM25 arrays; nothing is pickled):
+The index path (e.g. `.lac-index`) is a symbolic link to a version folder beside it (`.lac-index.v-XXXX`). A build
+writes a new version folder and swaps it in with ONE atomic step: a new link renamed over the old one. A kill at
+any moment leaves either the old index or the new one, never none; older versions are removed by the next build.
+
+Layout of an index (version) folder (all JSON except the FAISS file and the BM25 arrays; nothing is pickled):
   manifest.json   what the index was built from (corpus file hashes, model, settings) and hashes of every file
   documents.json  document metadata;  sections.json  citable sections;  passages.json  passages, in vector order
   vectors.faiss   one normalised vector per passage;  bm25/  the BM25 index over the same passages
@@ -111,7 +115,8 @@ def write_index(
         _write_json(tmp / "documents.json", [d.to_json() for d in documents])
         _write_json(tmp / "sections.json", [s.to_json() for s in sections])
         _write_json(tmp / "passages.json", [p.to_json() for p in passages])
-        faiss.write_index(vectors, str(tmp / "vectors.faiss"))
+        # Serialised in memory and written by Python: a full disk is an OSError, not a faiss RuntimeError.
+        (tmp / "vectors.faiss").write_bytes(faiss.serialize_index(vectors).tobytes())
         bm25.save(tmp / "bm25")
         _write_json(tmp / "units.json", [u.to_json() for u in units])
         dimension = int(vectors.d)
@@ -132,22 +137,49 @@ def write_index(
 
 
 def remove_leftovers(index_dir: Path) -> None:
-    """Delete temporary and old folders left by a build that was killed (call with the build lock held)."""
-    for prefix in (f".{index_dir.name}.tmp-", f".{index_dir.name}.old-"):
+    """Delete temporary folders and old versions left by earlier or killed builds (call with the build lock held);
+    the version the index link points at is kept."""
+    current = index_dir.resolve() if index_dir.is_symlink() else None
+    for prefix in (f".{index_dir.name}.tmp-", f".{index_dir.name}.old-", f".{index_dir.name}.v-",
+                   f".{index_dir.name}.link-"):
         for path in index_dir.parent.glob(prefix + "*"):
-            if path.is_dir():
+            if path.is_symlink() or path.is_file():
+                path.unlink(missing_ok=True)
+            elif path.is_dir() and path.resolve() != current:
                 shutil.rmtree(path, ignore_errors=True)
 
 
+def recover_interrupted_swap(index_dir: Path) -> None:
+    """An index folder of the old layout (a real folder) is moved aside before its first link is made; a kill in
+    between leaves no index path. Point it at the newest complete version folder again."""
+    if index_dir.exists() or index_dir.is_symlink():
+        return
+    versions = [p for p in index_dir.parent.glob(f".{index_dir.name}.v-*") if (p / MANIFEST).is_file()]
+    if versions:
+        _point_at(max(versions, key=lambda p: (p / MANIFEST).stat().st_mtime), index_dir)
+
+
+def _point_at(version: Path, index_dir: Path) -> None:
+    """Make `index_dir` a link to `version` in one atomic rename (a relative link: the pair can be moved)."""
+    link = index_dir.parent / f".{index_dir.name}.link-{os.getpid()}-{threading.get_ident()}"
+    link.unlink(missing_ok=True)
+    link.symlink_to(version.name)
+    os.replace(link, index_dir)
+
+
 def _swap_in(new: Path, index_dir: Path) -> None:
-    old = None
-    if index_dir.exists():
-        old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}"
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(index_dir, old)
-    os.replace(new, index_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    version = index_dir.parent / new.name.replace(".tmp-", ".v-", 1)
+    os.rename(new, version)  # not visible to readers yet: nothing points at it
+    if index_dir.is_symlink():
+        previous = index_dir.resolve()
+    elif index_dir.is_dir():  # first build after the old layout (a real folder): moved aside, then linked
+        previous = index_dir.parent / f".{index_dir.name}.v-legacy-{os.getpid()}"
+        os.rename(index_dir, previous)
+    else:
+        previous = None
+    _point_at(version, index_dir)  # the one step that switches every later reader to the new index
+    if previous is not None and previous != version and previous.parent == index_dir.parent:
+        shutil.rmtree(previous, ignore_errors=True)
 
 
 def read_manifest(index_dir: Path) -> dict | None:
@@ -179,9 +211,19 @@ def check_index(index_dir: Path, settings, corpus_dir: Path | None) -> IndexChec
             return IndexCheck(False, f"index file {name} is missing", manifest)
         if sha256_file(path) != digest:
             return IndexCheck(False, f"index file {name} is damaged (its hash does not match)", manifest)
+    if corpus_dir is not None and not _same_folder(manifest.get("corpus_dir"), corpus_dir):
+        return IndexCheck(False, f"stale: built from {manifest.get('corpus_dir')}, the corpus folder is now {corpus_dir}",
+                          manifest)
     if corpus_dir is not None and manifest.get("corpus") != corpus_fingerprint(corpus_dir):
         return IndexCheck(False, f"stale: the files in {corpus_dir} changed since the index was built", manifest)
     return IndexCheck(True, "", manifest)
+
+
+def _same_folder(recorded, corpus_dir: Path) -> bool:
+    try:
+        return recorded is not None and Path(recorded).resolve() == Path(corpus_dir).resolve()
+    except (OSError, RuntimeError, TypeError):
+        return False
 
 
 def read_records(index_dir: Path):
@@ -240,5 +282,5 @@ def read_units(index_dir: Path, passages: Sequence[Passage]) -> tuple[list[Answe
 
 __all__ = [
     "IndexCheck", "build_key", "build_lock", "check_index", "corpus_fingerprint", "read_manifest",
-    "read_records", "read_units", "remove_leftovers", "sha256_file", "write_index",
+    "read_records", "read_units", "recover_interrupted_swap", "remove_leftovers", "sha256_file", "write_index",
 ]

@@ -8,8 +8,12 @@ The threshold is settings.exact_search_max (LAC_EXACT_SEARCH_MAX, default 50,000
 question on 2 cores, under the query embedding itself, while an HNSW graph costs build time and some recall.
 
 Vector cache (incremental rebuild): `embedding-cache.npy` (float32 rows) + `embedding-cache.json` (model, dimension,
-and one key per row: sha256 of the embedded text) in the index folder. A rebuild embeds only texts whose key is
-not there, so adding one document to a large corpus embeds only that document's passages. No pickle.
+sha256 of the .npy file, and one key per row: sha256 of the embedded text) in the index folder. A rebuild embeds
+only texts whose key is not there, so adding one document to a large corpus embeds only that document's passages.
+No pickle. The cache is verified before use (model, shape, dtype, finite values, file hash, and a few rows embedded
+again and compared): a cache that does not check out is dropped with a warning and everything is embedded afresh.
+A long build saves its progress every `CHECKPOINT_EVERY` new vectors to a checkpoint beside the index, so a build
+that is killed does not lose the embeddings done so far.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +34,9 @@ HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 256
 CACHE_VECTORS = "embedding-cache.npy"
 CACHE_KEYS = "embedding-cache.json"
+CHECKPOINT_EVERY = 2048  # new vectors between two checkpoints of a long build
+SPOT_CHECK_ROWS = 2  # cached rows embedded again at each build to prove rows still belong to their keys
+SPOT_CHECK_MIN_COSINE = 0.99
 
 
 def build_vector_index(vectors: np.ndarray, exact_max: int, *,
@@ -79,53 +88,137 @@ def text_key(text: str) -> str:
 
 
 class VectorCache:
-    """Vectors by text hash for one model; loaded from and saved to an index folder."""
+    """Vectors by text hash for one model; loaded from and saved to an index folder (or a checkpoint folder)."""
 
     def __init__(self, model: str, dimension: int | None = None):
         self.model = model
         self.dimension = dimension
         self.rows: dict[str, np.ndarray] = {}
+        self.warnings: list[str] = []  # why a cache on disk was not used
 
     @classmethod
-    def load(cls, folder: Path, model: str) -> "VectorCache":
+    def load(cls, folder: Path, model: str) -> VectorCache:
         cache = cls(model)
-        try:
-            meta = json.loads((Path(folder) / CACHE_KEYS).read_text("utf-8"))
-            if meta.get("model") != model:
-                return cache
-            vectors = np.load(Path(folder) / CACHE_VECTORS, allow_pickle=False)
-            keys = meta["keys"]
-            if vectors.ndim != 2 or len(keys) != len(vectors) or vectors.dtype != np.float32:
-                return cache
-        except (OSError, ValueError, KeyError):
-            return cache
-        cache.dimension = int(vectors.shape[1])
-        cache.rows = dict(zip(keys, vectors))
+        cache.merge(folder)
         return cache
 
-    def save(self, folder: Path, keys: list[str], vectors: np.ndarray) -> None:
-        """Keep exactly the rows of the current index (a removed document's vectors are dropped)."""
+    def merge(self, folder: Path) -> None:
+        """Add the rows cached in `folder` when they check out; otherwise say why they were dropped."""
         folder = Path(folder)
-        np.save(folder / CACHE_VECTORS, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-        (folder / CACHE_KEYS).write_text(json.dumps({"model": self.model, "dimension": int(vectors.shape[1]),
-                                                     "keys": keys}), encoding="utf-8")
+        if not (folder / CACHE_KEYS).exists():
+            return
+        try:
+            meta = json.loads((folder / CACHE_KEYS).read_text("utf-8"))
+            if meta.get("model") != self.model:
+                return  # another model's vectors: not an error, just of no use
+            problem = _cache_problem(folder, meta)
+            vectors = None if problem else np.load(folder / CACHE_VECTORS, allow_pickle=False)
+            problem = problem or _shape_problem(vectors, meta, self.dimension)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            problem = f"cannot be read ({exc.__class__.__name__})"
+        if problem:
+            self._drop(f"the embedding cache in {folder} {problem}")
+            return
+        self.dimension = int(vectors.shape[1])
+        self.rows.update(zip(meta["keys"], vectors))
 
-    def embed(self, embedder, texts: list[str], show_progress: bool = False) -> tuple[np.ndarray, list[str], int]:
-        """Vectors for `texts` (cached ones reused, the rest embedded in one batched call), their keys, and how
-        many were reused."""
+    def _drop(self, reason: str) -> None:
+        message = f"{reason}; it is not used (every passage is embedded again)"
+        log.warning(message)
+        self.warnings.append(message)
+
+    def save(self, folder: Path, keys: list[str], vectors: np.ndarray) -> None:
+        """Keep exactly the rows given (for an index: the rows of its passages, a removed document's are dropped).
+        Written to temporary names and renamed, with the vectors' hash in the JSON written last."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        with open(folder / f"{CACHE_VECTORS}.tmp", "wb") as handle:
+            np.save(handle, vectors, allow_pickle=False)
+        os.replace(folder / f"{CACHE_VECTORS}.tmp", folder / CACHE_VECTORS)
+        meta = {"model": self.model, "dimension": int(vectors.shape[1]) if vectors.ndim == 2 else 0,
+                "sha256": _sha256(folder / CACHE_VECTORS), "keys": keys}
+        (folder / f"{CACHE_KEYS}.tmp").write_text(json.dumps(meta), encoding="utf-8")
+        os.replace(folder / f"{CACHE_KEYS}.tmp", folder / CACHE_KEYS)
+
+    def save_all(self, folder: Path) -> None:
+        """Every row held (a build's checkpoint)."""
+        keys = list(self.rows)
+        if keys:
+            self.save(folder, keys, np.stack([self.rows[k] for k in keys]))
+
+    def embed(self, embedder, texts: list[str], show_progress: bool = False,
+              checkpoint: Callable[[VectorCache], None] | None = None) -> tuple[np.ndarray, list[str], int]:
+        """Vectors for `texts` (cached ones reused, the rest embedded in batches), their keys, and how many were
+        reused. `checkpoint(self)` is called after every CHECKPOINT_EVERY new vectors."""
         keys = [text_key(t) for t in texts]
-        missing = sorted({k: i for i, k in reversed(list(enumerate(keys))) if k not in self.rows}.items(),
-                         key=lambda item: item[1])
-        if missing:
-            fresh = embedder.embed([texts[i] for _, i in missing], show_progress=show_progress)
-            for (key, _), vector in zip(missing, fresh):
-                self.rows[key] = vector
+        first_index = {}
+        for i, k in enumerate(keys):
+            first_index.setdefault(k, i)
+        self._spot_check(embedder, [texts[i] for k, i in first_index.items() if k in self.rows])
+        missing = [(k, i) for k, i in first_index.items() if k not in self.rows]
+        for start in range(0, len(missing), CHECKPOINT_EVERY):
+            batch = missing[start:start + CHECKPOINT_EVERY]
+            fresh = embedder.embed([texts[i] for _, i in batch], show_progress=show_progress)
+            self.rows.update((key, vector) for (key, _), vector in zip(batch, fresh))
+            if checkpoint is not None and start + CHECKPOINT_EVERY < len(missing):
+                checkpoint(self)
         if not texts:
             return np.zeros((0, self.dimension or 0), dtype=np.float32), keys, 0
         vectors = np.stack([self.rows[k] for k in keys]).astype(np.float32, copy=False)
         self.dimension = int(vectors.shape[1])
         return vectors, keys, len(texts) - len(missing)
 
+    def _spot_check(self, embedder, cached_texts: list[str]) -> None:
+        """Embed a few cached texts again: rows shuffled or from another model (even with a forged hash) differ."""
+        if not cached_texts:
+            return
+        step = max(1, len(cached_texts) // SPOT_CHECK_ROWS)
+        sample = cached_texts[::step][:SPOT_CHECK_ROWS]
+        fresh = np.asarray(embedder.embed(sample), dtype=np.float32)
+        cached = np.stack([self.rows[text_key(t)] for t in sample])
+        if fresh.shape != cached.shape:
+            problem = f"holds {cached.shape[1]}-dimension vectors, the model gives {fresh.shape[1]}"
+        elif (np.sum(fresh * cached, axis=1) < SPOT_CHECK_MIN_COSINE).any():
+            problem = "has rows that do not match their texts (shuffled or altered?)"
+        else:
+            return
+        self.rows.clear()
+        self.dimension = None
+        self._drop(f"the embedding cache {problem}")
 
-__all__ = ["VectorCache", "build_vector_index", "index_kind",
-           "id_recall_at_k", "recall_at_k", "text_key"]
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _cache_problem(folder: Path, meta: dict) -> str:
+    if not isinstance(meta.get("keys"), list) or not all(isinstance(k, str) for k in meta["keys"]):
+        return "has a damaged key list"
+    if meta.get("sha256") != _sha256(folder / CACHE_VECTORS):
+        return "does not match its recorded hash (altered or from another build)"
+    return ""
+
+
+def _shape_problem(vectors: np.ndarray, meta: dict, dimension: int | None) -> str:
+    if vectors.dtype != np.float32 or vectors.ndim != 2 or len(vectors) != len(meta["keys"]):
+        return f"has the wrong shape or type ({vectors.dtype}, {vectors.shape} for {len(meta['keys'])} keys)"
+    if vectors.shape[1] != meta.get("dimension") or (dimension and vectors.shape[1] != dimension):
+        return f"holds {vectors.shape[1]}-dimension vectors, {dimension or meta.get('dimension')} expected"
+    if not np.isfinite(vectors).all():
+        return "holds values that are not numbers"
+    return ""
+
+
+__all__ = [
+    "VectorCache",
+    "build_vector_index",
+    "id_recall_at_k",
+    "index_kind",
+    "recall_at_k",
+    "text_key",
+]

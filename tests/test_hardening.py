@@ -255,3 +255,309 @@ def test_utf16_without_a_byte_order_mark_is_detected(tmp_path):
     (tmp_path / "a.txt").write_bytes((GOOD * 3).encode("utf-16-le"))
     corpus = load_corpus(tmp_path)
     assert "Avoid unplanned moves" in corpus.sections[0].text
+
+
+# --- index tests with a small fake model (fast): 6, 7, 8, 9, 10 --------------------------------------------------
+
+class FakeEmbedder:
+    """Deterministic 16-dimension unit vectors from a text's hash; counts what it embeds."""
+
+    model_name = "fake"
+    dimension = 16
+
+    def __init__(self, fail_after: int | None = None):
+        self.texts: list[str] = []
+        self.fail_after = fail_after
+
+    def warm_up(self):
+        pass
+
+    def embed(self, texts, show_progress=False):
+        import hashlib
+
+        import numpy as np
+
+        if self.fail_after is not None and len(self.texts) + len(texts) > self.fail_after:
+            raise KeyboardInterrupt("killed")
+        self.texts += list(texts)
+        seeds = [int(hashlib.sha256(t.encode()).hexdigest()[:8], 16) for t in texts]
+        out = np.stack([np.random.default_rng(s).standard_normal(self.dimension) for s in seeds])
+        return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+    def embed_query(self, text):
+        return self.embed([text])[0]
+
+
+SMALL = {
+    "care.md": "# Respite for carers\nCarers should be offered short breaks (respite) when they need them.\n\n"
+               "# Placement moves\nAvoid unplanned moves for looked-after children wherever possible.\n",
+    "school.md": "# Virtual school head\nEvery local authority should appoint a virtual school head.\n",
+}
+
+
+def small_corpus(folder: Path, files: dict[str, str] = SMALL) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def small_settings(tmp_path: Path, corpus: Path | None = None):
+    from settings import Settings
+
+    return Settings(corpus_dir=corpus or small_corpus(tmp_path / "corpus"), index_dir=tmp_path / "idx",
+                    embedding_model="fake")
+
+
+def built(tmp_path: Path):
+    from index.build import build_index
+
+    settings = small_settings(tmp_path)
+    build_index(settings, embedder=FakeEmbedder())
+    return settings
+
+
+def rehash(index_dir: Path) -> None:
+    """Rewrite the manifest's file hashes, as a forger would."""
+    import json
+
+    from index.store import sha256_file
+
+    manifest = json.loads((index_dir / "manifest.json").read_text("utf-8"))
+    manifest["files"] = {name: sha256_file(index_dir / name) for name in manifest["files"]}
+    (index_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_configured_corpus_folder_wins_over_the_recorded_one(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from index.build import source_corpus
+    from index.loaded import open_index
+    from index.store import check_index
+
+    settings = built(tmp_path)
+    other = small_corpus(tmp_path / "B", {"b.md": "# Health\nEvery looked-after child should have a health check.\n"})
+    moved = settings.replace(corpus_dir=other)
+    assert source_corpus(settings.index_dir, moved) == other
+    check = check_index(settings.index_dir, moved, source_corpus(settings.index_dir, moved))
+    assert not check.usable and "stale" in check.reason
+    env = dict(os.environ, LAC_CORPUS_DIR=str(other), LAC_INDEX_DIR=str(settings.index_dir), LAC_EMBEDDING_MODEL="fake")
+    status = subprocess.run([sys.executable, "-m", "index", "status"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert status.returncode == 1 and "up to date" not in status.stdout and "stale" in status.stdout
+    index = open_index(moved, embedder=FakeEmbedder())
+    assert [c.text for c in index.passages] == ["Every looked-after child should have a health check."]
+
+
+def test_embedding_cache_with_shuffled_rows_is_dropped(tmp_path):
+    import numpy as np
+
+    from index.build import build_index
+    from index.vectors import CACHE_VECTORS
+
+    settings = built(tmp_path)
+    cache = settings.index_dir / CACHE_VECTORS
+    rows = np.load(cache)
+    np.save(cache, rows[::-1].copy())
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+    embedder = FakeEmbedder()
+    report = build_index(settings, embedder=embedder)
+    assert any("does not match its recorded hash" in w for w in report.warnings)
+    assert report.reused_vectors == 0
+
+
+def test_embedding_cache_with_forged_hash_is_caught_by_the_spot_check(tmp_path):
+    import json
+
+    import numpy as np
+
+    from index.build import build_index
+    from index.vectors import CACHE_KEYS, CACHE_VECTORS, _sha256
+
+    settings = built(tmp_path)
+    folder = settings.index_dir
+    np.save(folder / CACHE_VECTORS, np.load(folder / CACHE_VECTORS)[::-1].copy())
+    meta = json.loads((folder / CACHE_KEYS).read_text())
+    (folder / CACHE_KEYS).write_text(json.dumps({**meta, "sha256": _sha256(folder / CACHE_VECTORS)}))
+    report = build_index(settings, embedder=FakeEmbedder())
+    assert any("do not match their texts" in w for w in report.warnings) and report.reused_vectors == 0
+
+
+def test_embedding_cache_of_another_dimension_is_dropped_not_a_traceback(tmp_path):
+    import json
+
+    import numpy as np
+
+    from index.build import build_index
+    from index.loaded import open_index
+    from index.vectors import CACHE_KEYS, CACHE_VECTORS, _sha256
+
+    settings = built(tmp_path)
+    folder = settings.index_dir
+    meta = json.loads((folder / CACHE_KEYS).read_text())
+    np.save(folder / CACHE_VECTORS, np.ones((len(meta["keys"]), 128), dtype=np.float32))
+    (folder / CACHE_KEYS).write_text(json.dumps({**meta, "dimension": 128, "sha256": _sha256(folder / CACHE_VECTORS)}))
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+    report = build_index(settings, embedder=FakeEmbedder())
+    assert any("128-dimension" in w for w in report.warnings)
+    assert open_index(settings, embedder=FakeEmbedder()).vectors.d == 16
+
+
+def test_vectors_of_another_dimension_are_refused_at_open(tmp_path):
+    import faiss
+    import numpy as np
+
+    from errors import IndexUnavailableError
+    from index.loaded import open_index
+
+    settings = built(tmp_path)
+    folder = settings.index_dir
+    count = faiss.read_index(str(folder / "vectors.faiss")).ntotal
+    forged = faiss.IndexFlatIP(128)
+    forged.add(np.ones((count, 128), dtype=np.float32))
+    faiss.write_index(forged, str(folder / "vectors.faiss"))
+    rehash(folder)
+    with pytest.raises(IndexUnavailableError, match="128 dimensions"):
+        open_index(settings, embedder=FakeEmbedder(), rebuild=False)
+    index = open_index(settings, embedder=FakeEmbedder())  # with the corpus: rebuilt
+    assert index.vectors.d == 16
+
+
+def test_sections_and_passages_forged_together_are_never_quoted(tmp_path):
+    import json
+
+    from index.loaded import open_index
+
+    settings = built(tmp_path)
+    folder = settings.index_dir
+    for name in ("sections.json", "passages.json"):
+        text = (folder / name).read_text("utf-8")
+        (folder / name).write_text(text.replace("short breaks", "no breaks, ever,"), encoding="utf-8")
+    rehash(folder)
+    assert "no breaks" in json.loads((folder / "passages.json").read_text())[0]["text"]
+    index = open_index(settings, embedder=FakeEmbedder())
+    assert not any("no breaks" in c.text for c in index.passages)
+    assert any("short breaks" in c.text for c in index.passages)
+
+
+def test_forged_corpus_hashes_do_not_keep_a_stale_index(tmp_path):
+    import json
+
+    from index.loaded import open_index
+    from index.store import corpus_fingerprint
+
+    settings = built(tmp_path)
+    care = settings.corpus_dir / "care.md"
+    care.write_text(care.read_text().replace("short breaks", "regular short breaks"), encoding="utf-8")
+    manifest = json.loads((settings.index_dir / "manifest.json").read_text())
+    manifest["corpus"] = corpus_fingerprint(settings.corpus_dir)
+    (settings.index_dir / "manifest.json").write_text(json.dumps(manifest))
+    index = open_index(settings, embedder=FakeEmbedder())
+    assert any("regular short breaks" in c.text for c in index.passages)
+
+
+def test_swap_is_one_atomic_step_and_a_kill_before_it_keeps_the_old_index(tmp_path, monkeypatch):
+    from index import store
+    from index.build import build_index
+    from index.loaded import open_index
+
+    settings = built(tmp_path)
+    assert settings.index_dir.is_symlink()
+    first = settings.index_dir.resolve()
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+
+    def killed(version, index_dir):
+        raise KeyboardInterrupt("kill -9 just before the link is flipped")
+
+    monkeypatch.setattr(store, "_point_at", killed)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, embedder=FakeEmbedder())
+    assert settings.index_dir.resolve() == first  # still the old, complete index
+    assert len(open_index(settings, embedder=FakeEmbedder(), rebuild=False).chunks) == 3
+    monkeypatch.undo()
+    build_index(settings, embedder=FakeEmbedder())
+    assert settings.index_dir.resolve() != first and not first.exists()
+    leftovers = [p for p in tmp_path.iterdir() if p.name.startswith((".idx.tmp-", ".idx.v-", ".idx.link-"))]
+    assert leftovers == [settings.index_dir.resolve()]
+
+
+def test_old_layout_index_folder_is_migrated_and_a_kill_during_it_is_recovered(tmp_path, monkeypatch):
+    from index import store
+    from index.build import build_index
+    from index.loaded import open_index
+
+    settings = built(tmp_path)
+    real = settings.index_dir.resolve()
+    settings.index_dir.unlink()
+    real.rename(settings.index_dir)  # an index folder as older versions wrote it
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+    monkeypatch.setattr(store, "_point_at", lambda version, index_dir: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, embedder=FakeEmbedder())
+    assert not settings.index_dir.exists()  # killed between moving the folder aside and linking the new one
+    monkeypatch.undo()
+    index = open_index(settings, embedder=FakeEmbedder(), rebuild=False)  # recovered: points at a full version
+    assert len(index.passages) in (3, 4)
+
+
+def test_killed_build_keeps_the_embeddings_done_so_far(tmp_path, monkeypatch):
+    from index import vectors
+    from index.build import build_index, checkpoint_dir
+
+    monkeypatch.setattr(vectors, "CHECKPOINT_EVERY", 2)
+    settings = small_settings(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, embedder=FakeEmbedder(fail_after=2))
+    assert checkpoint_dir(settings.index_dir).is_dir()
+    second = FakeEmbedder()
+    report = build_index(settings, embedder=second)
+    assert report.reused_vectors == 2 and len(second.texts) == report.passages - 2 + vectors.SPOT_CHECK_ROWS
+    assert not checkpoint_dir(settings.index_dir).exists()
+
+
+def test_stale_index_on_a_read_only_folder_is_served_with_a_warning(tmp_path, monkeypatch):
+    import errno
+
+    import index.build
+    from index.loaded import open_index
+
+    settings = built(tmp_path)
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+
+    def read_only(index_dir):
+        raise OSError(errno.EROFS, "Read-only file system", str(index_dir))
+
+    monkeypatch.setattr(index.build, "build_lock", read_only)
+    index = open_index(settings, embedder=FakeEmbedder())
+    assert "out of date" in index.stale and "Read-only file system" in index.stale
+    assert len(index.passages) == 3
+
+
+def test_full_disk_during_a_build_is_one_line_and_the_old_index_stays(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import index.build
+    import index.cli
+    import index.store
+    from index.loaded import open_index
+
+    settings = built(tmp_path)
+    before = settings.index_dir.resolve()
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+
+    def full(path, payload):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(index.store, "_write_json", full)
+    monkeypatch.setattr(index.build.Embedder, "from_settings", classmethod(lambda cls, s: FakeEmbedder()))
+    monkeypatch.setenv("LAC_CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("LAC_INDEX_DIR", str(settings.index_dir))
+    monkeypatch.setenv("LAC_EMBEDDING_MODEL", "fake")
+    assert index.cli.main(["build"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "No space left on device" in err and "unchanged" in err
+    assert settings.index_dir.resolve() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".idx.tmp-")]
+    assert len(open_index(settings, embedder=FakeEmbedder(), rebuild=False).chunks) == 3
