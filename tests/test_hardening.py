@@ -475,7 +475,7 @@ def test_swap_is_one_atomic_step_and_a_kill_before_it_keeps_the_old_index(tmp_pa
     with pytest.raises(KeyboardInterrupt):
         build_index(settings, embedder=FakeEmbedder())
     assert settings.index_dir.resolve() == first  # still the old, complete index
-    assert len(open_index(settings, embedder=FakeEmbedder(), rebuild=False).chunks) == 3
+    assert len(open_index(settings, embedder=FakeEmbedder(), rebuild=False).passages) == 3
     monkeypatch.undo()
     build_index(settings, embedder=FakeEmbedder())
     assert settings.index_dir.resolve() != first and not first.exists()
@@ -560,4 +560,4 @@ def test_full_disk_during_a_build_is_one_line_and_the_old_index_stays(tmp_path, 
     assert err.count("\n") == 0 and "No space left on device" in err and "unchanged" in err
     assert settings.index_dir.resolve() == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".idx.tmp-")]
-    assert len(open_index(settings, embedder=FakeEmbedder(), rebuild=False).chunks) == 3
+    assert len(open_index(settings, embedder=FakeEmbedder(), rebuild=False).passages) == 3
