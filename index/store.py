@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from errors import IndexUnavailableError
+from index.encoders.factory import vector_space
 from ingest.model import Document, Passage, Section
 from ingest.units import AnswerUnit
 
@@ -60,7 +61,7 @@ def build_key(settings) -> dict:
     """The settings that change what an index contains; a mismatch means rebuild."""
     return {
         "format": FORMAT_VERSION,
-        "embedding_model": settings.embedding_model,
+        "embedding_model": vector_space(settings.embedding_model, settings.embedder_backend),
         "max_passage_chars": settings.max_passage_chars,
     }
 

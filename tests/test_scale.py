@@ -109,16 +109,3 @@ def test_vector_cache_ignores_other_models(tmp_path):
     cache.save(tmp_path, keys, vectors)
     assert len(VectorCache.load(tmp_path, "model-a").rows) == 2
     assert VectorCache.load(tmp_path, "model-b").rows == {}
-
-
-@pytest.mark.slow
-def test_numpy_encoder_matches_sentence_transformers():
-    pytest.importorskip("sentence_transformers")
-    from index.embedder import Embedder
-    from settings import Settings
-
-    texts = ["Can I get a break from caring?", "Recommendation 15: Support sibling placements\nKeep siblings together."]
-    fast = Embedder(Settings().embedding_model, backend="auto")
-    slow = Embedder(Settings().embedding_model, backend="torch")
-    assert fast.backend_name == "numpy"
-    np.testing.assert_allclose(fast.embed(texts), slow.embed(texts), atol=1e-5)
