@@ -22,8 +22,9 @@ class Settings:
     embedder_backend: str = "auto"
     # Intra-op threads of one ONNX Runtime call; batches of passages also run on several Python threads.
     embedder_threads: int = 1
-    # Where exported ONNX files are cached (keyed by a hash of the model's weights and the export settings).
-    model_cache_dir: Path = PROJECT_ROOT / ".lac-models"
+    # Where exported ONNX files are cached (keyed by a hash of the model's weights and the export settings);
+    # per user, so every checkout and index shares one export.
+    model_cache_dir: Path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lac-guide" / "models"
     # Up to this many passages the vector search is exact (FAISS IndexFlatIP); beyond it, HNSW (eval/reports/bench.md).
     exact_search_max: int = 50_000
     # Passage size: sections longer than this are split at paragraph/bullet boundaries.
