@@ -232,9 +232,81 @@ def worker(side: str, target: Path, n_latency: int, n_memory: int, profile: bool
     result["rss_samples_mb"] = samples
     result["peak_rss_mb"] = peak_rss_mb()
     result["rss_growth_mb"] = samples[-1][1] - samples[1][1] if len(samples) > 1 else 0.0
+    if side == "product":  # after the memory figures: the floor's own session would add to them
+        result.update(encoder_identity(impl.assistant.embedder.encoder, [expand_query(q) for q in items]))
 
     if profile and side == "product":
         result["profile"] = profile_answer(impl, distinct(base, n_memory + 400)[-1])
+    return result
+
+
+def expand_query(question: str) -> str:
+    from qa.vocabulary import expand
+
+    return expand(question)
+
+
+def encoder_identity(encoder, texts: list[str]) -> dict:
+    """Which encoder answered, and for ONNX Runtime the floor: `session.run` alone on the same file and thread
+    count, over the same (already tokenised) texts."""
+    out: dict = {"encoder": encoder.name, "encoder_threads": getattr(encoder, "threads", None)}
+    if getattr(encoder, "model_file", None) is not None:
+        out["raw_onnx_ms"] = raw_onnx_latency(encoder, texts)
+    return out
+
+
+def raw_onnx_latency(encoder, texts: list[str]) -> dict:
+    import numpy as np
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = encoder.threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(encoder.model_file), options, providers=["CPUExecutionProvider"])
+    names = {i.name for i in session.get_inputs()}
+    feeds = []
+    for e in encoder.tokenizer.encode_batch(texts):
+        ids = np.array([e.ids], dtype=np.int64)
+        feeds.append({k: v for k, v in {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                                        "token_type_ids": np.zeros_like(ids)}.items() if k in names})
+    for feed in feeds[:5]:
+        session.run(None, feed)
+    lat = latencies(lambda feed: session.run(None, feed), feeds)
+    return {f"p{p}": 1000 * pct(lat, p) for p in (50, 95, 99)}
+
+
+# Query encoders compared in one run, each in its own process: (backend, intra-op threads).
+ENCODERS = (("numpy", 1), ("onnx", 1), ("onnx", 2), ("onnx-int8", 1), ("onnx-int8", 2), ("torch", 1))
+
+
+def encoder_worker(backend: str, threads: int, index_dir: Path, n: int) -> dict:
+    """Load time, query embedding latency (raw ONNX Runtime beside it), passages/s over the corpus's passages
+    and peak RSS of one encoder. Questions are embedded as the product does (vocabulary expansion)."""
+    from index.build import passage_text_for_search
+    from index.embedder import Embedder
+
+    if backend == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+    t = time.perf_counter()
+    embedder = Embedder(Settings.from_env().embedding_model, backend=backend, threads=threads)
+    embedder.warm_up()
+    load_s = time.perf_counter() - t
+    items = [expand_query(q) for q in distinct(questions(), n)]
+    for q in items[:5]:
+        embedder.embed([q])
+    lat = latencies(lambda q: embedder.embed([q]), items)
+    peak_rss = peak_rss_mb()  # the encoder answering questions; batches of passages below need more
+    sections = {s["section_id"]: s["label"] for s in json.loads((index_dir / "sections.json").read_text("utf-8"))}
+    passages = [passage_text_for_search(sections[c["section_id"]], c["text"])
+                for c in json.loads((index_dir / "chunks.json").read_text("utf-8"))]
+    t = time.perf_counter()
+    embedder.embed(passages)
+    passages_per_s = len(passages) / (time.perf_counter() - t)
+    result = {"backend": backend, "threads": threads, "load_s": load_s, "passages_per_s": passages_per_s,
+              "embed_ms": {f"p{p}": 1000 * pct(lat, p) for p in (50, 95, 99)}, "peak_rss_mb": peak_rss}
+    result.update(encoder_identity(embedder.encoder, items))
     return result
 
 
@@ -252,7 +324,7 @@ def profile_answer(impl: _Product, question: str) -> dict:
     def walk(frame, depth=0):
         for child in frame.children:
             name = f"{child.function} ({Path(child.file_path or '?').name}:{child.line_no})"
-            if any(part in (child.file_path or "") for part in ("/qa/", "/index/", "numpy_bert")):
+            if any(part in (child.file_path or "") for part in ("/qa/", "/index/")):
                 frames[name] = max(frames.get(name, 0.0), child.time)
             walk(child, depth + 1)
 
@@ -387,12 +459,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="largest scale size embedded with the real model (larger sizes use proxy vectors)")
     parser.add_argument("--no-app", action="store_true", help="skip app.py to page ready")
     parser.add_argument("--skip-main", action="store_true", help="only the scale curve")
-    parser.add_argument("--worker", choices=("product", "recipe"), help=argparse.SUPPRESS)
+    parser.add_argument("--no-encoders", action="store_true", help="skip the per-encoder comparison")
+    parser.add_argument("--worker", choices=("product", "recipe", "encoder"), help=argparse.SUPPRESS)
+    parser.add_argument("--backend", help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--target", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--n-latency", type=int, default=159, help=argparse.SUPPRESS)
     parser.add_argument("--n-memory", type=int, default=1000, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    if args.worker == "encoder":
+        print(json.dumps(encoder_worker(args.backend, args.threads, args.target, args.n_latency)))
+        return 0
     if args.worker:
         print(json.dumps(worker(args.worker, args.target, args.n_latency, args.n_memory, profile=True)))
         return 0
@@ -428,6 +506,14 @@ def main(argv: list[str] | None = None) -> int:
                 _, _, out = run_child([PY, "-m", "eval.bench", "--worker", side, "--target", str(target),
                                        "--n-latency", str(n_latency), "--n-memory", str(n_memory)], timeout=3600)
                 results.setdefault("warm", {})[side] = json.loads(out.strip().splitlines()[-1])
+            if not args.no_encoders:
+                results["encoders"] = []
+                for backend, threads in ENCODERS:
+                    log(f"query encoder {backend}, {threads} thread(s) ...")
+                    _, _, out = run_child([PY, "-m", "eval.bench", "--worker", "encoder", "--backend", backend,
+                                           "--threads", str(threads), "--target", str(index_dir),
+                                           "--n-latency", str(n_latency)], timeout=3600)
+                    results["encoders"].append(json.loads(out.strip().splitlines()[-1]))
         if sizes:
             from eval.bench_scale import scale_curve
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# Issue 14's "today": measured by this benchmark before the ONNX encoder (2026-11-23, idle machine, numpy encoder).
+BEFORE_ONNX = {"cold_start_s": 0.88, "cli_peak_rss_mb": 243.0}
+
 
 def _r(a, b) -> str:
     try:
@@ -37,12 +40,18 @@ def render_markdown(res: dict) -> str:
             rows.append((f"warm answer {k} (ms)", p["latency_ms"][k], r["latency_ms"][k]))
         rows.append(("query embedding p50 (ms), the floor", p["embed_ms"]["p50"], r["embed_ms"]["p50"]))
         rows.append(("query embedding p95 (ms)", p["embed_ms"]["p95"], r["embed_ms"]["p95"]))
+        if "raw_onnx_ms" in p:
+            rows.append(("raw ONNX Runtime session.run p50 (ms), same file and threads", p["raw_onnx_ms"]["p50"], None))
         rows.append(("answer p95 / embedding p95", p["answer_over_embed_p95"], r["answer_over_embed_p95"]))
         rows.append(("throughput, 4 threads (answers/s)", p["throughput_4"], r["throughput_4"]))
         rows.append(("throughput, 16 threads (answers/s)", p["throughput_16"], r["throughput_16"]))
         rows.append(("repeated question, cached (ms)", p["cached_ms"], r["cached_ms"]))
         rows.append(("peak RSS after the question run (MB)", p["peak_rss_mb"], r["peak_rss_mb"]))
         rows.append(("RSS growth over the run (MB)", p["rss_growth_mb"], r["rss_growth_mb"]))
+    if build and build["product"].get("passages") and build["product"]["seconds"].get("embedding"):
+        rows.append(("index build: passages embedded per second", build["product"]["passages"] /
+                     build["product"]["seconds"]["embedding"],
+                     build["recipe"]["passages"] / build["recipe"]["seconds"]["embedding"]))
     out += ["| measure | product | LangChain recipe | ratio |", "| --- | ---: | ---: | ---: |"]
     for name, a, b in rows:
         out.append(f"| {name} | {_f(a, digits=2)} | {_f(b, digits=2)} | {_r(a, b)} |")
@@ -67,6 +76,8 @@ def render_markdown(res: dict) -> str:
         for side in ("product", "recipe"):
             s = warm[side].get("rss_samples_mb", [])
             out.append(f"RSS samples {side} (questions, MB): " + ", ".join(f"{n}: {v:.0f}" for n, v in s))
+    out += _targets(res)
+    out += _encoders(res)
     prof = warm.get("product", {}).get("profile") if warm else None
     if prof:
         out += ["", f"## Profile of one warm, uncached answer ({prof['total_ms']:.1f} ms)", "",
@@ -87,6 +98,55 @@ def render_markdown(res: dict) -> str:
                 f"| {s.get('vectors_tied_with_10th', float('nan')):.1f} | {s['disk_mb']['flat']:.1f}/{s['disk_mb']['hnsw']:.1f}/{s['disk_mb']['bm25']:.1f} "
                 f"| {s['hnsw_build_s']:.1f} | {s['rss_growth_mb']:.0f} |")
     return "\n".join(out) + "\n"
+
+
+def _targets(res: dict) -> list[str]:
+    """Issue 14's targets as ratios from this one run."""
+    warm, cold = res.get("warm", {}), res.get("cold", {})
+    if not warm or not cold:
+        return []
+    p, r = warm["product"], warm["recipe"]
+    lines = ["", f"## Targets (encoder: {p.get('encoder', '?')}, {p.get('encoder_threads')} intra-op thread(s))", "",
+             "| target | measured | ratio | met |", "| --- | ---: | ---: | --- |"]
+
+    def row(name, measured, ratio, limit):
+        met = "-" if ratio is None else ("yes" if ratio <= limit else "no")
+        lines.append(f"| {name} | {measured} | {'-' if ratio is None else f'{ratio:.2f}x'} | {met} |")
+
+    row("warm answer p95 <= 0.5x recipe retrieval p95",
+        f"{p['latency_ms']['p95']:.1f} vs {r['latency_ms']['p95']:.1f} ms",
+        p["latency_ms"]["p95"] / r["latency_ms"]["p95"], 0.5)
+    raw = p.get("raw_onnx_ms")
+    row("query embedding p50 <= 1.3x raw ONNX Runtime (same model, threads)",
+        f"{p['embed_ms']['p50']:.2f} vs {raw['p50']:.2f} ms" if raw else "no ONNX encoder",
+        p["embed_ms"]["p50"] / raw["p50"] if raw else None, 1.3)
+    row(f"cold start to first answer <= before ({BEFORE_ONNX['cold_start_s']} s)",
+        f"{cold['product']['seconds']:.2f} s", cold["product"]["seconds"] / BEFORE_ONNX["cold_start_s"], 1.0)
+    row(f"peak RSS of one CLI answer <= before ({BEFORE_ONNX['cli_peak_rss_mb']:.0f} MB)",
+        f"{cold['product']['peak_rss_mb']:.0f} MB", cold["product"]["peak_rss_mb"] / BEFORE_ONNX["cli_peak_rss_mb"], 1.0)
+    lines.append("")
+    lines.append("Cold start and RSS are compared with figures from an earlier run (machine load differs); "
+                 "the README gives paired before/after timings.")
+    return lines
+
+
+def _encoders(res: dict) -> list[str]:
+    encoders = res.get("encoders")
+    if not encoders:
+        return []
+    recipe_p95 = res.get("warm", {}).get("recipe", {}).get("latency_ms", {}).get("p95")
+    lines = ["", "## Query encoders (each in its own process, same questions; recipe = sentence-transformers + "
+             "LangChain FAISS retrieval in this run)", "",
+             "| encoder | intra-op threads | load (s) | query p50 / p95 (ms) | raw ORT p50 (ms) | p50 / raw "
+             "| p95 / recipe retrieval p95 | corpus passages/s | peak RSS, queries (MB) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for e in encoders:
+        raw = e.get("raw_onnx_ms", {}).get("p50")
+        lines.append(f"| {e.get('encoder', e['backend'])} | {e['threads']} | {e['load_s']:.2f} "
+                     f"| {e['embed_ms']['p50']:.2f} / {e['embed_ms']['p95']:.2f} | {_f(raw, digits=2)} "
+                     f"| {_r(e['embed_ms']['p50'], raw)} | {_r(e['embed_ms']['p95'], recipe_p95)} "
+                     f"| {e['passages_per_s']:.1f} | {e['peak_rss_mb']:.0f} |")
+    return lines
 
 
 def render_scale_png(rows: list[dict], path: Path) -> None:
