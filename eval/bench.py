@@ -300,7 +300,7 @@ def encoder_worker(backend: str, threads: int, index_dir: Path, n: int) -> dict:
     peak_rss = peak_rss_mb()  # the encoder answering questions; batches of passages below need more
     sections = {s["section_id"]: s["label"] for s in json.loads((index_dir / "sections.json").read_text("utf-8"))}
     passages = [passage_text_for_search(sections[c["section_id"]], c["text"])
-                for c in json.loads((index_dir / "chunks.json").read_text("utf-8"))]
+                for c in json.loads((index_dir / "passages.json").read_text("utf-8"))]
     t = time.perf_counter()
     embedder.embed(passages)
     passages_per_s = len(passages) / (time.perf_counter() - t)
