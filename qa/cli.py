@@ -36,15 +36,30 @@ def read_lines(source: str) -> list[str]:
 
 
 def read_history(path: str) -> list[str]:
-    """Earlier questions, oldest first: a JSON list (of strings or {"question": ...}) or one per line."""
+    """Earlier questions, oldest first: a JSON list (of strings or {"question": ...}) or one per line.
+    A file that starts like JSON must be valid JSON of that shape: it is never silently read as one question."""
     lines = read_lines(path)
-    try:
-        data = json.loads("\n".join(lines))
-    except ValueError:
+    text = "\n".join(lines)
+    if not text.lstrip().startswith(("[", "{")):
         return [line for line in lines if line.strip()]
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise BadInputError(f"{path}: the JSON is nested too deeply; give a list of earlier questions.") from None
+    except ValueError as exc:
+        raise BadInputError(f"{path}: not valid JSON ({exc}); give a JSON list of earlier questions, "
+                            "or one question per line.") from None
     if not isinstance(data, list):
         raise BadInputError(f"{path}: expected a JSON list of earlier questions.")
-    return [item["question"] if isinstance(item, dict) else str(item) for item in data]
+    questions = []
+    for n, item in enumerate(data, start=1):
+        if isinstance(item, dict):
+            item = item.get("question")
+        if not isinstance(item, str):
+            raise BadInputError(f'{path}: history item {n} is not an earlier question; give text or '
+                                '{"question": "..."} for each item.')
+        questions.append(item)
+    return questions
 
 
 def main(argv: list[str] | None = None) -> int:

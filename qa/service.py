@@ -13,6 +13,7 @@ from errors import BadInputError
 from index.embedder import Embedder
 from qa.answer import AnswerPolicy, SentencePicker, compose_answer, is_covered, refusal
 from qa.conversation import question_parts, retrieval_query
+from qa.language import EnglishCheck, fold_accents, with_language_note
 from qa.model import Answer, Hit, Retrieval
 from qa.retrieve import Retriever
 from qa.safety import safety_notices
@@ -21,7 +22,7 @@ from qa.terms import TermExplainer
 from settings import Settings
 
 
-def clean_question(question: str, max_chars: int) -> str:
+def clean_question(question: str, max_chars: int, what: str = "That question") -> str:
     """Control characters out, whitespace folded; empty or overlong questions refused with a next step.
 
     Compatibility forms are folded (NFKC: full-width letters, ligatures); invisible format characters (zero-width
@@ -30,14 +31,31 @@ def clean_question(question: str, max_chars: int) -> str:
     if not isinstance(question, str):
         raise BadInputError("The question must be text.")
     if len(question) > 20 * max_chars:  # far too long to be a question: refuse before doing any work on it
-        raise _too_long(len(question), max_chars)
+        raise _too_long(len(question), max_chars, what)
     text = unicodedata.normalize("NFKC", "".join(_clean_char(ch) for ch in question))
     text = " ".join(text.split())
     if not text:
         raise BadInputError("Type a question, for example: Can I get a break from caring?")
     if len(text) > max_chars:
-        raise _too_long(len(text), max_chars)
+        raise _too_long(len(text), max_chars, what)
     return text
+
+
+def clean_history(history: object, max_chars: int) -> tuple[str, ...]:
+    """Earlier questions, oldest first, each cleaned like a question; empty and null items are skipped, anything
+    else that is not text is refused with a message naming the item."""
+    if history is None:
+        return ()
+    if isinstance(history, (str, bytes)) or not isinstance(history, Sequence):
+        raise BadInputError("The history must be a list of earlier questions (text), oldest first.")
+    cleaned = []
+    for n, item in enumerate(history, start=1):
+        if item is None or (isinstance(item, str) and not item.strip()):
+            continue
+        if not isinstance(item, str):
+            raise BadInputError(f"History item {n} must be text (an earlier question), not {type(item).__name__}.")
+        cleaned.append(clean_question(item, max_chars, what=f"Earlier question {n} in the history"))
+    return tuple(cleaned)
 
 
 def _clean_char(ch: str) -> str:
@@ -47,9 +65,9 @@ def _clean_char(ch: str) -> str:
     return " " if category[0] == "C" else ch
 
 
-def _too_long(length: int, max_chars: int) -> BadInputError:
+def _too_long(length: int, max_chars: int, what: str = "That question") -> BadInputError:
     return BadInputError(
-        f"That question is {length:,} characters long; the limit is {max_chars:,}. Ask it in a sentence or two."
+        f"{what} is {length:,} characters long; the limit is {max_chars:,}. Ask it in a sentence or two."
     )
 
 
@@ -90,6 +108,7 @@ class Assistant:
             min_term_coverage=self.settings.min_term_coverage,
         )
         self._generator = None
+        self._english: EnglishCheck | None = None
         self._lock = threading.Lock()
         self._cached_ask = lru_cache(maxsize=1024)(self._ask)
 
@@ -106,6 +125,7 @@ class Assistant:
             self._picker = SentencePicker(index.passages)
             self._explainer = TermExplainer(glossary_hits(index))
             self._retriever = Retriever(index, self.embedder, self.settings)
+            self._english = EnglishCheck.from_texts(f"{s.label}\n{s.text}" for s in index.sections.values())
             self._generator = self._make_generator()
 
     @property
@@ -120,23 +140,26 @@ class Assistant:
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Answer one question; `history` holds the earlier questions of the same conversation, oldest first."""
         question = clean_question(question, self.settings.max_question_chars)
-        history = tuple(clean_question(h, self.settings.max_question_chars) for h in history if h and h.strip())
+        history = clean_history(history, self.settings.max_question_chars)
         return self._cached_ask(question, history)
 
     def _ask(self, question: str, history: tuple[str, ...]) -> Answer:
         self.warm_up()
-        text = without_markup(question)
+        text = fold_accents(without_markup(question))
         query = retrieval_query(text, history)
         notices = safety_notices(question)
         parts = question_parts(text) or [text]
         if all(outside_scope(p) for p in parts):
-            return refusal(question, self.retrieve(query), notices)
+            answer = refusal(question, self.retrieve(query), notices)
+            return answer if self._english.looks_english(text) else with_language_note(answer)
         covered, uncovered = self._split_by_coverage(parts) if query == text else ((), ())
         if uncovered and covered:
             query = " ".join(covered)  # answer the parts the guidance covers, and say which it doesn't
         retrieval = self.retrieve(query)
         answer = compose_answer(question, query, retrieval, self._picker, self._policy, self._explainer,
                                 notices=notices, uncovered_parts=uncovered if covered else ())
+        if answer.refused and not self._english.looks_english(text):
+            return with_language_note(answer)
         return self._generator.rewrite(answer) if self._generator else answer
 
     def _split_by_coverage(self, parts: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -159,4 +182,4 @@ class Assistant:
         return GeneratedAnswerer(model, checker, self.settings.llm_timeout)
 
 
-__all__ = ["Assistant", "clean_question"]
+__all__ = ["Assistant", "clean_history", "clean_question"]

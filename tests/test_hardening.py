@@ -563,3 +563,88 @@ def test_full_disk_during_a_build_is_one_line_and_the_old_index_stays(tmp_path, 
     assert settings.index_dir.resolve() == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".idx.tmp-")]
     assert len(open_index(settings, embedder=FakeEmbedder(), rebuild=False).passages) == 3
+
+
+# --- 12. CLI and API inputs ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("content, message", [
+    ('[{"q": "hi"}]', "history item 1 is not an earlier question"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('["respite", "siblings"', "not valid JSON"),
+    ('{"question": "respite"}', "expected a JSON list"),
+    ('["respite", 3]', "history item 2 is not an earlier question"),
+])
+def test_bad_history_file_is_one_clear_error(tmp_path, capsys, content, message):
+    from qa.cli import main
+
+    path = tmp_path / "history.json"
+    path.write_text(content, encoding="utf-8")
+    assert main(["ask", "Can I get a break from caring?", "--history", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and "\n" not in err
+
+
+def test_good_history_files_still_read(tmp_path):
+    from qa.cli import read_history
+
+    path = tmp_path / "h"
+    path.write_text('["respite", {"question": "siblings"}]', encoding="utf-8")
+    assert read_history(str(path)) == ["respite", "siblings"]
+    path.write_text("respite\n\nsiblings placed together?\n", encoding="utf-8")
+    assert read_history(str(path)) == ["respite", "siblings placed together?"]
+
+
+def test_history_items_are_validated_and_named():
+    from errors import BadInputError
+    from qa.service import clean_history
+
+    assert clean_history([None, "", "  respite  "], 2000) == ("respite",)
+    with pytest.raises(BadInputError, match="History item 1 must be text"):
+        clean_history([1, None], 2000)
+    with pytest.raises(BadInputError, match="must be a list"):
+        clean_history("respite", 2000)
+    with pytest.raises(BadInputError) as info:
+        clean_history(["respite", "x" * 5000], 2000)
+    assert str(info.value).startswith("Earlier question 2 in the history is 5,000 characters long")
+
+
+# --- 14. languages and accents ---------------------------------------------------------------------------------------
+
+def test_accents_are_folded_for_searching():
+    from qa.language import fold_accents
+
+    assert fold_accents("Can I get a bre\u0301ak from cari\u0301ng?") == "Can I get a break from caring?"
+    assert fold_accents("café naïve") == "cafe naive"
+
+
+def test_english_check():
+    from qa.language import EnglishCheck
+
+    check = EnglishCheck.from_texts(["Carers should be offered short breaks. What is a virtual school head? How can "
+                                     "the local authority get support for the child of a carer from the team?"])
+    assert check.looks_english("How do I bake a cake for the child?")
+    assert check.looks_english("respitee")  # one unknown word is a typo, not a language
+    assert not check.looks_english("A allaf gael seibiant o ofalu?")
+    assert not check.looks_english("Est-ce que je peux avoir du répit?")
+    assert not check.looks_english("我可以暂停照顾孩子吗？")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["A allaf gael seibiant o ofalu?", "Est-ce que je peux avoir du répit ?",
+                                      "Quels sont les droits des enfants placés ?"])
+def test_welsh_and_french_questions_are_told_only_english_is_supported(assistant, question):
+    from qa.language import ONLY_ENGLISH
+
+    answer = assistant.ask(question)
+    assert answer.refused and ONLY_ENGLISH in answer.answer
+
+
+@pytest.mark.slow
+def test_combining_accents_are_normalised_not_refused(assistant):
+    plain = assistant.ask("Can I get a break from caring?")
+    accented = assistant.ask("Can I get a bre\u0301ak from cari\u0301ng?")
+    assert not plain.refused and not accented.refused
+    assert [c.section_id for c in accented.citations] == [c.section_id for c in plain.citations]
+    from qa.language import ONLY_ENGLISH
+
+    assert ONLY_ENGLISH not in assistant.ask("How do I bake a chocolate cake?").answer
