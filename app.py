@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, assistant=None, progress: bool 
     """The Blocks app and the launch() options it needs (theme and CSS live on launch in Gradio 6)."""
     from qa.service import Assistant
     from ui.feedback import FeedbackStore, feedback_path
-    from ui.views import CSS, build_demo, theme
+    from ui.views import CSS, PAGE_JS, build_demo, theme
 
     settings = settings or Settings.from_env()
     assistant = assistant or Assistant(settings)
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, assistant=None, progress: bool 
     store = FeedbackStore(feedback_path(assistant.index_dir or settings.index_dir))
     demo = build_demo(assistant, store)
     demo.queue(default_concurrency_limit=2)
-    return demo, {"theme": theme(), "css": CSS}
+    return demo, {"theme": theme(), "css": CSS, "js": PAGE_JS}
 
 
 def main() -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import gradio as gr
 
@@ -19,48 +20,9 @@ log = logging.getLogger(__name__)
 
 SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
 MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
-
-CSS = """
-.lac-privacy { border-left: 4px solid #b45309; background: #fffbeb; color: #3b2a05; padding: .5rem .75rem;
-  border-radius: 6px; margin: 0; }
-.lac-privacy p { margin: 0; }
-.lac-answer p { margin: .2rem 0; }
-.lac-cite { font-weight: 700; color: #1d4ed8; white-space: nowrap; }
-.lac-note { font-style: italic; }
-.lac-sources-title { font-weight: 700; margin-top: .8rem !important; }
-.lac-card { border: 1px solid #cbd5e1; border-radius: 8px; padding: .6rem .75rem; margin: .5rem 0;
-  background: #f8fafc; color: #0f172a; overflow-wrap: anywhere; }
-.lac-num { font-weight: 700; color: #1d4ed8; }
-.lac-doc { font-size: .9em; color: #334155; margin: .15rem 0; }
-.lac-meta { margin: .25rem 0; display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; }
-.lac-badge { display: inline-block; border-radius: 999px; padding: .05rem .55rem; font-size: .85em;
-  font-weight: 700; border: 1px solid currentColor; }
-.lac-current { color: #065f46; background: #d1fae5; }
-.lac-superseded { color: #92400e; background: #fef3c7; }
-.lac-background { color: #3730a3; background: #e0e7ff; }
-.lac-unknown { color: #374151; background: #e5e7eb; }
-.lac-date { font-size: .85em; color: #334155; }
-.lac-who { margin: .25rem 0; }
-.lac-passage { margin: .4rem 0; padding: .3rem .6rem; border-left: 3px solid #94a3b8; color: #1e293b;
-  background: #fff; font-size: .95em; }
-mark.lac-hl { background: #fde68a; color: inherit; padding: 0 .1em; }
-.lac-open { font-weight: 600; }
-.lac-refused .lac-notcovered { font-size: 1.05em; }
-.lac-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-.lac-browse h2 { margin-top: .3rem; }
-.lac-sid { font-size: .8em; color: #475569; }
-.lac-examples button { text-align: left !important; justify-content: flex-start !important; white-space: normal !important; }
-.lac-group-title h3 { margin: .6rem 0 .2rem 0; font-size: 1rem; }
-body.lac-large { --text-xxs: 14px; --text-xs: 16px; --text-sm: 18px; --text-md: 21px; --text-lg: 24px;
-  --text-xl: 28px; --text-xxl: 32px; --chatbot-text-size: 21px; --block-label-text-size: 18px;
-  --block-title-text-size: 18px; --button-large-text-size: 20px; --button-small-text-size: 18px;
-  --input-text-size: 20px; --body-text-size: 21px; --prose-text-size: 21px; }
-body.lac-large .lac-answer, body.lac-large .lac-browse, body.lac-large .lac-question { font-size: 21px; }
-@media (max-width: 640px) {
-  .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
-  .lac-card { padding: .5rem; }
-}
-"""
+CSS = (Path(__file__).with_name("app.css")).read_text(encoding="utf-8")
+# Page behaviour Gradio has no option for: skip links, plain-text copy and labels for chat messages.
+PAGE_JS = (Path(__file__).with_name("app.js")).read_text(encoding="utf-8")
 
 LARGE_TEXT_JS = "(on) => { document.body.classList.toggle('lac-large', !!on); }"
 # After an answer: bring the latest question to the top of the chat, so the short answer is read first.
@@ -68,11 +30,28 @@ SHOW_LATEST_JS = """() => { setTimeout(() => {
   const qs = document.querySelectorAll('#chat .lac-question');
   if (qs.length) { const q = qs[qs.length - 1]; (q.closest('.message-row') || q).scrollIntoView({block: 'start', behavior: 'instant'}); }
 }, 150); }"""
+PENDING_HTML = '<div class="lac-pending" role="status">Finding the guidance...</div>'
+HEADER_HTML = (
+    '<nav aria-label="Skip links">'
+    '<a class="lac-skip" href="#question" data-lac-skip="#question textarea">Skip to the question box</a>'
+    '<a class="lac-skip" href="#chat" data-lac-skip="latest-answer">Skip to the latest answer</a></nav>'
+    '<div class="lac-header"><h1>Looked-after children: ask the guidance</h1>'
+    "<p>Answers come only from NICE/SCIE guidance (PH28, 2010, and NG205, 2021), each with its source. "
+    "Check the status badge: older advice may be superseded.</p></div>"
+)
+# Right after the question box: one Tab from "Ask" reaches the answer, a few more its links and thumbs.
+READ_ANSWER_HTML = ('<a class="lac-skip" href="#chat" data-lac-skip="latest-answer" id="read-answer">'
+                    "Read the latest answer, then Tab to its sources and rating buttons</a>")
+# Shown inside the empty chat, so a first-time user sees some questions on the first screen of a phone.
+CHAT_EXAMPLES = [questions[0] for questions in EXAMPLES.values()]
 
 
 def theme() -> gr.themes.Base:
     """System fonts only: nothing is fetched from a font service, so the app works offline."""
-    return gr.themes.Base(primary_hue="blue", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS)
+    base = gr.themes.Base(primary_hue="blue", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS)
+    # Darker blue than the default 500 shade, so white text on buttons and blue text on white reach 4.5:1 (axe).
+    return base.set(color_accent="*primary_700", button_primary_background_fill="*primary_700",
+                    button_primary_background_fill_hover="*primary_800", button_primary_text_color="white")
 
 
 def _history(turns: list[dict]) -> list[str]:
@@ -80,30 +59,54 @@ def _history(turns: list[dict]) -> list[str]:
     return [t["question"] for t in turns if not t.get("refused")]
 
 
+def _turn_at(turns: list[dict], message_index: int) -> dict | None:
+    """The turn whose answer is chat message `message_index` (what a thumb under that message rates)."""
+    return next((t for t in turns if t.get("message") == message_index), None)
+
+
+def _cited_picker(citations=()) -> gr.Dropdown:
+    choices = [(f"[{c.rank}] {c.section}", c.section_id) for c in citations]
+    return gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, interactive=bool(choices))
+
+
 def build_demo(assistant, store: FeedbackStore) -> gr.Blocks:
+    from qa.service import clean_question
+
     index = assistant.index
+    max_chars = assistant.settings.max_question_chars
     outline = Outline.from_index(index)
     titles = {doc_id: doc.title for doc_id, doc in index.documents.items()}
     first_doc = next(iter(outline.doc_titles), None)
     first_section = (outline.sections.get(first_doc) or [None])[0] if first_doc else None
 
-    def answer(question: str, chat: list, turns: list):
+    def show_question(question: str, chat: list):
+        """At once, before any work: the question in the chat and a visible "finding the guidance" state."""
         try:
-            result = assistant.ask(question or "", history=_history(turns))
+            text = clean_question(question or "", max_chars)
         except LacGuideError as exc:
             raise gr.Error(str(exc)) from None
         chat = list(chat or []) + [
-            {"role": "user", "content": user_html(result.question)},
-            {"role": "assistant", "content": answer_html(result, titles), "options": topic_options(result)},
+            {"role": "user", "content": user_html(text)},
+            {"role": "assistant", "content": PENDING_HTML},
         ]
+        return "", chat, text
+
+    def answer(question: str, chat: list, turns: list):
+        """Replaces the "finding the guidance" message with the answer."""
+        chat = list(chat or [])[:-1]
+        try:
+            result = assistant.ask(question, history=_history(turns))
+        except LacGuideError as exc:
+            chat.append({"role": "assistant", "content": f'<p class="lac-error">{esc(exc)}</p>'})
+            return chat, turns, _cited_picker()
+        chat.append({"role": "assistant", "content": answer_html(result, titles), "options": topic_options(result)})
         turns = list(turns or []) + [{
+            "message": len(chat) - 1,
             "question": result.question,
             "refused": result.refused,
             "sections": [c.section_id for c in result.citations],
         }]
-        cited = [(f"[{c.rank}] {c.section}", c.section_id) for c in result.citations]
-        picker = gr.Dropdown(choices=cited, value=cited[0][1] if cited else None, interactive=bool(cited))
-        return "", chat, turns, picker
+        return chat, turns, _cited_picker(result.citations)
 
     def show_section(section_id: str | None):
         sid = section_id if section_id in index.sections else first_section
@@ -116,8 +119,8 @@ def build_demo(assistant, store: FeedbackStore) -> gr.Blocks:
 
     def on_like(turns: list, data: gr.LikeData):
         idx = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        turn = int(idx) // 2
-        if not (0 <= turn < len(turns)):
+        turn = _turn_at(turns, int(idx))
+        if turn is None:
             return
         liked = data.liked
         if liked in (True, "Like"):
@@ -126,8 +129,7 @@ def build_demo(assistant, store: FeedbackStore) -> gr.Blocks:
             up = False
         else:
             return
-        t = turns[turn]
-        store.record(up, t["question"], t["refused"], t["sections"])
+        store.record(up, turn["question"], turn["refused"], turn["sections"])
         gr.Info("Thanks, your feedback was saved on this computer.")
 
     def on_load(request: gr.Request):
@@ -136,30 +138,29 @@ def build_demo(assistant, store: FeedbackStore) -> gr.Blocks:
         return (gr.Tabs(selected="browse") if wanted else gr.Tabs()), doc, sec, body
 
     with gr.Blocks(title="Looked-after children guidance helper", analytics_enabled=False) as demo:
-        gr.HTML(
-            "<h1 style='margin:.2rem 0;font-size:1.5rem'>Looked-after children: ask the guidance</h1>"
-            "<p style='margin:.2rem 0'>Answers come only from NICE/SCIE guidance (PH28, 2010, and NG205, 2021), "
-            "each with its source. Check the status badge: older advice may be superseded.</p>"
-        )
+        gr.HTML(HEADER_HTML)
         gr.HTML(f'<div class="lac-privacy" role="note" aria-label="Privacy note"><p><strong>Privacy:</strong> '
                 f"{esc(PRIVACY_NOTE)}</p></div>", elem_id="privacy-note")
         large = gr.Checkbox(label="Larger text (for projectors and easier reading)", value=False, elem_id="large-text")
         turns = gr.State([])
+        pending = gr.State("")  # the question being answered, between showing it and answering it
         with gr.Tabs() as tabs:
             with gr.Tab("Ask", id="ask"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=300):
                         chat = gr.Chatbot(
                             label="Conversation with the guidance helper",
+                            show_label=False,  # a floating label would cover the latest question
                             elem_id="chat",
-                            height="62vh",
-                            min_height=320,
+                            height="calc(100vh - 210px)",  # the chat and the question box fit one screen
+                            min_height=300,
                             layout="panel",
                             autoscroll=False,
                             buttons=["copy"],
                             latex_delimiters=[],
                             sanitize_html=True,
                             placeholder="Ask a question below, or tap an example question.",
+                            examples=[{"text": q} for q in CHAT_EXAMPLES],
                             feedback_options=("Like", "Dislike"),
                         )
                         with gr.Row(equal_height=True):
@@ -171,16 +172,18 @@ def build_demo(assistant, store: FeedbackStore) -> gr.Blocks:
                                 scale=5,
                                 min_width=180,
                                 elem_id="question",
-                                autofocus=True,
                             )
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask-btn")
+                        gr.HTML(READ_ANSWER_HTML, elem_classes=["lac-skip-row"], padding=False)
                         with gr.Row(equal_height=True):
                             cited = gr.Dropdown(label="Read a cited section in full", choices=[], interactive=False,
-                                                scale=4, min_width=180, elem_id="cited-section")
-                            open_btn = gr.Button("Open in Browse", scale=1, min_width=80, elem_id="open-section")
-                            clear = gr.Button("New conversation", scale=1, min_width=80, elem_id="clear")
+                                                scale=3, min_width=180, elem_id="cited-section")
+                            open_btn = gr.Button("Open in Browse", scale=1, min_width=110, elem_id="open-section")
+                        with gr.Row():
+                            clear = gr.Button("New conversation", variant="secondary", scale=0, min_width=200,
+                                              elem_id="clear")
                     with gr.Column(scale=2, min_width=260, elem_classes=["lac-examples"]):
-                        gr.HTML("<h2 style='font-size:1.1rem;margin:.2rem 0'>Example questions</h2>")
+                        gr.HTML("<h2>Example questions</h2>", elem_classes=["lac-examples-title"])
                         example_buttons: list[tuple[gr.Button, str]] = []
                         for group, questions in EXAMPLES.items():
                             gr.HTML(f"<h3>{esc(group)}</h3>", elem_classes=["lac-group-title"])
@@ -197,23 +200,34 @@ def build_demo(assistant, store: FeedbackStore) -> gr.Blocks:
                     next_btn = gr.Button("Next section →", min_width=120)
                 body = gr.HTML(section_html(index, first_section) if first_section else "", elem_id="browse-body")
 
-        outputs = [box, chat, turns, cited]
-        common = dict(api_visibility="private", concurrency_id="ask", concurrency_limit=2)
-        def then_show(event):
-            event.then(None, None, None, js=SHOW_LATEST_JS, api_visibility="private")
+        def ask_from(event) -> None:
+            """Step 1 (shown at once) succeeded: answer, then bring the answer into view."""
+            event.success(answer, [pending, chat, turns], [chat, turns, cited], api_visibility="private",
+                          concurrency_id="ask", concurrency_limit=2, show_progress="hidden",
+                          ).then(None, None, None, js=SHOW_LATEST_JS, api_visibility="private")
 
-        then_show(box.submit(answer, [box, chat, turns], outputs, **common))
-        then_show(send.click(answer, [box, chat, turns], outputs, **common))
+        shown = [box, chat, pending]
+        quick = dict(api_visibility="private", queue=False, show_progress="hidden")
+        ask_from(box.submit(show_question, [box, chat], shown, **quick))
+        ask_from(send.click(show_question, [box, chat], shown, **quick))
         for button, q in example_buttons:
-            then_show(button.click(_fixed(answer, q), [chat, turns], outputs, **common))
+            ask_from(button.click(_fixed(show_question, q), [chat], shown, **quick))
 
-        def on_option(chat_value, turns_value, evt: gr.SelectData):
-            return answer(str(evt.value), chat_value, turns_value)
+        def on_option(chat_value, evt: gr.SelectData):
+            value = evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value)
+            return show_question(value, chat_value)
 
-        then_show(chat.option_select(on_option, [chat, turns], outputs, **common))
+        ask_from(chat.option_select(on_option, [chat], shown, **quick))
+        ask_from(chat.example_select(on_option, [chat], shown, **quick))
         chat.like(on_like, [turns], None, api_visibility="private")
-        clear.click(lambda: ("", [], [], gr.Dropdown(choices=[], value=None, interactive=False)), None, outputs,
-                    api_visibility="private")
+
+        def new_conversation():
+            """Every way of clearing (the chat's bin, "New conversation") forgets history, citations and turns."""
+            return "", [], [], "", _cited_picker()
+
+        cleared = [box, chat, turns, pending, cited]
+        clear.click(new_conversation, None, cleared, api_visibility="private")
+        chat.clear(new_conversation, None, cleared, api_visibility="private")
         large.change(None, [large], None, js=LARGE_TEXT_JS, api_visibility="private")
 
         def open_cited(section_id):
@@ -241,10 +255,10 @@ def build_demo(assistant, store: FeedbackStore) -> gr.Blocks:
 
 
 def _fixed(fn: Callable, question: str) -> Callable:
-    def run(chat, turns):
-        return fn(question, chat, turns)
+    def run(chat):
+        return fn(question, chat)
 
     return run
 
 
-__all__ = ["CSS", "build_demo", "theme"]
+__all__ = ["CSS", "PAGE_JS", "build_demo", "theme"]
