@@ -38,6 +38,8 @@ class Settings:
     # ...unless it is at least rescue_similarity and the best section holds this share of its rarer words.
     rescue_similarity: float = 0.30
     min_term_coverage: float = 0.6
+    # A "not covered" answer offers a section as a nearest topic only if it is at least this similar.
+    nearest_topic_similarity: float = 0.30
     max_question_chars: int = 2000
     # What one corpus file may cost, checked before it is parsed (a file over a limit is skipped with a warning):
     # bytes on disk, characters of extracted text, PDF pages, and for .docx (a zip) the uncompressed total and ratio.

@@ -25,6 +25,12 @@ ROLES_PREFIX = "Who should take action"  # the roles line is shown as "Who shoul
 # Lines ingest writes to give a passage its context; they are not answers in themselves.
 CONTEXT_PREFIXES = (ROLES_PREFIX, "Topic:")
 NOT_COVERED = "The guidance in this collection doesn't cover this question."
+# Why, in one sentence (a scope rule gives its own reason, qa/data/scope.toml).
+NEARBY_ONLY = "Some of its sections are on nearby topics, but none of them answers it."
+NOTHING_NEAR = "None of its sections is about this."
+# After every refusal: generic, safe, and marked as ours, not the guidance's.
+NEXT_STEP = ("Our suggestion (not from the guidance): ask the child's social worker or your fostering service, "
+             "who know the child's plan and your local policies.")
 
 
 def split_units(text: str) -> list[str]:
@@ -85,6 +91,9 @@ class AnswerPolicy:
     # a lower similarity is enough.
     rescue_similarity: float = 0.30
     min_term_coverage: float = 0.6
+    # A refusal offers a section as a nearest topic only this similar to the question, so "What is the capital
+    # of France?" is offered none (on train+dev: 1 of 18 far out-of-scope questions gets topics, 43 of 50 near).
+    nearest_topic_similarity: float = 0.30
     relative_sentence_cut: float = RELATIVE_SENTENCE_CUT
     max_cited: int = MAX_CITED
     relative_score_cut: float = RELATIVE_SCORE_CUT
@@ -153,11 +162,22 @@ def safety_lines(notices: tuple[str, ...]) -> list[AnswerLine]:
     return [AnswerLine(notice, LineKind.SAFETY_NOTICE) for notice in notices]
 
 
-def refusal(question: str, retrieval: Retrieval, notices: tuple[str, ...] = ()) -> Answer:
-    topics = tuple(dict.fromkeys(h.section.label for h in retrieval.hits if h.section.kind not in ("legal", "about")))[:3]
-    lines = [*safety_lines(notices), AnswerLine(NOT_COVERED, LineKind.REFUSAL)]
+def nearest_topics(retrieval: Retrieval, floor: float, limit: int = 3) -> tuple[str, ...]:
+    """Labels of the retrieved sections that are actually near the question (similarity at least `floor`)."""
+    near = (h.section.label for h in retrieval.hits
+            if h.section.kind not in ("legal", "about") and retrieval.similarity.get(h.section.section_id, 0.0) >= floor)
+    return tuple(dict.fromkeys(near))[:limit]
+
+
+def refusal(question: str, retrieval: Retrieval, policy: AnswerPolicy, notices: tuple[str, ...] = (),
+            reason: str | None = None) -> Answer:
+    """Not covered: why (in a sentence), the nearest topics that are near, and a generic next step marked as ours."""
+    topics = nearest_topics(retrieval, policy.nearest_topic_similarity)
+    reason = reason or (NEARBY_ONLY if topics else NOTHING_NEAR)
+    lines = [*safety_lines(notices), AnswerLine(f"{NOT_COVERED} {reason}", LineKind.REFUSAL)]
     if topics:
         lines.append(AnswerLine(f"The nearest topics it does cover: {'; '.join(topics)}.", LineKind.NEAREST_TOPICS))
+    lines.append(AnswerLine(NEXT_STEP, LineKind.NEXT_STEP))
     return Answer(question=question, refused=True, lines=tuple(lines), nearest_topics=topics, notices=notices)
 
 
@@ -178,7 +198,7 @@ def compose_answer(question: str, query: str, retrieval: Retrieval, picker: Sent
                    policy: AnswerPolicy, explainer: TermExplainer | None = None,
                    notices: tuple[str, ...] = (), uncovered_parts: tuple[str, ...] = ()) -> Answer:
     if not is_covered(query, retrieval, picker, policy):
-        return refusal(question, retrieval, notices)
+        return refusal(question, retrieval, policy, notices)
     terms = set(tokenize(expand(query)))  # the guidance's words too: "a break" should find "respite"
     citations: list[Citation] = []
     lines: list[AnswerLine] = []
@@ -226,4 +246,4 @@ def _words(lines: list[AnswerLine]) -> str:
     return "\n".join(line.text for line in lines)
 
 
-__all__ = ["AnswerPolicy", "is_covered", "NOT_COVERED", "SentencePicker", "choose_hits", "compose_answer", "split_units"]
+__all__ = ["AnswerPolicy", "is_covered", "NEXT_STEP", "NOT_COVERED", "nearest_topics", "refusal", "SentencePicker", "choose_hits", "compose_answer", "split_units"]

@@ -80,6 +80,7 @@ class LineKind(StrEnum):
     SAFETY_NOTICE = "safety-notice"  # always the FIRST line when it applies (answer or refusal)
     REFUSAL = "refusal"  # "The guidance in this collection doesn't cover this question."
     NEAREST_TOPICS = "nearest-topics"  # after a refusal: the nearest topics the guidance does cover
+    NEXT_STEP = "next-step"  # after a refusal: a generic next step, marked as ours (ask the child's social worker)
     GENERATED = "generated"  # written by the optional language model, checked against its cited passages
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa.patterns import DATA_DIR, matches_any
+from qa.patterns import DATA_DIR, load_rules, matches_any
 
 SCOPE_FILE = DATA_DIR / "scope.toml"
 
@@ -17,4 +17,9 @@ def outside_scope(question: str, path: Path = SCOPE_FILE) -> bool:
     return matches_any(question, path, "not_covered")
 
 
-__all__ = ["outside_scope", "SCOPE_FILE"]
+def scope_reason(path: Path = SCOPE_FILE) -> str:
+    """The one-sentence reason a refusal by these rules gives."""
+    return load_rules(path)["reason"]
+
+
+__all__ = ["outside_scope", "scope_reason", "SCOPE_FILE"]

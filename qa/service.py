@@ -17,7 +17,7 @@ from qa.language import EnglishCheck, fold_accents, with_language_note
 from qa.model import Answer, Hit, Retrieval
 from qa.retrieve import Retriever
 from qa.safety import safety_notices
-from qa.scope import outside_scope
+from qa.scope import outside_scope, scope_reason
 from qa.terms import TermExplainer
 from settings import Settings
 
@@ -106,6 +106,7 @@ class Assistant:
             min_similarity=self.settings.min_similarity,
             rescue_similarity=self.settings.rescue_similarity,
             min_term_coverage=self.settings.min_term_coverage,
+            nearest_topic_similarity=self.settings.nearest_topic_similarity,
         )
         self._generator = None
         self._english: EnglishCheck | None = None
@@ -150,7 +151,7 @@ class Assistant:
         notices = safety_notices(question)
         parts = question_parts(text) or [text]
         if all(outside_scope(p) for p in parts):
-            answer = refusal(question, self.retrieve(query), notices)
+            answer = refusal(question, self.retrieve(query), self._policy, notices, reason=scope_reason())
             return answer if self._english.looks_english(text) else with_language_note(answer)
         covered, uncovered = self._split_by_coverage(parts) if query == text else ((), ())
         if uncovered and covered:

@@ -23,9 +23,27 @@ def test_ask_endpoint_refuses_out_of_scope_and_reports_bad_input(app_url):
 
     client = Client(app_url, verbose=False)
     got = client.predict("What is the capital of France?", api_name="/ask")
-    assert got["refused"] is True and got["citations"] == [] and got["nearest_topics"]
+    assert got["refused"] is True and got["citations"] == []
+    assert got["nearest_topics"] == []  # nothing in the guidance is near the capital of France
+    assert [line["kind"] for line in got["lines"]] == ["refusal", "next-step"]
     with pytest.raises(Exception, match="Type a question"):
         client.predict("   ", api_name="/ask")
+
+
+@pytest.mark.parametrize("question", [
+    "The girl I foster just told me someone at home is hurting her. What do I do?",  # refused
+    "My foster son hasn't come home tonight, what should I do?",
+])
+def test_safety_notice_is_the_first_line_in_the_api_and_the_cli(app_url, assistant, question):
+    from gradio_client import Client
+
+    from qa.cli import format_text
+
+    got = Client(app_url, verbose=False).predict(question, api_name="/ask")
+    assert got["lines"][0]["kind"] == "safety-notice" and "999" in got["lines"][0]["text"]
+    assert got["notices"] == [got["lines"][0]["text"]]
+    assert all(line["kind"] != "safety-notice" for line in got["lines"][1:])
+    assert format_text(assistant.ask(question)).startswith("Standard safety notice (not from the guidance)")
 
 
 def test_only_ask_is_a_public_endpoint(app_url):

@@ -6,8 +6,8 @@ import re
 from types import SimpleNamespace
 
 from ingest.model import Document, Section
-from qa.answer import refusal
-from qa.model import Answer, AnswerLine, Citation, LineKind, Retrieval
+from qa.answer import NEARBY_ONLY, NOT_COVERED, NOTHING_NEAR, AnswerPolicy, refusal
+from qa.model import Answer, AnswerLine, Citation, Hit, LineKind, Retrieval
 from ui.browse import Outline, section_html
 from ui.feedback import FeedbackStore, feedback_path
 from ui.format import (
@@ -76,15 +76,47 @@ def test_answering_sentences_skip_the_topic_wide_roles_line_too():
     assert answering_sentences(answer(lines=lines)) == answering_sentences(answer())
 
 
-def test_safety_notice_is_shown_first_on_answers_and_refusals():
+def test_safety_notice_is_a_labelled_callout_first_on_answers_and_refusals():
     notice = "If a child is in immediate danger, call 999."
-    safe = answer(lines=(AnswerLine(notice, LineKind.SAFETY_NOTICE), *answer().lines), notices=(notice,))
+    safe = answer(lines=(*answer().lines, AnswerLine(notice, LineKind.SAFETY_NOTICE)), notices=(notice,))
     html = answer_html(safe)
-    assert html.index("lac-notice") < html.index("A sibling group")
-    refused = refusal("help now", Retrieval(hits=(), best_similarity=0.0, similarity={}), (notice,))
+    assert html.startswith('<div class="lac-answer"><div class="lac-safety" role="note">'
+                           '<strong class="lac-safety-label">Safety notice</strong>')
+    assert html.index(notice) < html.index("A sibling group")
+    refused = refusal("help now", Retrieval(hits=(), best_similarity=0.0, similarity={}), AnswerPolicy(0.4), (notice,))
     assert refused.lines[0] == AnswerLine(notice, LineKind.SAFETY_NOTICE)
     html = answer_html(refused)
-    assert notice in html and html.index(notice) < html.index("cover this question")
+    assert html.startswith('<div class="lac-answer lac-refused"><div class="lac-safety"')
+    assert html.index(notice) < html.index("cover this question")
+
+
+def test_refusal_says_why_offers_only_near_topics_and_a_next_step_marked_as_ours():
+    def hit(sid, label):
+        doc = Document(doc_id="d", title="D", path="d.txt", text="", status="current")
+        sec = Section(section_id=sid, doc_id="d", label=label, text="x", order=1)
+        return Hit(section=sec, document=doc, passages=(), score=0.1)
+
+    retrieval = Retrieval(hits=(hit("d/near", "Box 2: Safeguarding"), hit("d/far", "Glossary: virtual school")),
+                          best_similarity=0.35, similarity={"d/near": 0.35, "d/far": 0.08})
+    refused = refusal("q", retrieval, AnswerPolicy(0.4, nearest_topic_similarity=0.3))
+    assert refused.nearest_topics == ("Box 2: Safeguarding",)
+    assert [line.kind for line in refused.lines] == [LineKind.REFUSAL, LineKind.NEAREST_TOPICS, LineKind.NEXT_STEP]
+    assert refused.lines[0].text == f"{NOT_COVERED} {NEARBY_ONLY}"
+    assert refused.lines[-1].text.startswith("Our suggestion (not from the guidance): ask the child's social worker")
+    far_only = Retrieval(hits=retrieval.hits[1:], best_similarity=0.08, similarity={"d/far": 0.08})
+    refused = refusal("What is the capital of France?", far_only, AnswerPolicy(0.4))
+    assert refused.nearest_topics == () and refused.lines[0].text.endswith(NOTHING_NEAR)
+    html = answer_html(refused)
+    assert "lac-card" not in html and "lac-nearest" not in html
+    assert '<p class="lac-next-step">Our suggestion (not from the guidance)' in html
+
+
+def test_copy_text_is_the_plain_answer_with_numbered_sources():
+    html = answer_html(answer())
+    plain = re.search(r'<div class="lac-plain">(.*?)</div>', html).group(1)
+    assert "<" not in plain.replace("<br>", "")
+    assert "A sibling group is part of the identity of a child. [1]" in plain
+    assert "Sources:<br>[1] Recommendation 15: Support sibling placements" in plain
 
 
 def test_highlight_marks_only_the_answering_sentence():

@@ -4,7 +4,11 @@
 
   const messageText = (message) => {
     const plain = message.querySelector(".lac-plain");  // the answer as text, numbered sources included
-    if (plain) return plain.textContent.trim();
+    if (plain) {
+      const copy = plain.cloneNode(true);
+      copy.querySelectorAll("br").forEach((br) => br.replaceWith("\n"));
+      return copy.textContent.trim();
+    }
     const shown = message.querySelector(".lac-question, .lac-pending, .message-content") || message;
     return shown.innerText.trim();
   };

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import quote
 
+from qa.cli import format_text
 from qa.model import GUIDANCE_KINDS, Answer, AnswerLine, Citation, LineKind
 
 NOT_COVERED_TITLE = "Not covered by this guidance"
@@ -20,7 +21,8 @@ PRIVACY_NOTE = (
     "Questions are answered from the guidance only, on this computer."
 )
 
-# Example questions, grouped by who is asking (clickable in the app).
+# Example questions, grouped by who is asking (clickable in the app). Each one is answered with substantive text
+# from the section a trainer would expect (tests/test_app_examples.py), so it demos well.
 EXAMPLES: dict[str, list[str]] = {
     "Foster and kinship carers": [
         "Can I get a break from caring?",
@@ -28,14 +30,14 @@ EXAMPLES: dict[str, list[str]] = {
         "What support should kinship carers get?",
     ],
     "New social-care staff": [
-        "What training should foster carers get?",
+        "What mandatory training should foster carers have?",
         "What support is there for young people moving to independent living?",
-        "What does the guidance say about placement stability?",
+        "How should services respond to safeguarding risks outside the home?",
     ],
     "Trainers": [
         "What is a virtual school head?",
         "How should schools support looked-after children?",
-        "What is the capital of France?",
+        "What is life story work?",
     ],
 }
 
@@ -152,34 +154,56 @@ def card_html(citation: Citation, sentences: list[str], titles: Mapping[str, str
     return "".join(rows)
 
 
+def safety_html(line: AnswerLine) -> str:
+    """The safety notice as a labelled callout: ours, not the guidance's, and above everything else."""
+    return ('<div class="lac-safety" role="note">'
+            f'<strong class="lac-safety-label">Safety notice</strong>{esc(line.text)}</div>')
+
+
 def line_html(line: AnswerLine) -> str:
-    """One answer line: the safety notice stands out, framing lines are set apart from quoted guidance."""
+    """One answer line: framing lines are set apart from quoted guidance, our next step is labelled as ours."""
     if line.kind is LineKind.SAFETY_NOTICE:
-        return f'<p class="lac-notice">{esc(line.text)}</p>'
+        return safety_html(line)
+    if line.kind is LineKind.NEXT_STEP:
+        return f'<p class="lac-next-step">{esc(line.text)}</p>'
     markers = "".join(f' <span class="lac-cite">[{rank}]</span>' for rank in line.markers)
     cls = "lac-line" if line.markers else "lac-line lac-note"  # framing without a source is set apart
     return f'<p class="{cls}">{esc(line.text)}{markers}</p>'
 
 
+def plain_html(answer: Answer) -> str:
+    """The answer with its numbered sources as plain text, hidden: what the copy button copies."""
+    return f'<div class="lac-plain">{esc(format_text(answer))}</div>'
+
+
+def _split_notices(answer: Answer) -> tuple[str, list[AnswerLine]]:
+    """(the safety callouts, the other lines): the callouts always open the message."""
+    notices = "".join(safety_html(line) for line in answer.lines if line.kind is LineKind.SAFETY_NOTICE)
+    return notices, [line for line in answer.lines if line.kind is not LineKind.SAFETY_NOTICE]
+
+
 def answer_html(answer: Answer, titles: Mapping[str, str] | None = None) -> str:
-    """One chat message: short answer with [n] markers, then the numbered source cards."""
+    """One chat message: the safety notice if any, the short answer with [n] markers, then numbered source cards."""
     if answer.refused:
         return not_covered_html(answer)
-    lines = "".join(line_html(line) for line in answer.lines)
+    notices, rest = _split_notices(answer)
+    lines = "".join(line_html(line) for line in rest)
     sentences = answering_sentences(answer)
     cards = "".join(card_html(c, sentences.get(c.rank, []), titles) for c in answer.citations)
     return (
-        '<div class="lac-answer">'
+        f'<div class="lac-answer">{notices}'
         f'<div class="lac-short">{lines}</div>'
         f'<div class="lac-sources"><p class="lac-sources-title">Sources</p>{cards}</div>'
-        "</div>"
+        f"{plain_html(answer)}</div>"
     )
 
 
 def not_covered_html(answer: Answer) -> str:
-    """The plain not-covered statement; the nearest topics follow as buttons (chat options) under it."""
-    notices = "".join(line_html(line) for line in answer.lines if line.kind is LineKind.SAFETY_NOTICE)
-    statement = " ".join(esc(line.text) for line in answer.lines if line.kind is LineKind.REFUSAL)
+    """Not covered: the safety notice if any, why, our next step; the nearest topics follow as buttons (chat
+    options) under it. No source cards: nothing is cited."""
+    notices, rest = _split_notices(answer)
+    statement = " ".join(esc(line.text) for line in rest if line.kind is LineKind.REFUSAL)
+    next_steps = "".join(line_html(line) for line in rest if line.kind is LineKind.NEXT_STEP)
     topics = "; ".join(answer.nearest_topics)
     nearest = (
         '<p class="lac-nearest">The nearest topics it does cover are below: tap one to ask about it.'
@@ -187,9 +211,9 @@ def not_covered_html(answer: Answer) -> str:
         if topics else ""
     )
     return (
-        '<div class="lac-answer lac-refused">'
-        f'{notices}<p class="lac-notcovered"><strong>{NOT_COVERED_TITLE}.</strong> {statement}</p>'
-        f"{nearest}</div>"
+        f'<div class="lac-answer lac-refused">{notices}'
+        f'<p class="lac-notcovered"><strong>{NOT_COVERED_TITLE}.</strong> {statement}</p>'
+        f"{nearest}{next_steps}{plain_html(answer)}</div>"
     )
 
 
@@ -204,5 +228,5 @@ def user_html(question: str) -> str:
 
 __all__ = [
     "EXAMPLES", "NOT_COVERED_TITLE", "PRIVACY_NOTE", "answer_html", "answering_sentences", "card_html", "esc",
-    "highlight", "line_html", "not_covered_html", "section_href", "status_badge", "topic_options", "user_html",
+    "highlight", "line_html", "not_covered_html", "plain_html", "safety_html", "section_href", "status_badge", "topic_options", "user_html",
 ]

@@ -180,7 +180,7 @@ def build_demo(assistant, store: FeedbackStore) -> gr.Blocks:
                                                 scale=3, min_width=180, elem_id="cited-section")
                             open_btn = gr.Button("Open in Browse", scale=1, min_width=110, elem_id="open-section")
                         with gr.Row():
-                            clear = gr.Button("New conversation", variant="secondary", scale=0, min_width=200,
+                            clear = gr.Button("New conversation", variant="secondary", scale=0, min_width=240,
                                               elem_id="clear")
                     with gr.Column(scale=2, min_width=260, elem_classes=["lac-examples"]):
                         gr.HTML("<h2>Example questions</h2>", elem_classes=["lac-examples-title"])
