@@ -20,9 +20,10 @@ from settings import Settings
 
 
 def server_address(settings: Settings) -> tuple[str, int]:
-    host = os.environ.get("GRADIO_SERVER_NAME") or settings.host
-    port = int(os.environ.get("GRADIO_SERVER_PORT") or settings.port)
-    return host, port
+    """Gradio's own variables win over LAC_HOST / LAC_PORT (validated the same way)."""
+    gradio = {"host": os.environ.get("GRADIO_SERVER_NAME"), "port": os.environ.get("GRADIO_SERVER_PORT")}
+    settings = settings.replace(**{name: value for name, value in gradio.items() if value})
+    return settings.host, settings.port
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -32,28 +33,27 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
-def create_app(settings: Settings | None = None, assistant=None, progress: bool = False):
+def create_app(settings: Settings, assistant=None, progress: bool = False):
     """The Blocks app and the launch() options it needs (theme and CSS live on launch in Gradio 6)."""
     from qa.service import Assistant
     from ui.feedback import FeedbackStore, feedback_path
     from ui.views import CSS, PAGE_JS, build_demo, theme
 
-    settings = settings or Settings.from_env()
     assistant = assistant or Assistant(settings)
     assistant.warm_up(progress=progress)  # index and embedding model, so the first question is quick
-    store = FeedbackStore(feedback_path(assistant.index_dir or settings.index_dir))
-    demo = build_demo(assistant, store)
-    demo.queue(default_concurrency_limit=2)
+    store = FeedbackStore(feedback_path(settings.index_dir), settings.max_feedback_chars)
+    demo = build_demo(assistant, store, settings)
+    demo.queue(default_concurrency_limit=settings.ask_concurrency)
     return demo, {"theme": theme(), "css": CSS, "js": PAGE_JS}
 
 
 def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     started = time.perf_counter()
-    settings = Settings.from_env()
-    host, port = server_address(settings)
-    print("Loading the guidance index (built on first start; this can take a little while)...", flush=True)
     try:
+        settings = Settings.from_env()
+        host, port = server_address(settings)
+        print("Loading the guidance index (built on first start; this can take a little while)...", flush=True)
         demo, options = create_app(settings, progress=True)
     except LacGuideError as exc:
         print(f"error: {exc}", file=sys.stderr)

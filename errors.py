@@ -9,6 +9,10 @@ class BadInputError(LacGuideError):
     """A question or file the user gave cannot be used as it is."""
 
 
+class SettingsError(LacGuideError):
+    """A setting (LAC_* environment variable) has a value outside what it accepts."""
+
+
 class CorpusError(LacGuideError):
     """The corpus folder or manifest cannot be read."""
 
@@ -17,4 +21,4 @@ class IndexUnavailableError(LacGuideError):
     """The index is missing, damaged or built from other settings, and could not be rebuilt."""
 
 
-__all__ = ["LacGuideError", "BadInputError", "CorpusError", "IndexUnavailableError"]
+__all__ = ["LacGuideError", "BadInputError", "CorpusError", "IndexUnavailableError", "SettingsError"]

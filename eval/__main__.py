@@ -17,8 +17,10 @@ import time
 import tomllib
 from pathlib import Path
 
+from errors import LacGuideError
 from eval.harness import breakdown, misses, run
 from eval.questions import QUESTIONS_DIR, SPLITS, available, load_questions
+from settings import Settings
 
 EVAL_DIR = Path(__file__).resolve().parent
 THRESHOLDS_FILE = EVAL_DIR / "thresholds.toml"
@@ -49,25 +51,22 @@ def load_answerer(spec: str):
     return getattr(importlib.import_module(module_name), attr)
 
 
-def product_answerer(index_dir: Path | None = None, embedder=None):
+def product_answerer(settings: Settings, embedder=None):
     from qa.service import Assistant
-    from settings import Settings
 
-    assistant = Assistant(Settings.from_env(), index_dir=index_dir, embedder=embedder)
+    assistant = Assistant(settings, embedder=embedder)
     assistant.warm_up()
     return lambda question, history: assistant.ask(question, history).to_json()
 
 
-def evaluate(answerer, *, splits=SPLITS, baselines: bool = True, corpus_dir: Path | None = None, embedder=None,
+def evaluate(answerer, settings: Settings, *, splits=SPLITS, baselines: bool = True, embedder=None,
              questions_dir: Path = QUESTIONS_DIR) -> dict:
     """Run the product answerer and (optionally) the baselines on the chosen splits."""
     from eval.titles import TitleDetector
     from ingest import load_corpus
-    from settings import Settings
 
     start = time.perf_counter()
-    settings = Settings.from_env()
-    corpus_dir = Path(corpus_dir or settings.corpus_dir)
+    corpus_dir = settings.corpus_dir
     sections = load_corpus(corpus_dir).sections
     is_title = TitleDetector(sections)
     questions = load_questions(splits, questions_dir)
@@ -106,9 +105,17 @@ def main(argv: list[str] | None = None) -> int:
 
     if not available(args.questions):
         parser.error(f"{args.questions} has no {{train,dev,test}}.jsonl question files")
+    from index.build import settings_for_index
+
+    try:
+        settings = Settings.from_env()
+        settings = settings_for_index(settings, args.index) if args.index else settings
+    except LacGuideError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     splits = SPLITS if args.split == "all" else (args.split,)
-    answerer = load_answerer(args.answerer) if args.answerer else product_answerer(args.index)
-    out = evaluate(answerer, splits=splits, baselines=not args.no_baselines, questions_dir=args.questions)
+    answerer = load_answerer(args.answerer) if args.answerer else product_answerer(settings)
+    out = evaluate(answerer, settings, splits=splits, baselines=not args.no_baselines, questions_dir=args.questions)
     figures, results = out["figures"], out["results"]
     check_split = "test" if args.split == "all" else args.split
     verdict = None

@@ -31,6 +31,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from errors import LacGuideError
 from eval.questions import question_texts
 from settings import PROJECT_ROOT, Settings
 
@@ -135,10 +136,10 @@ def throughput(fn, items: list[str], threads: int) -> float:
 class _Product:
     name = "product"
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, settings: Settings):
         from qa.service import Assistant
 
-        self.assistant = Assistant(Settings.from_env(), index_dir=index_dir)
+        self.assistant = Assistant(settings)
 
     def warm_up(self):
         self.assistant.warm_up()
@@ -159,8 +160,9 @@ class _Product:
 class _Recipe:
     name = "recipe"
 
-    def __init__(self, store_dir: Path):
+    def __init__(self, store_dir: Path, settings: Settings):
         self.store_dir = store_dir
+        self.settings = settings
         self.store = None
 
     def warm_up(self):
@@ -169,7 +171,7 @@ class _Recipe:
         from eval.baselines import EmbedderEmbeddings
         from index.embedder import Embedder
 
-        self.embedder = Embedder(Settings.from_env().embedding_model, backend=recipe_backend())
+        self.embedder = Embedder(self.settings.embedding_model, backend=recipe_backend())
         # Our own file, written by this benchmark a moment ago; LangChain's docstore is a pickle.
         self.store = FAISS.load_local(str(self.store_dir), EmbedderEmbeddings(self.embedder),
                                       allow_dangerous_deserialization=True)
@@ -189,9 +191,11 @@ def recipe_backend() -> str:
     return os.environ.get("LAC_BENCH_RECIPE_BACKEND", "torch")
 
 
-def worker(side: str, target: Path, n_latency: int, n_memory: int, profile: bool) -> dict:
+def worker(settings: Settings, side: str, target: Path, n_latency: int, n_memory: int, profile: bool) -> dict:
+    from index.build import settings_for_index
+
     t0 = time.perf_counter()
-    impl = _Product(target) if side == "product" else _Recipe(target)
+    impl = _Product(settings_for_index(settings, target)) if side == "product" else _Recipe(target, settings)
     impl.warm_up()
     base = questions()
     first_q = base[0]
@@ -279,7 +283,7 @@ def raw_onnx_latency(encoder, texts: list[str]) -> dict:
 ENCODERS = (("numpy", 1), ("onnx", 1), ("onnx", 2), ("onnx-int8", 1), ("onnx-int8", 2), ("torch", 1))
 
 
-def encoder_worker(backend: str, threads: int, index_dir: Path, n: int) -> dict:
+def encoder_worker(settings: Settings, backend: str, threads: int, index_dir: Path, n: int) -> dict:
     """Load time, query embedding latency (raw ONNX Runtime beside it), passages/s over the corpus's passages
     and peak RSS of one encoder. Questions are embedded as the product does (vocabulary expansion)."""
     from index.build import passage_text_for_search
@@ -290,7 +294,7 @@ def encoder_worker(backend: str, threads: int, index_dir: Path, n: int) -> dict:
 
         torch.set_num_threads(threads)
     t = time.perf_counter()
-    embedder = Embedder(Settings.from_env().embedding_model, backend=backend, threads=threads)
+    embedder = Embedder(settings.embedding_model, backend=backend, threads=threads, cache_dir=settings.model_cache_dir)
     embedder.warm_up()
     load_s = time.perf_counter() - t
     items = [expand_query(q) for q in distinct(questions(), n)]
@@ -338,17 +342,15 @@ def profile_answer(impl: _Product, question: str) -> dict:
 
 # ---------------------------------------------------------------- the run
 
-def build_product(index_dir: Path, corpus_dir: Path) -> dict:
+def build_product(settings: Settings) -> dict:
     from index.build import build_index
     from index.embedder import Embedder
 
-    settings = Settings.from_env()
-    report = build_index(settings, corpus_dir=corpus_dir, index_dir=index_dir,
-                         embedder=Embedder.from_settings(settings))
+    report = build_index(settings, embedder=Embedder.from_settings(settings))
     return {"passages": report.passages, "seconds": report.seconds, "vector_index": report.vector_index}
 
 
-def build_recipe(store_dir: Path, corpus_dir: Path) -> dict:
+def build_recipe(store_dir: Path, settings: Settings) -> dict:
     t0 = time.perf_counter()
     from langchain_community.vectorstores import FAISS
 
@@ -357,10 +359,10 @@ def build_recipe(store_dir: Path, corpus_dir: Path) -> dict:
 
     imports = time.perf_counter() - t0
     t = time.perf_counter()
-    chunks = split_chunks(corpus_dir)
+    chunks = split_chunks(settings.corpus_dir)
     parsing = time.perf_counter() - t
     t = time.perf_counter()
-    embedder = Embedder(Settings.from_env().embedding_model, backend=recipe_backend())
+    embedder = Embedder(settings.embedding_model, backend=recipe_backend())
     embedder.warm_up()
     model_load = time.perf_counter() - t
     t = time.perf_counter()
@@ -374,20 +376,19 @@ def build_recipe(store_dir: Path, corpus_dir: Path) -> dict:
         "total": time.perf_counter() - t0, "imports": imports}}
 
 
-def incremental(index_dir: Path, corpus_dir: Path, work: Path) -> dict:
+def incremental(settings: Settings, work: Path) -> dict:
     """Copy the corpus, add one synthetic document, rebuild over the cached vectors; count what was embedded."""
     from eval.synth import write_corpus
     from index.build import build_index
     from index.embedder import Embedder
 
-    settings = Settings.from_env()
     corpus = work / "corpus-plus-one"
-    shutil.copytree(corpus_dir, corpus)
+    shutil.copytree(settings.corpus_dir, corpus)
     extra = work / "extra"
     write_corpus(extra, 20, seed=7)
     shutil.copy(next(extra.glob("*.md")), corpus / "council-local-offer.md")
     embedder = Embedder.from_settings(settings)
-    report = build_index(settings, corpus_dir=corpus, index_dir=index_dir, embedder=embedder)
+    report = build_index(settings.replace(corpus_dir=corpus), embedder=embedder)
     return {"passages": report.passages, "reused": report.reused_vectors,
             "embedded": embedder.texts_embedded, "seconds": report.seconds}
 
@@ -440,7 +441,8 @@ def cold_cli(index_dir: Path, runs: int) -> dict:
 
 def cold_recipe(store_dir: Path, runs: int) -> dict:
     q = questions()[0]
-    code = ("import sys; from pathlib import Path; from eval.bench import _Recipe; r=_Recipe(Path(sys.argv[1])); "
+    code = ("import sys; from pathlib import Path; from eval.bench import _Recipe; from settings import Settings; "
+            "r=_Recipe(Path(sys.argv[1]), Settings.from_env()); "
             "r.warm_up(); print(r.ask(sys.argv[2])[0].metadata)")
     times, peaks = [], []
     for _ in range(runs):
@@ -467,12 +469,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-latency", type=int, default=159, help=argparse.SUPPRESS)
     parser.add_argument("--n-memory", type=int, default=1000, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except LacGuideError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     if args.worker == "encoder":
-        print(json.dumps(encoder_worker(args.backend, args.threads, args.target, args.n_latency)))
+        print(json.dumps(encoder_worker(settings, args.backend, args.threads, args.target, args.n_latency)))
         return 0
     if args.worker:
-        print(json.dumps(worker(args.worker, args.target, args.n_latency, args.n_memory, profile=True)))
+        print(json.dumps(worker(settings, args.worker, args.target, args.n_latency, args.n_memory, profile=True)))
         return 0
 
     sizes = [int(s) for s in (args.scale or ("1000" if args.quick else "1000,10000,100000")).split(",") if s]
@@ -482,20 +489,19 @@ def main(argv: list[str] | None = None) -> int:
     runs = 1 if args.quick else 3
     REPORTS.mkdir(parents=True, exist_ok=True)
     results: dict = {"machine": machine(), "quick": args.quick}
-    corpus_dir = Settings.from_env().corpus_dir
 
     with tempfile.TemporaryDirectory(prefix="lac-bench-") as tmp:
         work = Path(tmp)
         if not args.skip_main:
             index_dir, store_dir = work / "index", work / "recipe-store"
             log("building the index (product) ...")
-            results["build"] = {"product": build_product(index_dir, corpus_dir)}
+            results["build"] = {"product": build_product(settings.replace(index_dir=index_dir))}
             log("building the LangChain recipe store ...")
-            results["build"]["recipe"] = build_recipe(store_dir, corpus_dir)
+            results["build"]["recipe"] = build_recipe(store_dir, settings)
             log("incremental rebuild (one added document) ...")
             inc_index = work / "index-inc"
             shutil.copytree(index_dir, inc_index)
-            results["incremental"] = incremental(inc_index, corpus_dir, work)
+            results["incremental"] = incremental(settings.replace(index_dir=inc_index), work)
             log("cold start, CLI ...")
             results["cold"] = {"product": cold_cli(index_dir, runs), "recipe": cold_recipe(store_dir, runs)}
             if not args.no_app:
@@ -518,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
             from eval.bench_scale import scale_curve
 
             log(f"scale curve {sizes} (real embedding up to {embed_max}) ...")
-            results["scale"] = scale_curve(sizes, embed_max, work)
+            results["scale"] = scale_curve(settings, sizes, embed_max, work)
     write_reports(results)
     print((REPORTS / "bench.md").read_text("utf-8"))
     return 0
@@ -535,13 +541,6 @@ def machine() -> dict:
 
 
 # ---------------------------------------------------------------- report
-
-def ratio(a, b) -> str:
-    try:
-        return f"{a / b:.2f}x"
-    except (TypeError, ZeroDivisionError):
-        return "-"
-
 
 def write_reports(results: dict) -> None:
     from eval.bench_report import render_markdown, render_scale_png

@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from eval.bench import latencies
+from settings import Settings
 
 
 def _dir_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 2**20
 
 
-def scale_curve(sizes: list[int], embed_max: int, work: Path) -> list[dict]:
+def scale_curve(settings: Settings, sizes: list[int], embed_max: int, work: Path) -> list[dict]:
     import faiss
 
     from eval.bench import pct, questions, rss_mb
@@ -29,9 +30,8 @@ def scale_curve(sizes: list[int], embed_max: int, work: Path) -> list[dict]:
     from index.embedder import Embedder
     from index.lexical import LexicalIndex
     from index.vectors import build_vector_index, id_recall_at_k, recall_at_k
-    from settings import Settings
 
-    embedder = Embedder.from_settings(Settings.from_env())
+    embedder = Embedder.from_settings(settings)
     embedder.warm_up()
     pool, lengths = sentences()
     pool_vectors = embedder.embed(pool)

@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from eval.bench import questions as bench_questions
+from settings import Settings
 
 # gradio_client would otherwise call the Hugging Face hub (usage telemetry, user-agent registry): stay on loopback.
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -52,17 +53,11 @@ def question_pool(n: int) -> list[str]:
 
 
 
-def serve(port: int, limit: int | None) -> None:
+def serve(settings: Settings, port: int, limit: int | None) -> None:
     """Run the app in this process (used as the child process); `limit` overrides /ask's concurrency limit."""
     import app
-    from settings import Settings
 
-    settings = Settings.from_env()
-    demo, options = app.create_app(settings)
-    if limit is not None:
-        for fn in demo.fns.values():
-            if fn.concurrency_id == "ask":
-                fn.concurrency_limit = limit
+    demo, options = app.create_app(settings.replace(ask_concurrency=limit) if limit is not None else settings)
     print("READY", flush=True)
     demo.launch(server_name="127.0.0.1", server_port=port, quiet=True, show_error=True, **options)
 
@@ -263,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve-limit", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        serve(args.serve, args.serve_limit)
+        serve(Settings.from_env(), args.serve, args.serve_limit)
         return 0
 
     questions = question_pool(args.questions)

@@ -19,6 +19,7 @@ from index.vectors import VectorCache, build_vector_index, index_kind
 from ingest import load_corpus, split_passages
 from ingest.loaders import FileLimits
 from ingest.units import SCORED_UNIT_KINDS, answer_units
+from settings import Settings
 
 log = logging.getLogger("lac.index")
 
@@ -39,10 +40,9 @@ def passage_text_for_search(label: str, text: str) -> str:
     return f"{label}\n{text}"
 
 
-def build_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | None = None,
-                embedder: Embedder | None = None, progress: bool = False) -> BuildReport:
-    corpus_dir = Path(corpus_dir or settings.corpus_dir)
-    index_dir = Path(index_dir or settings.index_dir)
+def build_index(settings: Settings, *, embedder: Embedder | None = None, progress: bool = False) -> BuildReport:
+    """Build settings.index_dir from settings.corpus_dir."""
+    corpus_dir, index_dir = settings.corpus_dir, settings.index_dir
     embedder = embedder or Embedder.from_settings(settings)
     seconds: dict[str, float] = {}
     start = time.perf_counter()
@@ -103,7 +103,7 @@ def checkpoint_dir(index_dir: Path) -> Path:
     return index_dir.parent / f".{index_dir.name}.embedding-checkpoint"
 
 
-def records_match_corpus(settings, corpus_dir: Path, documents, sections, passages) -> str:
+def records_match_corpus(settings: Settings, corpus_dir: Path, documents, sections, passages) -> str:
     """Ingest the corpus again and compare: the index's documents, sections and passages must be exactly what
     these files give (a forged index whose hashes were all rewritten still fails). Empty when they match."""
     corpus = load_corpus(corpus_dir, FileLimits.from_settings(settings))
@@ -116,21 +116,21 @@ def records_match_corpus(settings, corpus_dir: Path, documents, sections, passag
     return ""
 
 
-def source_corpus(index_dir: Path, settings) -> Path:
-    """The corpus to check an index against. For the configured index folder it is the configured corpus folder
-    (LAC_CORPUS_DIR): changing it makes the index stale. Another folder (--index DIR) is checked against the
+def settings_for_index(settings: Settings, index_dir: Path) -> Settings:
+    """Settings for using another index folder (--index DIR), at an entry point. The configured index is checked
+    against the configured corpus (LAC_CORPUS_DIR: changing it makes the index stale); another folder against the
     corpus it was built from, when that still exists."""
-    if Path(index_dir).absolute() == Path(settings.index_dir).absolute():
-        return Path(settings.corpus_dir)
-    recorded = (read_manifest(index_dir) or {}).get("corpus_dir")
-    return Path(recorded) if recorded and Path(recorded).is_dir() else Path(settings.corpus_dir)
+    if Path(index_dir).absolute() == settings.index_dir.absolute():
+        return settings
+    recorded = (read_manifest(Path(index_dir)) or {}).get("corpus_dir")
+    corpus_dir = Path(recorded) if recorded and Path(recorded).is_dir() else settings.corpus_dir
+    return settings.replace(index_dir=Path(index_dir), corpus_dir=corpus_dir)
 
 
-def ensure_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | None = None,
-                 embedder: Embedder | None = None, progress: bool = False) -> BuildReport | None:
+def ensure_index(settings: Settings, *, embedder: Embedder | None = None,
+                 progress: bool = False) -> BuildReport | None:
     """Rebuild when the index is missing, damaged, stale or built with other settings; None when it was fine."""
-    index_dir = Path(index_dir or settings.index_dir)
-    corpus_dir = Path(corpus_dir or source_corpus(index_dir, settings))
+    index_dir, corpus_dir = settings.index_dir, settings.corpus_dir
     check = check_index(index_dir, settings, corpus_dir)
     if check.usable:
         return None
@@ -139,9 +139,8 @@ def ensure_index(settings, *, corpus_dir: Path | None = None, index_dir: Path | 
         # Another process may have rebuilt it while this one waited for the lock.
         if check_index(index_dir, settings, corpus_dir).usable:
             return None
-        return build_index(settings, corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder,
-                           progress=progress)
+        return build_index(settings, embedder=embedder, progress=progress)
 
 
 __all__ = ["BuildReport", "build_index", "checkpoint_dir", "ensure_index", "passage_text_for_search",
-           "records_match_corpus", "source_corpus"]
+           "records_match_corpus", "settings_for_index"]

@@ -22,11 +22,13 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--corpus", type=Path, help="corpus folder to compare with")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-    settings = Settings.from_env()
+    from index.build import settings_for_index
+
     try:
+        settings = Settings.from_env()
         if args.command == "build":
-            return _build(settings, args.corpus, args.out)
-        return _status(settings, args.index, args.corpus)
+            return _build(settings.replace(**_given(corpus_dir=args.corpus, index_dir=args.out)))
+        return _status(settings_for_index(settings, args.index) if args.index else settings, args.corpus)
     except LacGuideError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -36,24 +38,27 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _build(settings: Settings, corpus: Path | None, out: Path | None) -> int:
+def _given(**paths: Path | None) -> dict[str, Path]:
+    return {name: path for name, path in paths.items() if path is not None}
+
+
+def _build(settings: Settings) -> int:
     from index.build import build_index
 
-    report = build_index(settings, corpus_dir=corpus, index_dir=out, progress=True)
+    report = build_index(settings, progress=True)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     times = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
-    print(f"built {out or settings.index_dir}: {report.documents} documents, {report.sections} sections, "
+    print(f"built {settings.index_dir}: {report.documents} documents, {report.sections} sections, "
           f"{report.passages} passages ({times})")
     return 0
 
 
-def _status(settings: Settings, index_dir: Path | None, corpus: Path | None) -> int:
-    from index.build import source_corpus
+def _status(settings: Settings, corpus: Path | None) -> int:
     from index.store import check_index
 
-    index_dir = index_dir or settings.index_dir
-    corpus = corpus or source_corpus(index_dir, settings)
+    index_dir = settings.index_dir
+    corpus = corpus or settings.corpus_dir
     check = check_index(index_dir, settings, corpus)
     if check.manifest is None:
         print(f"no index at {index_dir} (it is built on first use, or with: python -m index build)")

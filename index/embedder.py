@@ -15,6 +15,7 @@ import numpy as np
 
 from index.encoders import create_encoder, resolve_model
 from index.encoders.base import Encoder
+from settings import Settings
 
 
 class Embedder:
@@ -22,13 +23,11 @@ class Embedder:
 
     def __init__(self, model_name: str, batch_size: int = 32, backend: str | None = None,
                  workers: int | None = None, threads: int = 1, cache_dir: Path | None = None):
-        from settings import Settings
-
         self.model_name = model_name
         self.batch_size = batch_size
         self.backend = backend or "auto"
         self.threads = threads  # intra-op threads of one encoder call (ONNX Runtime)
-        self.cache_dir = Path(cache_dir or Settings.from_env().model_cache_dir)
+        self.cache_dir = Path(cache_dir or Settings().model_cache_dir)  # the default; from_settings passes LAC_'s
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
@@ -37,7 +36,7 @@ class Embedder:
         self._embed_query_cached = lru_cache(maxsize=2048)(self._embed_query)
 
     @classmethod
-    def from_settings(cls, settings) -> "Embedder":
+    def from_settings(cls, settings: Settings) -> Embedder:
         return cls(settings.embedding_model, backend=settings.embedder_backend, threads=settings.embedder_threads,
                    cache_dir=settings.model_cache_dir)
 

@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from errors import IndexUnavailableError
-from index.build import build_index, ensure_index, records_match_corpus, source_corpus
+from index.build import build_index, ensure_index, records_match_corpus
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.store import IndexCheck, check_index, read_records, read_units, recover_interrupted_swap
 from ingest.model import Document, Passage, Section
 from ingest.units import AnswerUnit
+from settings import Settings
 
 log = logging.getLogger("lac.index")
 
@@ -50,23 +51,23 @@ class SearchIndex:
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 
-def open_index(settings, *, index_dir: Path | None = None, corpus_dir: Path | None = None,
-               embedder: Embedder | None = None, rebuild: bool = True, progress: bool = False) -> SearchIndex:
-    """Open the index, first rebuilding it from the corpus if it is missing, damaged, forged or stale.
+def open_index(settings: Settings, *, embedder: Embedder | None = None, rebuild: bool = True,
+               progress: bool = False) -> SearchIndex:
+    """Open settings.index_dir, first rebuilding it from settings.corpus_dir if it is missing, damaged, forged or
+    stale.
 
-    With a custom index folder and no corpus, the index is used as it is, once its own file hashes check out.
+    With rebuild=False the index is used as it is, once its own file hashes check out (no corpus needed).
     When a stale index cannot be rebuilt (read-only folder, full disk), the existing one is served with a warning.
     """
-    index_dir = Path(index_dir or settings.index_dir)
+    index_dir = settings.index_dir
     with contextlib.suppress(OSError):  # read-only: nothing to repair there
         recover_interrupted_swap(index_dir)
-    if rebuild:
-        corpus_dir = Path(corpus_dir or source_corpus(index_dir, settings))
+    corpus_dir = settings.corpus_dir if rebuild else None
     # One check (it hashes every index and corpus file); checked again only after a rebuild.
-    check = check_index(index_dir, settings, corpus_dir if rebuild else None)
+    check = check_index(index_dir, settings, corpus_dir)
     stale = ""
     if rebuild and not check.usable:
-        check, stale = _rebuild_or_serve_stale(settings, index_dir, corpus_dir, embedder, progress, check.reason)
+        check, stale = _rebuild_or_serve_stale(settings, embedder, progress, check.reason)
     if not check.usable:
         raise IndexUnavailableError(f"The index cannot be used: {check.reason}. Rebuild it with: python -m index build")
     folder = index_dir.resolve()  # one version folder throughout, even if a build swaps in another meanwhile
@@ -75,8 +76,7 @@ def open_index(settings, *, index_dir: Path | None = None, corpus_dir: Path | No
                        corpus_dir if rebuild and not stale else None)
     if problem and rebuild:
         log.warning("rebuilding the index: %s", problem)
-        check, stale = _rebuild_or_serve_stale(settings, index_dir, corpus_dir, embedder, progress, problem,
-                                               force=True)
+        check, stale = _rebuild_or_serve_stale(settings, embedder, progress, problem, force=True)
         folder = index_dir.resolve()
         documents, sections, passages, vectors = read_records(folder)
         problem = _forgery(settings, embedder, vectors, documents, sections, passages, None)
@@ -98,14 +98,15 @@ def open_index(settings, *, index_dir: Path | None = None, corpus_dir: Path | No
     )
 
 
-def _rebuild_or_serve_stale(settings, index_dir: Path, corpus_dir: Path, embedder, progress: bool, reason: str,
+def _rebuild_or_serve_stale(settings: Settings, embedder: Embedder | None, progress: bool, reason: str,
                             force: bool = False) -> tuple[IndexCheck, str]:
     """Rebuild; if the folder cannot be written (read-only, disk full) keep serving an intact index, saying so."""
+    index_dir = settings.index_dir
     try:
         if force:
-            build_index(settings, corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder, progress=progress)
+            build_index(settings, embedder=embedder, progress=progress)
         else:
-            ensure_index(settings, corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder, progress=progress)
+            ensure_index(settings, embedder=embedder, progress=progress)
     except OSError as exc:
         intact = check_index(index_dir, settings, None)
         why = exc.strerror or exc.__class__.__name__
@@ -117,10 +118,10 @@ def _rebuild_or_serve_stale(settings, index_dir: Path, corpus_dir: Path, embedde
                  "answers come from the index as it was built.")
         log.warning(stale)
         return intact, stale
-    return check_index(index_dir, settings, corpus_dir), ""
+    return check_index(index_dir, settings, settings.corpus_dir), ""
 
 
-def _forgery(settings, embedder: Embedder | None, vectors, documents, sections, passages, corpus_dir) -> str:
+def _forgery(settings: Settings, embedder: Embedder | None, vectors, documents, sections, passages, corpus_dir) -> str:
     """Checks that hashes cannot vouch for: vector size against the model, and (for an index of at most
     settings.verify_max_passages passages) the records against what the corpus files give when ingested again."""
     if embedder is not None and vectors.d != embedder.dimension:

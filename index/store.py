@@ -31,12 +31,12 @@ from errors import IndexUnavailableError
 from index.encoders.factory import vector_space
 from ingest.model import Document, Passage, Section
 from ingest.units import AnswerUnit
+from settings import Settings
 
 # bump when tokenising or the file layout changes (4: chunks.json became passages.json; 5: answer units)
 FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 DATA_FILES = ("documents.json", "sections.json", "passages.json", "vectors.faiss", "units.json", "unit-vectors.npy")
-CORPUS_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".toml")
 
 
 def sha256_file(path: Path) -> str:
@@ -50,14 +50,14 @@ def sha256_file(path: Path) -> str:
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
     """Hashes of every file ingest may read, so any edit, addition or removal marks the index stale
     (symbolic links are not read by ingest, so they are not hashed either)."""
-    from ingest.corpus import corpus_files
+    from ingest.corpus import ingest_inputs
 
     if not corpus_dir.is_dir():
         return {}
-    return {p.name: sha256_file(p) for p in corpus_files(corpus_dir) if p.suffix.lower() in CORPUS_SUFFIXES}
+    return {p.name: sha256_file(p) for p in ingest_inputs(corpus_dir)}
 
 
-def build_key(settings) -> dict:
+def build_key(settings: Settings) -> dict:
     """The settings that change what an index contains; a mismatch means rebuild."""
     return {
         "format": FORMAT_VERSION,
@@ -197,7 +197,7 @@ class IndexCheck:
     manifest: dict | None
 
 
-def check_index(index_dir: Path, settings, corpus_dir: Path | None) -> IndexCheck:
+def check_index(index_dir: Path, settings: Settings, corpus_dir: Path | None) -> IndexCheck:
     """Is the index on disk complete, undamaged, and built from this corpus and these settings?"""
     manifest = read_manifest(index_dir)
     if manifest is None:

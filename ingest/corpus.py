@@ -10,7 +10,7 @@ from pathlib import Path
 from errors import CorpusError
 from ingest.clean import normalise, text_hash
 from ingest.loaders import FileLimits, Unreadable, is_supported, load_text, read_limited
-from ingest.manifest import Entry, default_entry, read_manifest
+from ingest.manifest import MANIFEST_NAME, Entry, default_entry, read_manifest
 from ingest.model import Document, Section
 from ingest.parsers import detect_kind, generic, parser_for
 
@@ -37,6 +37,11 @@ def corpus_files(corpus_dir: Path, warnings: list[str] | None = None) -> list[Pa
         if path.is_file():
             files.append(path)
     return files
+
+
+def ingest_inputs(corpus_dir: Path) -> list[Path]:
+    """Every file ingest reads: the manifest and the documents of supported types (what an index is checked against)."""
+    return [p for p in corpus_files(corpus_dir) if is_supported(p) or p.name == MANIFEST_NAME]
 
 
 def load_corpus(corpus_dir: Path, limits: FileLimits | None = None) -> Corpus:

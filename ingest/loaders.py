@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from settings import Settings
+
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + (".pdf", ".docx")
@@ -41,7 +43,7 @@ class FileLimits:
     max_zip_ratio: int = 100
 
     @classmethod
-    def from_settings(cls, settings) -> FileLimits:
+    def from_settings(cls, settings: Settings) -> FileLimits:
         return cls(**{name: getattr(settings, name) for name in cls.__dataclass_fields__ if hasattr(settings, name)})
 
 

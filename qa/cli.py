@@ -10,6 +10,7 @@ from pathlib import Path
 
 from errors import BadInputError, LacGuideError
 from qa.model import Answer, LineKind, render_text
+from settings import Settings
 
 
 def format_text(answer: Answer) -> str:
@@ -74,13 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
 
+    from index.build import settings_for_index
     from qa.service import Assistant
 
     try:
         if (args.question is None) == (args.batch is None):
             raise BadInputError("Give either a question or --batch FILE.")
         history = read_history(args.history) if args.history else []
-        assistant = Assistant(index_dir=args.index)
+        settings = Settings.from_env()
+        assistant = Assistant(settings_for_index(settings, args.index) if args.index else settings)
         if args.batch is None:
             answer = assistant.ask(args.question, history)
             print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_text(answer))

@@ -18,6 +18,7 @@ import numpy as np
 
 from index.text import tokenize
 from qa.model import FRAMING_KINDS, Answer, AnswerLine, Citation, LineKind
+from settings import Settings
 
 log = logging.getLogger("lac.qa.generate")
 
@@ -114,7 +115,7 @@ class GeneratedAnswerer:
         return replace(extractive, lines=(*notices, *kept, *framing))
 
 
-def chat_model_from_settings(settings):
+def chat_model_from_settings(settings: Settings):
     """LangChain's provider-neutral constructor; the provider package (e.g. langchain-ollama) must be installed."""
     from langchain.chat_models import init_chat_model
 

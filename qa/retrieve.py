@@ -9,6 +9,7 @@ from index.embedder import Embedder
 from index.loaded import SearchIndex
 from qa.model import Hit, Retrieval
 from qa.vocabulary import expand
+from settings import Settings
 
 # Sections that rarely answer a question: kept findable, but never ahead of guidance content on a near-tie.
 KIND_WEIGHT = {"legal": 0.25, "about": 0.5, "pointer": 0.5, "glossary": 0.9}
@@ -35,7 +36,7 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int) -> dict[int, float
 
 
 class Retriever:
-    def __init__(self, index: SearchIndex, embedder: Embedder, settings):
+    def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings):
         self.index = index
         self.embedder = embedder
         self.settings = settings

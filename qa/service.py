@@ -7,7 +7,6 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
 
 from errors import BadInputError
 from index.embedder import Embedder
@@ -92,11 +91,9 @@ def without_markup(question: str) -> str:
 
 
 class Assistant:
-    def __init__(self, settings: Settings | None = None, *, index_dir: Path | None = None,
-                 embedder: Embedder | None = None, chat_model=None):
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, chat_model=None):
         """`chat_model`: a LangChain chat model for generated answers (default: from settings, off if unset)."""
-        self.settings = settings or Settings.from_env()
-        self.index_dir = Path(index_dir) if index_dir else None
+        self.settings = settings
         self.embedder = embedder or Embedder.from_settings(self.settings)
         self._retriever: Retriever | None = None
         self._picker: SentencePicker | None = None
@@ -121,7 +118,7 @@ class Assistant:
                 return
             from index.loaded import open_index
 
-            index = open_index(self.settings, index_dir=self.index_dir, embedder=self.embedder, progress=progress)
+            index = open_index(self.settings, embedder=self.embedder, progress=progress)
             self.embedder.warm_up()  # so the first question is as quick as the rest
             self._picker = SentencePicker(index.passages)
             self._explainer = TermExplainer(glossary_hits(index))

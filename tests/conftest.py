@@ -63,7 +63,7 @@ def block_network(monkeypatch):
 def settings(tmp_path_factory):
     from settings import Settings
 
-    return Settings.from_env(index_dir=tmp_path_factory.mktemp("index") / "idx", corpus_dir=ROOT / "corpus")
+    return Settings.from_env().replace(index_dir=tmp_path_factory.mktemp("index") / "idx", corpus_dir=ROOT / "corpus")
 
 
 @pytest.fixture(scope="session")

@@ -195,7 +195,7 @@ def test_examples_are_grouped_by_persona():
 
 
 def test_feedback_store_records_exactly_the_documented_fields(tmp_path):
-    store = FeedbackStore(feedback_path(tmp_path / ".lac-index"))
+    store = FeedbackStore(feedback_path(tmp_path / ".lac-index"), 2000)
     assert store.path == tmp_path / ".lac-index.feedback.sqlite3"
     store.record(True, "brothers and sisters?", False, ["ph28-qrg/rec-15", "nice-pathway-2021/box-10"])
     store.record(False, "capital of France?", True, [])

@@ -140,7 +140,7 @@ def test_backend_from_settings(fake_model, tmp_path, monkeypatch, backend, name)
     monkeypatch.setenv("LAC_EMBEDDER_BACKEND", backend)
     monkeypatch.setenv("LAC_EMBEDDER_THREADS", "2")
     monkeypatch.setenv("LAC_MODEL_CACHE_DIR", str(tmp_path / "cache"))
-    settings = Settings.from_env(embedding_model=str(fake_model))
+    settings = Settings.from_env().replace(embedding_model=str(fake_model))
     embedder = Embedder.from_settings(settings)
     assert (embedder.backend, embedder.threads, embedder.cache_dir) == (backend, 2, tmp_path / "cache")
     assert embedder.backend_name == name and embedder.encoder.threads == 2

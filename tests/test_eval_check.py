@@ -18,7 +18,7 @@ SPAN = "Provide out-of-hours support for carers."
 def test_product_meets_thresholds_on_test_split(assistant):
     from eval.__main__ import check, evaluate, load_thresholds
 
-    out = evaluate(lambda q, h: assistant.ask(q, h).to_json(), splits=("test",), baselines=False)
+    out = evaluate(lambda q, h: assistant.ask(q, h).to_json(), assistant.settings, splits=("test",), baselines=False)
     figures = out["figures"]["product"]["test"]["all"]
     verdict = check(figures, load_thresholds())
     assert figures["answerable"] >= 50 and figures["near"] >= 10
@@ -62,7 +62,7 @@ def test_cli_check_exit_code_json_and_report(monkeypatch, tmp_path, capsys):
         "test": [row("x1", "test", evidence=[SPAN]), row("x2", "test", scope="far", kind="far-out-of-scope",
                                                           question="a test question nobody may read")],
     })
-    monkeypatch.setattr(cli, "product_answerer", lambda index_dir=None: stub_answerer)
+    monkeypatch.setattr(cli, "product_answerer", lambda settings, embedder=None: stub_answerer)
     monkeypatch.setattr(cli, "REPORTS_DIR", tmp_path / "reports")
     strict = tmp_path / "strict.toml"
     strict.write_text('[minimum]\n"evidence@1" = 1.0\nfar_refusal = 0.5\n')

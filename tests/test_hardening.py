@@ -333,15 +333,13 @@ def test_configured_corpus_folder_wins_over_the_recorded_one(tmp_path):
     import subprocess
     import sys
 
-    from index.build import source_corpus
     from index.loaded import open_index
     from index.store import check_index
 
     settings = built(tmp_path)
     other = small_corpus(tmp_path / "B", {"b.md": "# Health\nEvery looked-after child should have a health check.\n"})
     moved = settings.replace(corpus_dir=other)
-    assert source_corpus(settings.index_dir, moved) == other
-    check = check_index(settings.index_dir, moved, source_corpus(settings.index_dir, moved))
+    check = check_index(settings.index_dir, moved, moved.corpus_dir)
     assert not check.usable and "stale" in check.reason
     env = dict(os.environ, LAC_CORPUS_DIR=str(other), LAC_INDEX_DIR=str(settings.index_dir), LAC_EMBEDDING_MODEL="fake")
     status = subprocess.run([sys.executable, "-m", "index", "status"], cwd=ROOT, env=env, capture_output=True,

@@ -83,7 +83,7 @@ def test_stale_or_damaged_index_is_rebuilt_on_open(built, settings, embedder, tm
     victim = tmp_path / "idx"
     shutil.copytree(built, victim)
     (victim / "vectors.faiss").write_bytes(b"garbage")
-    index = open_index(settings, index_dir=victim, corpus_dir=settings.corpus_dir, embedder=embedder)
+    index = open_index(settings.replace(index_dir=victim, corpus_dir=settings.corpus_dir), embedder=embedder)
     assert index.vectors.ntotal == len(index.passages)
     assert check_index(victim, settings, settings.corpus_dir).usable
 
@@ -95,7 +95,7 @@ def test_damaged_index_without_rebuild_is_refused(built, settings, embedder, tmp
     passages = json.loads((victim / "passages.json").read_text())
     (victim / "passages.json").write_text(json.dumps(passages[:-1]))
     with pytest.raises(IndexUnavailableError, match="python -m index build"):
-        open_index(settings, index_dir=victim, embedder=embedder, rebuild=False)
+        open_index(settings.replace(index_dir=victim), embedder=embedder, rebuild=False)
 
 
 @pytest.mark.slow
@@ -110,7 +110,7 @@ def test_failed_build_leaves_previous_index_in_place(built, settings, embedder, 
 
     monkeypatch.setattr(faiss, "write_index", crash)
     with pytest.raises(OSError):
-        build_index(settings, index_dir=victim, embedder=embedder)
+        build_index(settings.replace(index_dir=victim), embedder=embedder)
     assert (victim / "manifest.json").read_text() == before
     assert check_index(victim, settings, settings.corpus_dir).usable
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".idx.tmp")]
@@ -118,7 +118,7 @@ def test_failed_build_leaves_previous_index_in_place(built, settings, embedder, 
 
 @pytest.mark.slow
 def test_ensure_index_does_nothing_when_fresh(built, settings, embedder):
-    assert ensure_index(settings, index_dir=built, corpus_dir=settings.corpus_dir, embedder=embedder) is None
+    assert ensure_index(settings.replace(index_dir=built, corpus_dir=settings.corpus_dir), embedder=embedder) is None
 
 
 @pytest.mark.slow
@@ -137,4 +137,4 @@ def test_units_that_do_not_match_their_passages_are_refused(built, settings, emb
     units = json.loads((victim / "units.json").read_text())
     (victim / "units.json").write_text(json.dumps(units[:-1]))
     with pytest.raises(IndexUnavailableError, match="python -m index build"):
-        open_index(settings, index_dir=victim, embedder=embedder, rebuild=False)
+        open_index(settings.replace(index_dir=victim), embedder=embedder, rebuild=False)

@@ -235,11 +235,11 @@ def test_index_builds_from_a_corpus_full_of_bad_files(tmp_path, settings, embedd
     from index.loaded import open_index
 
     expected = _bad_corpus(tmp_path / "corpus")
-    report = build_index(settings, corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "idx", embedder=embedder)
+    report = build_index(settings.replace(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "idx"), embedder=embedder)
     assert report.documents == 1 and report.passages >= 1
     for name in expected:
         assert any(name in w for w in report.warnings)
-    index = open_index(settings, index_dir=tmp_path / "idx", corpus_dir=tmp_path / "corpus", embedder=embedder)
+    index = open_index(settings.replace(index_dir=tmp_path / "idx", corpus_dir=tmp_path / "corpus"), embedder=embedder)
     assert len(index.passages) == 1 and "Avoid unplanned moves" in index.passages[0].text
     assert index.documents["good"].status == "current"
 
@@ -269,7 +269,7 @@ def pristine(settings, embedder, tmp_path_factory):
     from index.build import build_index
 
     base = tmp_path_factory.mktemp("pristine")
-    build_index(settings, corpus_dir=_corpus(base / "corpus", SMALL), index_dir=base / "idx", embedder=embedder)
+    build_index(settings.replace(corpus_dir=_corpus(base / "corpus", SMALL), index_dir=base / "idx"), embedder=embedder)
     return base / "idx"
 
 
@@ -309,9 +309,9 @@ def test_damaged_index_is_refused_without_rebuild_and_rebuilt_with_it(pristine, 
     victim = _victim(pristine, tmp_path)
     DAMAGE[name](victim)
     with pytest.raises(IndexUnavailableError, match="python -m index build"):
-        open_index(settings, index_dir=victim, embedder=embedder, rebuild=False)
+        open_index(settings.replace(index_dir=victim), embedder=embedder, rebuild=False)
     source = _source(pristine)
-    index = open_index(settings, index_dir=victim, corpus_dir=source, embedder=embedder)
+    index = open_index(settings.replace(index_dir=victim, corpus_dir=source), embedder=embedder)
     assert index.vectors.ntotal == len(index.passages) == 5
     assert check_index(victim, settings, source).usable
 
@@ -335,7 +335,7 @@ def test_metadata_not_matching_vectors_is_refused_even_with_forged_hashes(pristi
     _rehash(victim)
     assert check_index(victim, settings, None).usable  # the hashes alone are fooled...
     with pytest.raises(IndexUnavailableError):  # ...the shape and text checks are not
-        open_index(settings, index_dir=victim, embedder=embedder, rebuild=False)
+        open_index(settings.replace(index_dir=victim), embedder=embedder, rebuild=False)
 
 
 @pytest.mark.slow
@@ -346,7 +346,7 @@ def test_index_from_other_model_or_settings_is_refused(pristine, settings, embed
 
     other = settings.replace(**change)
     with pytest.raises(IndexUnavailableError, match=next(iter(change))):
-        open_index(other, index_dir=pristine, embedder=embedder, rebuild=False)
+        open_index(other.replace(index_dir=pristine), embedder=embedder, rebuild=False)
 
 
 @pytest.mark.slow
@@ -355,7 +355,7 @@ def test_index_with_other_passage_size_is_rebuilt(pristine, tmp_path, settings, 
 
     victim = _victim(pristine, tmp_path)
     other = settings.replace(max_passage_chars=300)
-    index = open_index(other, index_dir=victim, corpus_dir=_source(pristine), embedder=embedder)
+    index = open_index(other.replace(index_dir=victim, corpus_dir=_source(pristine)), embedder=embedder)
     assert index.manifest["max_passage_chars"] == 300
     assert check_index(victim, other, _source(pristine)).usable
 
@@ -431,15 +431,15 @@ def test_killed_build_leaves_previous_index_usable(pristine, tmp_path, settings,
     assert check_index(out, settings, _source(pristine)).usable
 
     # the previous index still answers, with citations that point at their text
-    assistant = Assistant(settings, index_dir=out, embedder=embedder)
+    assistant = Assistant(settings.replace(index_dir=out), embedder=embedder)
     answer = assistant.ask("Can I get a break from caring?")
     assert answer.citations
     citations_point_at_their_text(answer, assistant.index)
 
     # the next build is not disturbed by the leftovers, and clears them
-    build_index(settings, corpus_dir=small, index_dir=out, embedder=embedder)
+    build_index(settings.replace(corpus_dir=small, index_dir=out), embedder=embedder)
     assert check_index(out, settings, small).usable
-    assert [c.text for c in open_index(settings, index_dir=out, rebuild=False, embedder=embedder).passages] == [
+    assert [c.text for c in open_index(settings.replace(index_dir=out), rebuild=False, embedder=embedder).passages] == [
         "Every looked-after child should have a yearly health assessment."]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".idx.tmp-", ".idx.old-"))]
 
@@ -455,7 +455,7 @@ def test_two_builds_at_once_give_one_valid_index(tmp_path, settings, embedder):
     results = [p.communicate(timeout=600) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     assert check_index(out, settings, small).usable
-    index = open_index(settings, index_dir=out, rebuild=False, embedder=embedder)
+    index = open_index(settings.replace(index_dir=out), rebuild=False, embedder=embedder)
     assert len(index.passages) == index.vectors.ntotal == 5
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".idx.tmp-", ".idx.old-"))]
 

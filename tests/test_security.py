@@ -213,7 +213,7 @@ def test_feedback_is_the_only_store_and_lives_beside_the_index(tmp_path):
     path = feedback_path(tmp_path / "idx")
     assert path.parent == tmp_path and path.name == "idx.feedback.sqlite3"
     assert not path.exists()
-    FeedbackStore(path).record(True, "a question", False, ["ph28-qrg/rec-15"])
+    FeedbackStore(path, 2000).record(True, "a question", False, ["ph28-qrg/rec-15"])
     assert path.exists()
 
 

@@ -21,7 +21,6 @@ CREATE TABLE IF NOT EXISTS feedback (
     cited_sections TEXT NOT NULL
 )
 """
-MAX_QUESTION_CHARS = 2000
 
 
 def feedback_path(index_dir: Path) -> Path:
@@ -31,8 +30,9 @@ def feedback_path(index_dir: Path) -> Path:
 
 
 class FeedbackStore:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, max_question_chars: int):
         self.path = Path(path)
+        self.max_question_chars = max_question_chars  # settings.max_feedback_chars
         self._lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
@@ -45,7 +45,7 @@ class FeedbackStore:
         row = (
             datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "up" if liked else "down",
-            str(question)[:MAX_QUESTION_CHARS],
+            str(question)[: self.max_question_chars],
             1 if refused else 0,
             ",".join(cited_sections),
         )

@@ -1,6 +1,6 @@
 """The Gradio Blocks app: chat with source cards, example questions by persona, browse view, feedback.
 
-Built by `build_demo(assistant, store)`; `app.py` only reads settings, warms up and launches.
+Built by `build_demo(assistant, store, settings)`; `app.py` only reads settings, warms up and launches.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 import gradio as gr
 
 from errors import LacGuideError
+from settings import Settings
 from ui.browse import Outline, section_html
 from ui.feedback import FeedbackStore
 from ui.format import EXAMPLES, PRIVACY_NOTE, answer_html, esc, topic_options, user_html
@@ -69,11 +70,11 @@ def _cited_picker(citations=()) -> gr.Dropdown:
     return gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, interactive=bool(choices))
 
 
-def build_demo(assistant, store: FeedbackStore) -> gr.Blocks:
+def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks:
     from qa.service import clean_question
 
     index = assistant.index
-    max_chars = assistant.settings.max_question_chars
+    max_chars = settings.max_question_chars
     outline = Outline.from_index(index)
     titles = {doc_id: doc.title for doc_id, doc in index.documents.items()}
     first_doc = next(iter(outline.doc_titles), None)
@@ -203,7 +204,7 @@ def build_demo(assistant, store: FeedbackStore) -> gr.Blocks:
         def ask_from(event) -> None:
             """Step 1 (shown at once) succeeded: answer, then bring the answer into view."""
             event.success(answer, [pending, chat, turns], [chat, turns, cited], api_visibility="private",
-                          concurrency_id="ask", concurrency_limit=2, show_progress="hidden",
+                          concurrency_id="ask", concurrency_limit=settings.ask_concurrency, show_progress="hidden",
                           ).then(None, None, None, js=SHOW_LATEST_JS, api_visibility="private")
 
         shown = [box, chat, pending]
@@ -250,7 +251,7 @@ def build_demo(assistant, store: FeedbackStore) -> gr.Blocks:
             except LacGuideError as exc:
                 raise gr.Error(str(exc)) from None
 
-        gr.api(ask, api_name="ask", concurrency_id="ask", concurrency_limit=2)
+        gr.api(ask, api_name="ask", concurrency_id="ask", concurrency_limit=settings.ask_concurrency)
     return demo
 
 

@@ -1,0 +1,54 @@
+"""Settings: validated once at each entry point; a bad LAC_* value stops every command with one line naming it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from errors import SettingsError
+from settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"LAC_TOP_K": "abc"}, "Invalid setting LAC_TOP_K='abc': expected an integer from 1 to 100."),
+    ({"LAC_TOP_K": "0"}, "Invalid setting LAC_TOP_K='0': expected an integer from 1 to 100."),
+    ({"LAC_MIN_SIMILARITY": "2"}, "Invalid setting LAC_MIN_SIMILARITY='2': expected a number from -1.0 to 1.0."),
+    ({"LAC_EMBEDDER_BACKEND": "gpu"}, "Invalid setting LAC_EMBEDDER_BACKEND='gpu': expected one of auto, onnx, onnx-int8, numpy, torch."),
+    ({"LAC_LLM_TIMEOUT": "0"}, "Invalid setting LAC_LLM_TIMEOUT='0': expected a number more than 0 and at most 3600."),
+    ({"LAC_EMBEDDING_MODEL": ""}, "Invalid setting LAC_EMBEDDING_MODEL='': expected non-empty text."),
+])
+def test_bad_environment_values_are_named_with_their_allowed_range(env, message):
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(env)
+    assert str(caught.value) == message
+
+
+def test_environment_overrides_defaults_and_replace_validates():
+    settings = Settings.from_env({"LAC_TOP_K": "7", "LAC_INDEX_DIR": "/tmp/x", "LAC_MIN_SIMILARITY": "0.5"})
+    assert (settings.top_k, settings.index_dir, settings.min_similarity) == (7, Path("/tmp/x"), 0.5)
+    assert Settings.from_env({}) == Settings()
+    assert settings.replace(top_k=3).top_k == 3 and settings.top_k == 7
+    with pytest.raises(SettingsError, match="top_k=0"):
+        settings.replace(top_k=0)
+    with pytest.raises(SettingsError, match="Unknown setting"):
+        settings.replace(no_such_setting=1)
+
+
+@pytest.mark.parametrize("command", [
+    [sys.executable, "-m", "qa", "ask", "respite"],
+    [sys.executable, "-m", "index", "status"],
+    [sys.executable, "-m", "eval", "--no-baselines", "--no-report"],
+    [sys.executable, "app.py"],
+])
+def test_every_entry_point_exits_2_with_one_line(command):
+    env = {**os.environ, "LAC_TOP_K": "abc"}
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: Invalid setting LAC_TOP_K='abc': expected an integer from 1 to 100."]
