@@ -37,14 +37,14 @@ def create_app(settings: Settings, assistant=None, progress: bool = False):
     """The Blocks app and the launch() options it needs (theme and CSS live on launch in Gradio 6)."""
     from qa.service import Assistant
     from ui.feedback import FeedbackStore, feedback_path
-    from ui.views import CSS, PAGE_JS, build_demo, theme
+    from ui.views import CSS, PAGE_HEAD, PAGE_JS, build_demo, theme
 
     assistant = assistant or Assistant(settings)
     assistant.warm_up(progress=progress)  # index and embedding model, so the first question is quick
     store = FeedbackStore(feedback_path(settings.index_dir), settings.max_feedback_chars)
     demo = build_demo(assistant, store, settings)
     demo.queue(default_concurrency_limit=settings.ask_concurrency)
-    return demo, {"theme": theme(), "css": CSS, "js": PAGE_JS}
+    return demo, {"theme": theme(), "css": CSS, "js": PAGE_JS, "head": PAGE_HEAD}
 
 
 def main() -> int:

@@ -12,12 +12,15 @@ from errors import BadInputError, LacGuideError
 from qa.model import Answer, LineKind, render_text
 from settings import Settings
 
+SAFETY_LABEL = "!! SAFETY NOTICE"
+
 
 def format_text(answer: Answer) -> str:
     """A readable answer: the short answer first, then the numbered sources with their passages."""
     notices = [line for line in answer.lines if line.kind is LineKind.SAFETY_NOTICE]
     rest = [line for line in answer.lines if line.kind is not LineKind.SAFETY_NOTICE]
-    lines = [*(n.text for n in notices), *([""] if notices else []), render_text(rest)]
+    callout = [SAFETY_LABEL, *(f"  {n.text}" for n in notices), ""] if notices else []  # first, and set apart
+    lines = [*callout, render_text(rest)]
     if answer.citations:
         lines += ["", "Sources:"]
         for c in answer.citations:

@@ -43,7 +43,8 @@ def test_safety_notice_is_the_first_line_in_the_api_and_the_cli(app_url, assista
     assert got["lines"][0]["kind"] == "safety-notice" and "999" in got["lines"][0]["text"]
     assert got["notices"] == [got["lines"][0]["text"]]
     assert all(line["kind"] != "safety-notice" for line in got["lines"][1:])
-    assert format_text(assistant.ask(question)).startswith("Standard safety notice (not from the guidance)")
+    text = format_text(assistant.ask(question)).splitlines()
+    assert text[0] == "!! SAFETY NOTICE" and text[1].startswith("  Standard safety notice (not from the guidance)")
 
 
 def test_only_ask_is_a_public_endpoint(app_url):

@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
 MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 CSS = (Path(__file__).with_name("app.css")).read_text(encoding="utf-8")
+# Gradio scopes the css option inside its container; rules for the page around it go in the head.
+PAGE_HEAD = ("<style>@media (max-width: 640px) { .gradio-container .main.app "
+             "{ padding-left: 8px !important; padding-right: 8px !important; } }</style>")  # phone reading width
 # Page behaviour Gradio has no option for: skip links, plain-text copy and labels for chat messages.
 PAGE_JS = (Path(__file__).with_name("app.js")).read_text(encoding="utf-8")
 
@@ -262,4 +265,4 @@ def _fixed(fn: Callable, question: str) -> Callable:
     return run
 
 
-__all__ = ["CSS", "PAGE_JS", "build_demo", "theme"]
+__all__ = ["CSS", "PAGE_HEAD", "PAGE_JS", "build_demo", "theme"]
