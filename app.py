@@ -33,18 +33,31 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Is something already listening there? (Checked before loading, so a second copy stops with one line.)"""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no obstacle
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def create_app(settings: Settings, assistant=None, progress: bool = False):
     """The Blocks app and the launch() options it needs (theme and CSS live on launch in Gradio 6)."""
     from qa.service import Assistant
     from ui.feedback import FeedbackStore, feedback_path
+    from ui.http_limits import request_guard
     from ui.views import CSS, PAGE_HEAD, PAGE_JS, build_demo, theme
 
     assistant = assistant or Assistant(settings)
     assistant.warm_up(progress=progress)  # index and embedding model, so the first question is quick
-    store = FeedbackStore(feedback_path(settings.index_dir), settings.max_feedback_chars)
+    store = FeedbackStore.from_settings(feedback_path(settings.index_dir), settings)
     demo = build_demo(assistant, store, settings)
     demo.queue(default_concurrency_limit=settings.ask_concurrency)
-    return demo, {"theme": theme(), "css": CSS, "js": PAGE_JS, "head": PAGE_HEAD}
+    return demo, {"theme": theme(), "css": CSS, "js": PAGE_JS, "head": PAGE_HEAD,
+                  "app_kwargs": {"middleware": [request_guard(settings.max_request_bytes, demo)]}}
 
 
 def main() -> int:
@@ -53,13 +66,25 @@ def main() -> int:
     try:
         settings = Settings.from_env()
         host, port = server_address(settings)
+        if port_in_use(host, port):
+            print(f"error: port {port} on {host} is already in use (is the app already running?); stop the other "
+                  "program or choose another port with LAC_PORT.", file=sys.stderr)
+            return 2
         print("Loading the guidance index (built on first start; this can take a little while)...", flush=True)
         demo, options = create_app(settings, progress=True)
     except LacGuideError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if port_in_use(host, port):  # taken while the index was loading
+        print(f"error: port {port} on {host} was taken while loading; choose another port with LAC_PORT.",
+              file=sys.stderr)
+        return 2
     print(f"Ready in {time.perf_counter() - started:.1f} s. Open http://{host}:{port} in a browser.", flush=True)
-    demo.launch(server_name=host, server_port=port, show_error=True, inbrowser=False, **options)
+    try:
+        demo.launch(server_name=host, server_port=port, show_error=True, inbrowser=False, **options)
+    except OSError as exc:
+        print(f"error: cannot listen on {host}:{port} ({exc}); choose another port with LAC_PORT.", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -74,6 +74,13 @@ class Settings(BaseModel):
     port: int = Field(7860, ge=1, le=65535)
     ask_concurrency: int = Field(2, ge=1, le=64)
     max_feedback_chars: int = Field(2000, ge=1, le=1_000_000)
+    # HTTP request bodies over this many bytes are refused (413) before they are read: a question is at most
+    # max_question_chars characters, so this leaves room for a long history and nothing for a flood.
+    max_request_bytes: int = Field(2_000_000, ge=10_000)
+    # Feedback (thumbs on answers): one vote per answer shown, at most this many votes a minute from one browser
+    # session, and at most this many rows kept (the oldest are deleted beyond it).
+    feedback_per_minute: int = Field(30, ge=1)
+    feedback_max_rows: int = Field(10_000, ge=1)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

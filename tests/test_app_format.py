@@ -201,7 +201,7 @@ def test_feedback_store_records_exactly_the_documented_fields(tmp_path):
     store.record(False, "capital of France?", True, [])
     rows = store.rows()
     assert [r["rating"] for r in rows] == ["up", "down"]
-    assert set(rows[0]) == {"id", "created_utc", "rating", "question", "refused", "cited_sections"}
+    assert set(rows[0]) == {"id", "created_utc", "rating", "question", "refused", "cited_sections", "answer_id"}
     assert rows[0]["cited_sections"] == "ph28-qrg/rec-15,nice-pathway-2021/box-10"
     assert rows[1]["refused"] == 1
 

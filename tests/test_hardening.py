@@ -646,3 +646,207 @@ def test_combining_accents_are_normalised_not_refused(assistant):
     from qa.language import ONLY_ENGLISH
 
     assert ONLY_ENGLISH not in assistant.ask("How do I bake a chocolate cake?").answer
+
+
+# --- 5. HTTP request size, 13. app edges (the real app on a loopback port) ---------------------------------------
+
+def _http(url: str, method: str, path: str, body=None, headers=None):
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _rss_bytes() -> int:
+    import os
+
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.slow
+def test_declared_oversized_body_is_refused_before_it_is_read(app_url):
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(app_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(b"POST /gradio_api/call/ask HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100000000\r\n\r\n")  # 100 MB announced, none of it sent
+        reply = sock.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 413") and b"LAC_MAX_REQUEST_BYTES" in reply
+
+
+@pytest.mark.slow
+def test_streamed_oversized_bodies_are_cut_off_and_memory_stays_bounded(app_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def chunks():
+        block = b"x" * (1 << 20)
+        for _ in range(30):  # 30 MB each, no Content-Length
+            yield block
+
+    def post(_):
+        try:
+            return _http(app_url, "POST", "/gradio_api/call/ask", body=chunks(),
+                         headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})[0]
+        except OSError:  # the server closed the connection while the client was still sending: also refused
+            return 413
+
+    before = _rss_bytes()
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(post, range(4)))
+    assert statuses == [413] * 4
+    assert _rss_bytes() - before < 60_000_000  # four 30 MB bodies were not buffered (120 MB)
+    status, body = _http(app_url, "POST", "/gradio_api/call/ask",
+                         body=b'{"data": ["Can I get a break from caring?", []]}',
+                         headers={"Content-Type": "application/json"})
+    assert status == 200 and b"event_id" in body  # normal calls are unaffected
+
+
+@pytest.mark.slow
+def test_overlong_url_and_unknown_event_are_client_errors_not_500(app_url):
+    status, _ = _http(app_url, "GET", "/?section=" + "a" * 65_537)
+    assert status == 414
+    payload = b'{"fn_index": 9999, "data": [], "session_hash": "abc", "event_data": null, "trigger_id": null}'
+    for path in ("/gradio_api/queue/join", "/gradio_api/run/predict"):
+        status, body = _http(app_url, "POST", path, body=payload, headers={"Content-Type": "application/json"})
+        assert status == 404 and b"no event 9999" in body
+    status, _ = _http(app_url, "GET", "/?section=nice-pathway-2021/box-2")
+    assert status == 200
+
+
+@pytest.mark.slow
+def test_unknown_section_link_says_it_was_not_found(assistant):
+    import gradio as gr
+
+    from ui.feedback import FeedbackStore
+    from ui.views import build_demo
+
+    demo = build_demo(assistant, FeedbackStore(Path("/nonexistent/feedback.sqlite3")), assistant.settings)
+    (on_load,) = [f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "on_load"]
+    *_, body = on_load(gr.Request(query_params={"section": "passwd/<b>root</b>"}))
+    assert "was not found" in body and "&lt;b&gt;root" in body
+    *_, body = on_load(gr.Request(query_params={"section": next(iter(assistant.index.sections))}))
+    assert "was not found" not in body
+
+
+def test_second_app_on_a_busy_port_stops_with_one_line_before_loading():
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = dict(os.environ, LAC_PORT=str(port), LAC_HOST="127.0.0.1", PYTHONPATH=str(ROOT))
+        env.pop("GRADIO_SERVER_PORT", None)
+        run = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=60, check=False)
+    assert run.returncode == 2 and "Ready" not in run.stdout
+    assert run.stderr.strip().count("\n") == 0 and f"port {port}" in run.stderr and "LAC_PORT" in run.stderr
+
+
+# --- 11. feedback bounds, 10. feedback on a read-only or full disk -------------------------------------------------
+
+def _turns(n: int) -> list[dict]:
+    from ui.feedback import new_answer_id
+
+    return [{"question": f"question {i}", "refused": False, "sections": ["a/b"], "answer_id": new_answer_id()}
+            for i in range(n)]
+
+
+def test_one_vote_per_answer_shown(tmp_path):
+    from ui.feedback import FeedbackStore, record_vote
+
+    store = FeedbackStore(tmp_path / "f.sqlite3")
+    turns = _turns(2)
+    for _ in range(5):
+        assert record_vote(store, turns[0], "Like", client="s1")
+    assert record_vote(store, turns[0], "Dislike", client="s1")  # changed mind: same row
+    assert record_vote(store, turns[1], "Like", client="s1")
+    assert not record_vote(store, None, "Like", client="s1") and not record_vote(store, turns[1], "maybe")
+    rows = store.rows()
+    assert [(r["question"], r["rating"]) for r in rows] == [("question 0", "down"), ("question 1", "up")]
+
+
+def test_feedback_rate_limit_per_session(tmp_path):
+    from ui.feedback import FeedbackNotSaved, FeedbackStore, record_vote
+
+    store = FeedbackStore(tmp_path / "f.sqlite3", per_minute=5)
+    turns = _turns(20)
+    for n in range(5):
+        record_vote(store, turns[n], "Like", client="flood")
+    with pytest.raises(FeedbackNotSaved, match="wait a moment"):
+        record_vote(store, turns[5], "Like", client="flood")
+    assert record_vote(store, turns[6], "Like", client="someone else")
+    assert len(store.rows()) == 6
+
+
+def test_feedback_size_cap_keeps_the_newest_rows(tmp_path):
+    from ui.feedback import FeedbackStore
+
+    store = FeedbackStore(tmp_path / "f.sqlite3", max_rows=50, per_minute=10_000)
+    for n in range(200):
+        store.record(True, "q" * 5000, False, ["a/b"] * 1000, answer_id=f"answer-{n}")
+    rows = store.rows()
+    assert len(rows) == 50 and rows[-1]["answer_id"] == "answer-199"
+    assert max(len(r["question"]) for r in rows) == 2000 and max(len(r["cited_sections"]) for r in rows) <= 2000
+
+
+def test_concurrent_votes_are_all_kept(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ui.feedback import FeedbackStore
+
+    store = FeedbackStore(tmp_path / "f.sqlite3", per_minute=10_000)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: store.record(n % 2 == 0, f"q{n}", False, [], answer_id=f"a{n}", client=f"c{n % 8}"),
+                      range(400)))
+    assert len(store.rows()) == 400
+
+
+def test_feedback_file_written_before_answer_ids_still_works(tmp_path):
+    import sqlite3
+
+    from ui.feedback import SCHEMA, FeedbackStore
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as con:
+        con.execute(SCHEMA)
+        con.execute("INSERT INTO feedback (created_utc, rating, question, refused, cited_sections) "
+                    "VALUES ('2026-01-01T00:00:00+00:00', 'up', 'old', 0, '')")
+    con.close()
+    FeedbackStore(path).record(False, "new", True, [], answer_id="x")
+    assert [r["question"] for r in FeedbackStore(path).rows()] == ["old", "new"]
+
+
+def test_feedback_on_a_read_only_or_full_disk_gives_a_calm_message(tmp_path, monkeypatch):
+    import sqlite3
+
+    from ui.feedback import FeedbackNotSaved, FeedbackStore
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    with pytest.raises(FeedbackNotSaved, match="could not be saved") as info:
+        FeedbackStore(blocked / "f.sqlite3").record(True, "q", False, [], answer_id="a")
+    assert "\n" not in str(info.value)
+
+    store = FeedbackStore(tmp_path / "f.sqlite3")
+    store.record(True, "q", False, [], answer_id="a")
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "_connect", full)
+    with pytest.raises(FeedbackNotSaved, match="could not be saved"):
+        store.record(True, "q2", False, [], answer_id="b")

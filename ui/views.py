@@ -14,7 +14,7 @@ import gradio as gr
 from errors import LacGuideError
 from settings import Settings
 from ui.browse import Outline, section_html
-from ui.feedback import FeedbackStore
+from ui.feedback import FeedbackNotSaved, FeedbackStore, new_answer_id, record_vote
 from ui.format import EXAMPLES, PRIVACY_NOTE, answer_html, esc, topic_options, user_html
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,7 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
             "question": result.question,
             "refused": result.refused,
             "sections": [c.section_id for c in result.citations],
+            "answer_id": new_answer_id(),  # one vote per answer shown
         }]
         return chat, turns, _cited_picker(result.citations)
 
@@ -121,24 +122,24 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
             section_html(index, sid) if sid else "<p>No sections indexed.</p>",
         )
 
-    def on_like(turns: list, data: gr.LikeData):
+    def on_like(turns: list, data: gr.LikeData, request: gr.Request):
         idx = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        turn = _turn_at(turns, int(idx))
-        if turn is None:
+        turn = _turn_at(turns, idx) if isinstance(idx, int) else None
+        try:
+            saved = record_vote(store, turn, data.liked, client=getattr(request, "session_hash", "") or "")
+        except FeedbackNotSaved as exc:
+            gr.Warning(str(exc))
             return
-        liked = data.liked
-        if liked in (True, "Like"):
-            up = True
-        elif liked in (False, "Dislike"):
-            up = False
-        else:
-            return
-        store.record(up, turn["question"], turn["refused"], turn["sections"])
-        gr.Info("Thanks, your feedback was saved on this computer.")
+        if saved:
+            gr.Info("Thanks, your feedback was saved on this computer.")
 
     def on_load(request: gr.Request):
         wanted = request.query_params.get("section") if request else None
         doc, sec, body = show_section(wanted)
+        if wanted and wanted not in index.sections:  # a mistyped or old link: say so, then show the first section
+            shown = wanted if len(wanted) <= 80 else wanted[:77] + "..."
+            body = (f'<p class="lac-note" role="status">Section “{esc(shown)}” was not found in the guidance; '
+                    f"showing the first section instead.</p>{body}")
         return (gr.Tabs(selected="browse") if wanted else gr.Tabs()), doc, sec, body
 
     with gr.Blocks(title="Looked-after children guidance helper", analytics_enabled=False) as demo:
