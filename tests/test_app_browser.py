@@ -272,9 +272,12 @@ def test_question_shows_at_once_with_a_finding_the_guidance_state(browser, app_u
 # 8: keyboard only: skip to the box, ask, read the answer, rate it; the cited-section list closes behind you.
 def test_keyboard_only_ask_read_rate(browser, app_url, settings):
     page = open_page(browser, app_url)
+    page.bring_to_front()  # a background page gets no :focus styles in headless Chromium
     active = "document.activeElement"
     page.keyboard.press("Tab")
     assert page.evaluate(f"{active}.innerText") == "Skip to the question box"
+    on_screen = "document.activeElement.getBoundingClientRect().left >= 0"
+    page.wait_for_function(on_screen, timeout=5_000)  # a focused skip link is on screen
     page.keyboard.press("Enter")
     assert page.evaluate(f"{active}.closest('#question') !== null")
     question = "Can I get a break from caring?"
@@ -285,6 +288,8 @@ def test_keyboard_only_ask_read_rate(browser, app_url, settings):
     page.keyboard.press("Tab")  # the Ask button
     page.keyboard.press("Tab")  # "Read the latest answer"
     assert page.evaluate(f"{active}.id") == "read-answer"
+    page.wait_for_function(on_screen, timeout=5_000)
+    page.screenshot(path=str(ARTIFACTS / "app-desktop-keyboard-read-answer-link.png"))
     page.keyboard.press("Enter")
     assert page.evaluate(f"{active}.classList.contains('lac-answer')")
     for _ in range(12):
