@@ -1,8 +1,8 @@
 """The persisted index: what is on disk, how it is written safely, and how it is checked before use.
 
-The index path (e.g. `.lac-index`) is a symbolic link to a version folder beside it (`.lac-index.v-XXXX`). A build
+The index path (e.g. `.lac-index`) is a symbolic link to a version folder beside it (`..lac-index.v-XXXX`). A build
 writes a new version folder and swaps it in with ONE atomic step: a new link renamed over the old one. A kill at
-any moment leaves either the old index or the new one, never none; older versions are removed by the next build.
+any moment leaves either the old index or the new one, never none; the previous version is deleted after the swap.
 
 Layout of an index (version) folder (all JSON except the FAISS file and the BM25 arrays; nothing is pickled):
   manifest.json   what the index was built from (corpus file hashes, model, settings) and hashes of every file
