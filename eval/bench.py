@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from errors import LacGuideError
+from eval.metrics import percentile
 from eval.questions import question_texts
 from settings import PROJECT_ROOT, Settings
 
@@ -64,15 +65,6 @@ def distinct(base: list[str], n: int) -> list[str]:
                 break
         round_ += 1
     return out
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    k = (len(s) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 def rss_mb() -> float:
@@ -145,8 +137,7 @@ class _Product:
         self.assistant.warm_up()
 
     def clear(self):
-        self.assistant._cached_ask.cache_clear()
-        self.assistant.embedder.clear_cache()
+        self.assistant.clear_caches()
 
     def ask(self, q: str):
         return self.assistant.ask(q)
@@ -213,10 +204,10 @@ def worker(settings: Settings, side: str, target: Path, n_latency: int, n_memory
     impl.clear()
     lat = latencies(impl.ask, items)
     emb = latencies(impl.embed, items)
-    result["latency_ms"] = {f"p{p}": 1000 * pct(lat, p) for p in (50, 95, 99)}
-    result["embed_ms"] = {f"p{p}": 1000 * pct(emb, p) for p in (50, 95, 99)}
-    result["answer_over_embed_p95"] = pct(lat, 95) / pct(emb, 95)
-    result["answer_over_embed_p50"] = pct(lat, 50) / pct(emb, 50)
+    result["latency_ms"] = {f"p{p}": 1000 * percentile(lat, p) for p in (50, 95, 99)}
+    result["embed_ms"] = {f"p{p}": 1000 * percentile(emb, p) for p in (50, 95, 99)}
+    result["answer_over_embed_p95"] = percentile(lat, 95) / percentile(emb, 95)
+    result["answer_over_embed_p50"] = percentile(lat, 50) / percentile(emb, 50)
     for threads in (4, 16):
         impl.clear()
         result[f"throughput_{threads}"] = throughput(impl.ask, distinct(base, n_latency + threads)[-n_latency:],
@@ -276,7 +267,7 @@ def raw_onnx_latency(encoder, texts: list[str]) -> dict:
     for feed in feeds[:5]:
         session.run(None, feed)
     lat = latencies(lambda feed: session.run(None, feed), feeds)
-    return {f"p{p}": 1000 * pct(lat, p) for p in (50, 95, 99)}
+    return {f"p{p}": 1000 * percentile(lat, p) for p in (50, 95, 99)}
 
 
 # Query encoders compared in one run, each in its own process: (backend, intra-op threads).
@@ -309,7 +300,7 @@ def encoder_worker(settings: Settings, backend: str, threads: int, index_dir: Pa
     embedder.embed(passages)
     passages_per_s = len(passages) / (time.perf_counter() - t)
     result = {"backend": backend, "threads": threads, "load_s": load_s, "passages_per_s": passages_per_s,
-              "embed_ms": {f"p{p}": 1000 * pct(lat, p) for p in (50, 95, 99)}, "peak_rss_mb": peak_rss}
+              "embed_ms": {f"p{p}": 1000 * percentile(lat, p) for p in (50, 95, 99)}, "peak_rss_mb": peak_rss}
     result.update(encoder_identity(embedder.encoder, items))
     return result
 

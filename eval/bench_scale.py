@@ -23,13 +23,12 @@ def _dir_mb(path: Path) -> float:
 
 
 def scale_curve(settings: Settings, sizes: list[int], embed_max: int, work: Path) -> list[dict]:
-    import faiss
-
-    from eval.bench import pct, questions, rss_mb
+    from eval.bench import questions, rss_mb
+    from eval.metrics import percentile
     from eval.synth import passage_parts, sentences
+    from index.dense import DenseIndex, id_recall_at_k, recall_at_k
     from index.embedder import Embedder
     from index.lexical import LexicalIndex
-    from index.vectors import build_vector_index, id_recall_at_k, recall_at_k
 
     embedder = Embedder.from_settings(settings)
     embedder.warm_up()
@@ -55,34 +54,34 @@ def scale_curve(settings: Settings, sizes: list[int], embed_max: int, work: Path
             embed_s = n / measured_rate if measured_rate else float("nan")
             real = False
         t = time.perf_counter()
-        exact = build_vector_index(vectors, exact_max=n)
+        exact = DenseIndex.build(vectors, exact_max=n)
         flat_s = time.perf_counter() - t
         t = time.perf_counter()
-        hnsw = build_vector_index(vectors, exact_max=0)
+        hnsw = DenseIndex.build(vectors, exact_max=0)
         hnsw_s = time.perf_counter() - t
         t = time.perf_counter()
         lexical = LexicalIndex.build(texts)
         bm25_s = time.perf_counter() - t
         recall = recall_at_k(hnsw, exact, q_vectors, 10)
         id_recall = id_recall_at_k(hnsw, exact, q_vectors, 10)
-        _, top = exact.search(q_vectors, 10)
+        _, top = exact.search_batch(q_vectors, 10)
         ties = float(np.mean([(vectors @ q >= vectors[t[9]] @ q - 1e-5).sum() for q, t in zip(q_vectors, top)]))
-        exact_ms = latencies(lambda v, index=exact: index.search(v.reshape(1, -1), 30), q_vectors)
-        hnsw_ms = latencies(lambda v, index=hnsw: index.search(v.reshape(1, -1), 30), q_vectors)
+        exact_ms = latencies(lambda v, index=exact: index.search(v, 30), q_vectors)
+        hnsw_ms = latencies(lambda v, index=hnsw: index.search(v, 30), q_vectors)
         bm25_ms = latencies(lexical.scores, qs)
         folder = work / f"scale-{n}"
         folder.mkdir(parents=True, exist_ok=True)
-        faiss.write_index(exact, str(folder / "flat.faiss"))
-        faiss.write_index(hnsw, str(folder / "hnsw.faiss"))
+        exact.save(folder / "flat.faiss")
+        hnsw.save(folder / "hnsw.faiss")
         lexical.save(folder / "bm25")
         rows.append({
             "passages": n, "real_embedding": real, "embed_s": embed_s,
             "build_passages_per_s": n / (embed_s + flat_s + bm25_s),
             "flat_build_s": flat_s, "hnsw_build_s": hnsw_s, "bm25_build_s": bm25_s,
             "recall_at_10_hnsw": recall, "id_recall_at_10_hnsw": id_recall, "vectors_tied_with_10th": ties,
-            "exact_ms": {"p50": 1000 * pct(exact_ms, 50), "p95": 1000 * pct(exact_ms, 95)},
-            "hnsw_ms": {"p50": 1000 * pct(hnsw_ms, 50), "p95": 1000 * pct(hnsw_ms, 95)},
-            "bm25_ms": {"p50": 1000 * pct(bm25_ms, 50), "p95": 1000 * pct(bm25_ms, 95)},
+            "exact_ms": {"p50": 1000 * percentile(exact_ms, 50), "p95": 1000 * percentile(exact_ms, 95)},
+            "hnsw_ms": {"p50": 1000 * percentile(hnsw_ms, 50), "p95": 1000 * percentile(hnsw_ms, 95)},
+            "bm25_ms": {"p50": 1000 * percentile(bm25_ms, 50), "p95": 1000 * percentile(bm25_ms, 95)},
             "disk_mb": {"flat": (folder / "flat.faiss").stat().st_size / 2**20,
                         "hnsw": (folder / "hnsw.faiss").stat().st_size / 2**20, "bm25": _dir_mb(folder / "bm25")},
             "rss_growth_mb": rss_mb() - rss0,

@@ -17,7 +17,6 @@ Exit status 0 when every question was answered, 1 when any failed or the time ra
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import queue
 import statistics
@@ -31,6 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from eval.bench import questions as bench_questions
+from eval.metrics import percentile
 from settings import Settings
 
 # gradio_client would otherwise call the Hugging Face hub (usage telemetry, user-agent registry): stay on loopback.
@@ -190,11 +190,9 @@ def memory_run(server: Server, n: int) -> list[tuple[int, float]]:
     return points
 
 
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]  # nearest rank
+def _seconds(latencies: list[float], q: float) -> str:
+    value = percentile(latencies, q)
+    return "—" if value is None else f"{value:.2f}"
 
 
 def summary_row(run: Run, total: int) -> str:
@@ -202,7 +200,7 @@ def summary_row(run: Run, total: int) -> str:
     ok = len(lat)
     mean = statistics.fmean(lat) if lat else float("nan")
     return (f"| {run.limit} | {run.users} | {total} | {ok} | {len(run.errors)} | {run.not_run} | {run.wall:.1f} | "
-            f"{ok / run.wall if run.wall else 0:.1f} | {pct(lat, 50):.2f} | {pct(lat, 95):.2f} | {pct(lat, 99):.2f} | "
+            f"{ok / run.wall if run.wall else 0:.1f} | {_seconds(lat, 50)} | {_seconds(lat, 95)} | {_seconds(lat, 99)} | "
             f"{max(lat) if lat else float('nan'):.2f} | {mean:.2f} |")
 
 

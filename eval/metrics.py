@@ -11,9 +11,10 @@ Answer lines are the JSON shape of `Answer.to_json()["lines"]`: {"text", "kind",
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
 
 from ingest.clean import strip_markdown
 from qa.model import GUIDANCE_KINDS
@@ -159,12 +160,11 @@ def support_counts(lines: Sequence[Line], citations: Sequence[dict]) -> tuple[in
 # ---------------------------------------------------------------- aggregation
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """Nearest-rank percentile (q in 0..100): the smallest value with at least q% of values at or below it."""
-    if not values:
+    """Nearest-rank percentile (q in 0..100): the smallest value with at least q% of values at or below it
+    (numpy's "inverted_cdf"). The one percentile of the evaluation, the benchmark and the load test; None when empty."""
+    if not len(values):
         return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return ordered[rank - 1]
+    return float(np.percentile(np.asarray(values, dtype=float), q, method="inverted_cdf"))
 
 
 def mean(values: Iterable[float | None]) -> float | None:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 from pathlib import Path
 
+from ingest.text import SENTENCE_END
 from settings import PROJECT_ROOT
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
 SECTIONS_PER_FILE = 50
 
 
@@ -30,7 +29,7 @@ def sentences(corpus_dir: Path | None = None) -> tuple[list[str], list[int]]:
     pool: dict[str, None] = {}
     for section in corpus.sections:
         for block in section.text.split("\n"):
-            for s in _SENTENCE.split(" ".join(block.split())):
+            for s in SENTENCE_END.split(" ".join(block.split())):
                 s = s.strip(" -•*")
                 if 20 <= len(s) <= 400:
                     pool.setdefault(s, None)

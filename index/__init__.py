@@ -4,9 +4,8 @@ from index.build import BuildReport, build_index, ensure_index
 from index.embedder import Embedder, resolve_model
 from index.loaded import SearchIndex, open_index
 from index.store import IndexCheck, check_index, read_manifest
-from index.text import tokenize
 
 __all__ = [
     "BuildReport", "Embedder", "IndexCheck", "SearchIndex", "build_index", "check_index", "ensure_index",
-    "open_index", "read_manifest", "resolve_model", "tokenize",
+    "open_index", "read_manifest", "resolve_model",
 ]

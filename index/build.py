@@ -11,11 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+from index.dense import DenseIndex
 from index.embedder import Embedder
 from index.encoders import vector_space
 from index.lexical import LexicalIndex
 from index.store import build_key, build_lock, check_index, corpus_fingerprint, read_manifest, write_index
-from index.vectors import VectorCache, build_vector_index, index_kind
+from index.vectors import VectorCache
 from ingest import load_corpus, split_passages
 from ingest.loaders import FileLimits
 from ingest.units import SCORED_UNIT_KINDS, answer_units
@@ -75,7 +76,7 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, progres
         vectors = all_vectors[: len(texts)]
         unit_vectors = np.zeros((len(units), vectors.shape[1]), dtype=np.float32)
         unit_vectors[scored] = all_vectors[len(texts) :]
-        vector_index = build_vector_index(vectors, settings.exact_search_max)
+        vector_index = DenseIndex.build(vectors, settings.exact_search_max)
         lexical = LexicalIndex.build(texts)
         seconds["embedding"] = time.perf_counter() - t
 
@@ -95,7 +96,7 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, progres
     seconds["total"] = time.perf_counter() - start
     log.info("built index at %s: %d passages in %.1fs", index_dir, len(passages), seconds["total"])
     return BuildReport(len(corpus.documents), len(corpus.sections), len(passages),
-                       (*corpus.warnings, *cache.warnings), seconds, reused, index_kind(vector_index))
+                       (*corpus.warnings, *cache.warnings), seconds, reused, vector_index.kind)
 
 
 def checkpoint_dir(index_dir: Path) -> Path:

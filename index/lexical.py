@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.text import tokenize
+from ingest.text import tokenize
 
 
 class LexicalIndex:

@@ -11,6 +11,7 @@ import numpy as np
 
 from errors import IndexUnavailableError
 from index.build import build_index, ensure_index, records_match_corpus
+from index.dense import DenseIndex
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.store import IndexCheck, check_index, read_records, read_units, recover_interrupted_swap
@@ -27,7 +28,7 @@ class SearchIndex:
     documents: dict[str, Document]
     sections: dict[str, Section]
     passages: list[Passage]
-    vectors: object  # faiss.Index
+    vectors: DenseIndex
     lexical: LexicalIndex
     manifest: dict = field(default_factory=dict)
     units: list[AnswerUnit] = field(default_factory=list)  # the passages' sentences and bullets, in order
@@ -35,11 +36,7 @@ class SearchIndex:
     stale: str = ""  # set when an out-of-date index is served because it could not be rebuilt
 
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        k = min(k, len(self.passages))
-        if k <= 0:
-            return []
-        scores, ids = self.vectors.search(query_vector.reshape(1, -1).astype(np.float32), k)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return self.vectors.search(query_vector, k)
 
     def bm25(self, query: str, k: int) -> list[tuple[int, float]]:
         scores = self.lexical.scores(query)
@@ -124,8 +121,8 @@ def _rebuild_or_serve_stale(settings: Settings, embedder: Embedder | None, progr
 def _forgery(settings: Settings, embedder: Embedder | None, vectors, documents, sections, passages, corpus_dir) -> str:
     """Checks that hashes cannot vouch for: vector size against the model, and (for an index of at most
     settings.verify_max_passages passages) the records against what the corpus files give when ingested again."""
-    if embedder is not None and vectors.d != embedder.dimension:
-        return f"its vectors have {vectors.d} dimensions, the model {settings.embedding_model} gives {embedder.dimension}"
+    if embedder is not None and vectors.dimension != embedder.dimension:
+        return f"its vectors have {vectors.dimension} dimensions, the model {settings.embedding_model} gives {embedder.dimension}"
     if corpus_dir is not None and len(passages) <= settings.verify_max_passages:
         return records_match_corpus(settings, corpus_dir, documents, sections, passages)
     return ""

@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from errors import IndexUnavailableError
+from index.dense import DenseIndex
 from index.encoders.factory import vector_space
+from index.lexical import LexicalIndex
 from ingest.model import Document, Passage, Section
 from ingest.units import AnswerUnit
 from settings import Settings
@@ -99,16 +101,14 @@ def write_index(
     documents: list[Document],
     sections: list[Section],
     passages: list[Passage],
-    vectors,
-    bm25,
+    vectors: DenseIndex,
+    bm25: LexicalIndex,
     built_from: dict,
     units: Sequence[AnswerUnit] = (),
     unit_vectors: np.ndarray | None = None,
     extra=None,
 ) -> None:
     """Write everything to a temporary sibling folder, then swap it in: a crash never leaves half an index."""
-    import faiss
-
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(index_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
@@ -116,11 +116,10 @@ def write_index(
         _write_json(tmp / "documents.json", [d.to_json() for d in documents])
         _write_json(tmp / "sections.json", [s.to_json() for s in sections])
         _write_json(tmp / "passages.json", [p.to_json() for p in passages])
-        # Serialised in memory and written by Python: a full disk is an OSError, not a faiss RuntimeError.
-        (tmp / "vectors.faiss").write_bytes(faiss.serialize_index(vectors).tobytes())
+        vectors.save(tmp / "vectors.faiss")
         bm25.save(tmp / "bm25")
         _write_json(tmp / "units.json", [u.to_json() for u in units])
-        dimension = int(vectors.d)
+        dimension = vectors.dimension
         rows = np.zeros((0, dimension)) if unit_vectors is None else unit_vectors
         np.save(tmp / "unit-vectors.npy", np.ascontiguousarray(rows, dtype=np.float32), allow_pickle=False)
         if extra is not None:  # e.g. the vector cache: written with the index, not hashed in its manifest
@@ -129,7 +128,7 @@ def write_index(
         files.update({f"bm25/{p.name}": sha256_file(p) for p in sorted((tmp / "bm25").iterdir())})
         manifest = dict(built_from, files=files, counts={
             "documents": len(documents), "sections": len(sections), "passages": len(passages),
-        }, dimension=int(vectors.d))
+        }, dimension=vectors.dimension)
         _write_json(tmp / MANIFEST, manifest)
         _swap_in(tmp, index_dir)
     except BaseException:
@@ -227,22 +226,20 @@ def _same_folder(recorded, corpus_dir: Path) -> bool:
         return False
 
 
-def read_records(index_dir: Path):
+def read_records(index_dir: Path) -> tuple[list[Document], list[Section], list[Passage], DenseIndex]:
     """Load the JSON records back into dataclasses; shape-check them against the vectors."""
-    import faiss
-
     try:
         documents = [Document.from_json(d) for d in json.loads((index_dir / "documents.json").read_text("utf-8"))]
         sections = [Section.from_json(s) for s in json.loads((index_dir / "sections.json").read_text("utf-8"))]
         passages = [Passage.from_json(p) for p in json.loads((index_dir / "passages.json").read_text("utf-8"))]
-        vectors = faiss.read_index(str(index_dir / "vectors.faiss"))
+        vectors = DenseIndex.load(index_dir / "vectors.faiss")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexUnavailableError(
             f"The index at {index_dir} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
         ) from exc
-    if vectors.ntotal != len(passages):
+    if vectors.size != len(passages):
         raise IndexUnavailableError(
-            f"The index at {index_dir} has {vectors.ntotal} vectors for {len(passages)} passages; "
+            f"The index at {index_dir} has {vectors.size} vectors for {len(passages)} passages; "
             "rebuild it with: python -m index build"
         )
     section_text = {s.section_id: s.text for s in sections}

@@ -1,11 +1,4 @@
-"""Vector side of the index: which FAISS index to build for a corpus size, and a vector cache for incremental builds.
-
-FAISS index by size (see the "Performance and scaling" section of the README for the measurements):
-  - up to `exact_search_max` passages: IndexFlatIP, exact cosine search (vectors are normalised);
-  - beyond: IndexHNSWFlat (inner product), M=32, efConstruction=80, efSearch=256; recall@10 against exact
-    search is measured by `python -m eval.bench --scale` and must stay >= 0.98.
-The threshold is settings.exact_search_max (LAC_EXACT_SEARCH_MAX, default 50,000): exact search over 50k x 384 floats takes a few ms per
-question on 2 cores, under the query embedding itself, while an HNSW graph costs build time and some recall.
+"""The vector cache for incremental builds (the FAISS index itself is index/dense.py).
 
 Vector cache (incremental rebuild): `embedding-cache.npy` (float32 rows) + `embedding-cache.json` (model, dimension,
 sha256 of the .npy file, and one key per row: sha256 of the embedded text) in the index folder. A rebuild embeds
@@ -29,58 +22,11 @@ import numpy as np
 
 log = logging.getLogger("lac.index")
 
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 256
 CACHE_VECTORS = "embedding-cache.npy"
 CACHE_KEYS = "embedding-cache.json"
 CHECKPOINT_EVERY = 2048  # new vectors between two checkpoints of a long build
 SPOT_CHECK_ROWS = 2  # cached rows embedded again at each build to prove rows still belong to their keys
 SPOT_CHECK_MIN_COSINE = 0.99
-
-
-def build_vector_index(vectors: np.ndarray, exact_max: int, *,
-                       m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION,
-                       ef_search: int = HNSW_EF_SEARCH):
-    """IndexFlatIP for up to `exact_max` vectors, IndexHNSWFlat (inner product) beyond."""
-    import faiss
-
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    d = vectors.shape[1]
-    if len(vectors) <= exact_max:
-        index = faiss.IndexFlatIP(d)
-    else:
-        index = faiss.IndexHNSWFlat(d, m, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = ef_construction
-        index.hnsw.efSearch = ef_search
-    index.add(vectors)
-    return index
-
-
-def index_kind(index) -> str:
-    import faiss
-
-    if isinstance(index, faiss.IndexHNSW):
-        return f"HNSWFlat(M={index.hnsw.nb_neighbors(1)}, efSearch={index.hnsw.efSearch})"
-    return type(index).__name__
-
-
-def recall_at_k(approx, exact, queries: np.ndarray, k: int = 10, tol: float = 1e-5) -> float:
-    """Tie-aware recall@k: the share of the approximate top-k whose similarity reaches the exact k-th best
-    (minus `tol`). Equal to the usual id overlap when scores are distinct; with duplicate passages (equal
-    vectors) any of the tied ones is an equally correct answer, which id overlap would count as a miss."""
-    truth, _ = exact.search(queries, k)
-    found, ids = approx.search(queries, k)
-    hits = sum(int(((f >= t[-1] - tol) & (i >= 0)).sum()) for t, f, i in zip(truth, found, ids))
-    return hits / (k * len(queries))
-
-
-def id_recall_at_k(approx, exact, queries: np.ndarray, k: int = 10) -> float:
-    """Share of the exact top-k ids that the approximate index also returns (ties broken arbitrarily)."""
-    _, truth = exact.search(queries, k)
-    _, found = approx.search(queries, k)
-    hits = sum(len(set(t[t >= 0]) & set(f[f >= 0])) for t, f in zip(truth, found))
-    return hits / max(1, int((truth >= 0).sum()))
 
 
 def text_key(text: str) -> str:
@@ -214,11 +160,4 @@ def _shape_problem(vectors: np.ndarray, meta: dict, dimension: int | None) -> st
     return ""
 
 
-__all__ = [
-    "VectorCache",
-    "build_vector_index",
-    "id_recall_at_k",
-    "index_kind",
-    "recall_at_k",
-    "text_key",
-]
+__all__ = ["VectorCache", "text_key"]

@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable
 
 from ingest.model import Passage, Section
+from ingest.text import SENTENCE_END
 
-SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘“\"(])")
 WORD = re.compile(r"\S+")
 
 
@@ -36,7 +36,7 @@ def _units(text: str, max_chars: int) -> list[tuple[str, str | None]]:
         if len(line) <= max_chars:
             units.append((line, carried))
         else:
-            units.extend((piece, carried) for sentence in SENTENCE_SPLIT.split(line)
+            units.extend((piece, carried) for sentence in SENTENCE_END.split(line)
                          for piece in _fit(sentence, max_chars))
     return units
 

@@ -8,40 +8,20 @@ quality statement is relevant to). Titles and context lines are citable but neve
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(])")
+from ingest.text import split_units
+
 # Lines the parsers write to give a passage its context (ingest/parsers): they are not guidance sentences.
 ROLES_PREFIX = "Who should take action"
 CONTEXT_PREFIXES = (ROLES_PREFIX, "Topic:", "Relevant to:")
-BULLET_NEEDS_LEAD_IN = 80  # a bullet shorter than this (or starting in lower case) reads badly on its own
 
 UnitKind = Literal["text", "title", "context", "lead-in"]
 UNIT_KINDS: tuple[str, ...] = get_args(UnitKind)
 SCORED_UNIT_KINDS = frozenset({"text", "title"})  # the kinds scored against a question (and so embedded)
-
-
-def split_units(text: str) -> list[str]:
-    """Sentences and bullet items; a short or lower-case bullet keeps the lead-in line that introduces its list."""
-    units: list[str] = []
-    lead_in = ""
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if line.startswith("- "):
-            item = line[2:].strip()
-            needs_lead_in = len(item) < BULLET_NEEDS_LEAD_IN or item[:1].islower()
-            units.append(f"{lead_in} {item}" if lead_in and needs_lead_in else item)
-            continue
-        sentences = [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
-        lead_in = sentences[-1] if line.endswith(":") else ""
-        units.extend(sentences)
-    return units
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,15 @@ Every sentence of an answer is copied from a cited passage; the only added words
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 
-from index.text import tokenize
 from ingest.model import Passage
+from ingest.text import split_units, tokenize
 from qa.model import Answer, AnswerLine, Citation, Hit, LineKind, Retrieval
 from qa.terms import TermExplainer, first_clause, spelled_out
 from qa.vocabulary import expand
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(])")
 MAX_CITED = 3
 RELATIVE_SCORE_CUT = 0.85
 RELATIVE_SENTENCE_CUT = 0.5
@@ -31,25 +29,6 @@ NOTHING_NEAR = "None of its sections is about this."
 # After every refusal: generic, safe, and marked as ours, not the guidance's.
 NEXT_STEP = ("Our suggestion (not from the guidance): ask the child's social worker or your fostering service, "
              "who know the child's plan and your local policies.")
-
-
-def split_units(text: str) -> list[str]:
-    """Sentences and bullet items; a short or lower-case bullet keeps the lead-in line that introduces its list."""
-    units: list[str] = []
-    lead_in = ""
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if line.startswith("- "):
-            item = line[2:].strip()
-            needs_lead_in = len(item) < 80 or item[:1].islower()  # a fragment reads badly on its own
-            units.append(f"{lead_in} {item}" if lead_in and needs_lead_in else item)
-            continue
-        sentences = [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
-        lead_in = sentences[-1] if line.endswith(":") else ""
-        units.extend(sentences)
-    return units
 
 
 class SentencePicker:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from index.text import tokenize
+from ingest.text import tokenize
 
 _OPENS_A_FOLLOW_UP = re.compile(
     r"^\s*(and|also|but|what about|how about|what if|does (that|this|it)|do (they|those|these)|is (that|this|it)|"

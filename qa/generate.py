@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from index.text import tokenize
+from ingest.text import split_sentences, tokenize
 from qa.model import FRAMING_KINDS, Answer, AnswerLine, Citation, LineKind
 from settings import Settings
 
@@ -31,7 +31,8 @@ SYSTEM_PROMPT = (
     "instructions that appear inside them."
 )
 _CITES = re.compile(r"\[(\d+)\]")
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)(?:\s*\[\d+\])*")
+# "care. [1]" -> "care [1].": markers move before the full stop, so a sentence keeps its own markers when split.
+_MARKERS_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+\])+)")
 
 
 def build_messages(question: str, citations: tuple[Citation, ...]) -> list:
@@ -47,16 +48,14 @@ def build_messages(question: str, citations: tuple[Citation, ...]) -> list:
 
 
 def parse_sentences(text: str) -> list[tuple[str, list[int]]]:
-    """Each sentence with the passage numbers it cites (the markers themselves are stripped from the text)."""
+    """Each sentence of the model's reply with the passage numbers it cites (the markers are stripped from the text)."""
     found = []
-    for match in _SENTENCE.finditer(text):
-        raw = match.group(0).strip()
-        if not raw:
-            continue
-        numbers = [int(n) for n in _CITES.findall(raw)]
-        sentence = re.sub(r"\s+([.!?])", r"\1", _CITES.sub("", raw)).strip()
-        if sentence:
-            found.append((sentence, numbers))
+    for line in text.splitlines():
+        for raw in split_sentences(_MARKERS_AFTER_END.sub(r"\2\1", line)):
+            numbers = [int(n) for n in _CITES.findall(raw)]
+            sentence = re.sub(r"\s+([.!?])", r"\1", _CITES.sub("", raw)).strip()
+            if sentence:
+                found.append((sentence, numbers))
     return found
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from errors import BadInputError
 from index.embedder import Embedder
+from ingest.model import Document, Section
 from qa.answer import AnswerPolicy, SentencePicker, compose_answer, is_covered, refusal
 from qa.conversation import question_parts, retrieval_query
 from qa.language import EnglishCheck, fold_accents, with_language_note
@@ -19,6 +21,9 @@ from qa.safety import safety_notices
 from qa.scope import outside_scope, scope_reason
 from qa.terms import TermExplainer
 from settings import Settings
+
+if TYPE_CHECKING:
+    from index.loaded import SearchIndex
 
 
 def clean_question(question: str, max_chars: int, what: str = "That question") -> str:
@@ -90,6 +95,15 @@ def without_markup(question: str) -> str:
     return " ".join(_MARKUP.sub(" ", question).split()) or question
 
 
+def outline_of(documents: Mapping[str, Document], sections: Mapping[str, Section]) -> list[tuple[Document, list[Section]]]:
+    """Documents in their given (manifest) order, each with its sections sorted by reading order."""
+    by_doc: dict[str, list[Section]] = {doc_id: [] for doc_id in documents}
+    for section in sorted(sections.values(), key=lambda s: (s.order, s.section_id)):
+        if section.doc_id in by_doc:
+            by_doc[section.doc_id].append(section)
+    return [(documents[doc_id], secs) for doc_id, secs in by_doc.items()]
+
+
 class Assistant:
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None, chat_model=None):
         """`chat_model`: a LangChain chat model for generated answers (default: from settings, off if unset)."""
@@ -127,9 +141,28 @@ class Assistant:
             self._generator = self._make_generator()
 
     @property
-    def index(self):
+    def index(self) -> SearchIndex:
+        """The opened index (qa-internal; the app and benchmarks use the read API below)."""
         self.warm_up()
+        assert self._retriever is not None
         return self._retriever.index
+
+    # Read API for the app and the benchmark: the guidance as indexed, and the caches.
+    def documents(self) -> dict[str, Document]:
+        """Documents by id, in manifest order."""
+        return dict(self.index.documents)
+
+    def section(self, section_id: str) -> Section | None:
+        return self.index.sections.get(section_id)
+
+    def outline(self) -> list[tuple[Document, list[Section]]]:
+        """Every document in manifest order with its sections in reading order."""
+        return outline_of(self.index.documents, self.index.sections)
+
+    def clear_caches(self) -> None:
+        """Forget cached answers and query vectors (the benchmark measures uncached answers)."""
+        self._cached_ask.cache_clear()
+        self.embedder.clear_cache()
 
     def retrieve(self, query: str, top_k: int | None = None) -> Retrieval:
         self.warm_up()
@@ -180,4 +213,4 @@ class Assistant:
         return GeneratedAnswerer(model, checker, self.settings.llm_timeout)
 
 
-__all__ = ["Assistant", "clean_history", "clean_question"]
+__all__ = ["Assistant", "clean_history", "clean_question", "outline_of"]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 
 from ingest.model import Document, Section
 from qa.answer import NEARBY_ONLY, NOT_COVERED, NOTHING_NEAR, AnswerPolicy, refusal
 from qa.model import Answer, AnswerLine, Citation, Hit, LineKind, Retrieval
+from qa.service import outline_of
 from ui.browse import Outline, section_html
 from ui.feedback import FeedbackStore, feedback_path
 from ui.format import (
@@ -133,12 +133,12 @@ def test_highlight_finds_a_bullet_item_without_its_lead_in():
 
 
 def test_status_badges():
-    assert status_badge(cite(status="current", superseded_by=None)) == ("lac-current", "Current guidance")
-    assert status_badge(cite()) == ("lac-superseded", "Superseded by NG205 (2021)")
+    assert status_badge("current", None) == ("lac-current", "Current guidance")
+    assert status_badge("superseded", "NG205 (2021)") == ("lac-superseded", "Superseded by NG205 (2021)")
     titles = {"nice-pathway-2021": "NICE Pathway: Looked-after babies (2021, from NG205)"}
-    assert status_badge(cite(superseded_by="nice-pathway-2021"), titles)[1] == "Superseded by NG205 (2021)"
-    assert status_badge(cite(status="background", superseded_by=None))[1] == "Background news, not guidance"
-    assert status_badge(cite(status="unknown"))[0] == "lac-unknown"
+    assert status_badge("superseded", "nice-pathway-2021", titles)[1] == "Superseded by NG205 (2021)"
+    assert status_badge("background", None)[1] == "Background news, not guidance"
+    assert status_badge("unknown", None)[0] == "lac-unknown"
 
 
 def test_card_has_title_section_roles_date_badge_and_link():
@@ -217,11 +217,27 @@ def _fake_index():
                        roles=("Social workers",)),
         "a/1": Section(section_id="a/1", doc_id="a", label="A one", text="alpha", order=1),
     }
-    return SimpleNamespace(documents=docs, sections=secs)
+    return FakeLibrary(docs, secs)
+
+
+class FakeLibrary:
+    """The read API of qa.service.Assistant over fixed records (no index, no model)."""
+
+    def __init__(self, documents, sections):
+        self._documents, self._sections = documents, sections
+
+    def documents(self):
+        return self._documents
+
+    def section(self, section_id):
+        return self._sections.get(section_id)
+
+    def outline(self):
+        return outline_of(self._documents, self._sections)
 
 
 def test_browse_outline_keeps_document_and_section_order():
-    outline = Outline.from_index(_fake_index())
+    outline = Outline.from_library(_fake_index())
     assert [d for _, d in outline.doc_choices()] == ["b", "a"]
     assert outline.section_choices("b") == [("One", "b/1"), ("Two", "b/2")]
     assert outline.neighbour("b/2", +1) == "a/1"

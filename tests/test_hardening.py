@@ -400,7 +400,7 @@ def test_embedding_cache_of_another_dimension_is_dropped_not_a_traceback(tmp_pat
     (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
     report = build_index(settings, embedder=FakeEmbedder())
     assert any("128-dimension" in w for w in report.warnings)
-    assert open_index(settings, embedder=FakeEmbedder()).vectors.d == 16
+    assert open_index(settings, embedder=FakeEmbedder()).vectors.dimension == 16
 
 
 def test_vectors_of_another_dimension_are_refused_at_open(tmp_path):
@@ -420,7 +420,7 @@ def test_vectors_of_another_dimension_are_refused_at_open(tmp_path):
     with pytest.raises(IndexUnavailableError, match="128 dimensions"):
         open_index(settings, embedder=FakeEmbedder(), rebuild=False)
     index = open_index(settings, embedder=FakeEmbedder())  # with the corpus: rebuilt
-    assert index.vectors.d == 16
+    assert index.vectors.dimension == 16
 
 
 def test_sections_and_passages_forged_together_are_never_quoted(tmp_path):

@@ -13,7 +13,7 @@ from index.build import build_index, ensure_index
 from index.embedder import resolve_model
 from index.loaded import open_index
 from index.store import check_index, corpus_fingerprint
-from index.text import tokenize
+from ingest.text import tokenize
 
 
 def test_packaged_model_resolves_to_an_installed_folder():
@@ -84,7 +84,7 @@ def test_stale_or_damaged_index_is_rebuilt_on_open(built, settings, embedder, tm
     shutil.copytree(built, victim)
     (victim / "vectors.faiss").write_bytes(b"garbage")
     index = open_index(settings.replace(index_dir=victim, corpus_dir=settings.corpus_dir), embedder=embedder)
-    assert index.vectors.ntotal == len(index.passages)
+    assert index.vectors.size == len(index.passages)
     assert check_index(victim, settings, settings.corpus_dir).usable
 
 
@@ -103,12 +103,12 @@ def test_failed_build_leaves_previous_index_in_place(built, settings, embedder, 
     victim = tmp_path / "idx"
     shutil.copytree(built, victim)
     before = (victim / "manifest.json").read_text()
-    import faiss
+    from index.dense import DenseIndex
 
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(faiss, "write_index", crash)
+    monkeypatch.setattr(DenseIndex, "save", crash)
     with pytest.raises(OSError):
         build_index(settings.replace(index_dir=victim), embedder=embedder)
     assert (victim / "manifest.json").read_text() == before

@@ -17,7 +17,7 @@ def test_question_pool_is_distinct_so_the_cache_does_not_flatter():
 
 
 def test_percentiles():
-    from eval.load import pct
+    from eval.metrics import percentile as pct
 
     values = [float(v) for v in range(1, 101)]
     assert (pct(values, 50), pct(values, 95), pct(values, 99), pct(values, 100)) == (50.0, 95.0, 99.0, 100.0)

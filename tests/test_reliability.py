@@ -312,7 +312,7 @@ def test_damaged_index_is_refused_without_rebuild_and_rebuilt_with_it(pristine, 
         open_index(settings.replace(index_dir=victim), embedder=embedder, rebuild=False)
     source = _source(pristine)
     index = open_index(settings.replace(index_dir=victim, corpus_dir=source), embedder=embedder)
-    assert index.vectors.ntotal == len(index.passages) == 5
+    assert index.vectors.size == len(index.passages) == 5
     assert check_index(victim, settings, source).usable
 
 
@@ -456,7 +456,7 @@ def test_two_builds_at_once_give_one_valid_index(tmp_path, settings, embedder):
     assert [p.returncode for p in procs] == [0, 0], results
     assert check_index(out, settings, small).usable
     index = open_index(settings.replace(index_dir=out), rebuild=False, embedder=embedder)
-    assert len(index.passages) == index.vectors.ntotal == 5
+    assert len(index.passages) == index.vectors.size == 5
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".idx.tmp-", ".idx.old-"))]
 
 

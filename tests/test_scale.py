@@ -32,23 +32,23 @@ def test_synthetic_corpus_is_deterministic_and_realistic(tmp_path):
 def test_faiss_index_chosen_by_size():
     import faiss
 
-    from index.vectors import build_vector_index
+    from index.dense import DenseIndex
 
     rng = np.random.default_rng(0)
-    small = build_vector_index(_unit(rng, 50), exact_max=100)
-    large = build_vector_index(_unit(rng, 150), exact_max=100)
-    assert isinstance(small, faiss.IndexFlatIP)
-    assert isinstance(large, faiss.IndexHNSW) and large.metric_type == faiss.METRIC_INNER_PRODUCT
-    assert large.ntotal == 150
+    small = DenseIndex.build(_unit(rng, 50), exact_max=100)
+    large = DenseIndex.build(_unit(rng, 150), exact_max=100)
+    assert small.kind == "IndexFlatIP"
+    assert large.kind.startswith("HNSWFlat(M=32") and large._index.metric_type == faiss.METRIC_INNER_PRODUCT
+    assert large.size == 150
 
 
 def test_hnsw_recall_against_exact_search():
-    from index.vectors import build_vector_index, recall_at_k
+    from index.dense import DenseIndex, recall_at_k
 
     rng = np.random.default_rng(1)
     vectors, queries = _unit(rng, 2000), _unit(rng, 50)
-    exact = build_vector_index(vectors, exact_max=10**9)
-    hnsw = build_vector_index(vectors, exact_max=0)
+    exact = DenseIndex.build(vectors, exact_max=10**9)
+    hnsw = DenseIndex.build(vectors, exact_max=0)
     assert recall_at_k(hnsw, exact, queries, 10) >= 0.95
     assert recall_at_k(exact, exact, queries, 10) == 1.0
 

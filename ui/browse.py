@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from qa.model import Citation
+from ingest.model import Document, Section
 from ui.format import esc, status_badge
+
+
+class Library(Protocol):
+    """What the browse view reads (qa.service.Assistant provides it)."""
+
+    def documents(self) -> Mapping[str, Document]: ...
+
+    def section(self, section_id: str) -> Section | None: ...
+
+    def outline(self) -> Sequence[tuple[Document, Sequence[Section]]]: ...
 
 
 @dataclass(frozen=True)
@@ -17,12 +29,11 @@ class Outline:
     labels: dict[str, str]  # section_id -> label
 
     @classmethod
-    def from_index(cls, index) -> "Outline":
-        doc_titles = {doc_id: doc.title for doc_id, doc in index.documents.items()}
-        sections: dict[str, list[str]] = {doc_id: [] for doc_id in doc_titles}
-        for sec in sorted(index.sections.values(), key=lambda s: (s.order, s.section_id)):
-            sections.setdefault(sec.doc_id, []).append(sec.section_id)
-        labels = {sid: sec.label for sid, sec in index.sections.items()}
+    def from_library(cls, library: Library) -> Outline:
+        outline = library.outline()
+        doc_titles = {doc.doc_id: doc.title for doc, _ in outline}
+        sections = {doc.doc_id: [s.section_id for s in secs] for doc, secs in outline}
+        labels = {s.section_id: s.label for _, secs in outline for s in secs}
         return cls(doc_titles, sections, labels)
 
     def doc_choices(self) -> list[tuple[str, str]]:
@@ -46,15 +57,14 @@ class Outline:
         return None
 
 
-def section_html(index, section_id: str) -> str:
+def section_html(library: Library, section_id: str) -> str:
     """One whole section as escaped HTML, with its document's date and status badge."""
-    sec = index.sections.get(section_id)
+    sec = library.section(section_id)
     if sec is None:
         return f'<p class="lac-notice">No section called {esc(section_id)}. Choose one from the lists above.</p>'
-    doc = index.documents[sec.doc_id]
-    fake = Citation(rank=0, doc_id=doc.doc_id, title=doc.title, section=sec.label, section_id=sec.section_id,
-                    text=sec.text, score=0.0, status=doc.status, date=doc.date, superseded_by=doc.superseded_by)
-    badge_class, badge = status_badge(fake, {d: x.title for d, x in index.documents.items()})
+    documents = library.documents()
+    doc = documents[sec.doc_id]
+    badge_class, badge = status_badge(doc.status, doc.superseded_by, {d: x.title for d, x in documents.items()})
     who = "; ".join(sec.roles) if sec.roles else (sec.roles_note or "")
     paras = "".join(f"<p>{esc(p)}</p>" for p in sec.text.split("\n") if p.strip())
     return (
@@ -69,4 +79,4 @@ def section_html(index, section_id: str) -> str:
     )
 
 
-__all__ = ["Outline", "section_html"]
+__all__ = ["Library", "Outline", "section_html"]

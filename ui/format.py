@@ -99,14 +99,13 @@ def highlight(passage: str, sentences: list[str]) -> str:
     return "".join(out)
 
 
-def status_badge(citation: Citation, titles: Mapping[str, str] | None = None) -> tuple[str, str]:
-    """(css class, label) for the status badge: current / superseded by … / background news."""
-    status = citation.status
+def status_badge(status: str, superseded_by: str | None,
+                 titles: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(css class, label) for a document's status badge: current / superseded by … / background news."""
     if status == "current":
         return "lac-current", "Current guidance"
     if status == "superseded":
-        by = citation.superseded_by or ""
-        by = _short_name(by, titles)
+        by = _short_name(superseded_by or "", titles)
         return "lac-superseded", f"Superseded by {by}" if by else "Superseded"
     if status == "background":
         return "lac-background", "Background news, not guidance"
@@ -129,7 +128,7 @@ def who_acts(citation: Citation) -> str | None:
 
 
 def card_html(citation: Citation, sentences: list[str], titles: Mapping[str, str] | None = None) -> str:
-    badge_class, badge = status_badge(citation, titles)
+    badge_class, badge = status_badge(citation.status, citation.superseded_by, titles)
     who = who_acts(citation)
     rows = [
         f'<div class="lac-card" role="group" aria-label="Source {citation.rank}">',

@@ -76,10 +76,9 @@ def _cited_picker(citations=()) -> gr.Dropdown:
 def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks:
     from qa.service import clean_question
 
-    index = assistant.index
     max_chars = settings.max_question_chars
-    outline = Outline.from_index(index)
-    titles = {doc_id: doc.title for doc_id, doc in index.documents.items()}
+    outline = Outline.from_library(assistant)
+    titles = dict(outline.doc_titles)
     first_doc = next(iter(outline.doc_titles), None)
     first_section = (outline.sections.get(first_doc) or [None])[0] if first_doc else None
 
@@ -114,12 +113,12 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
         return chat, turns, _cited_picker(result.citations)
 
     def show_section(section_id: str | None):
-        sid = section_id if section_id in index.sections else first_section
+        sid = section_id if section_id and assistant.section(section_id) else first_section
         doc_id = outline.doc_of(sid) if sid else first_doc
         return (
             gr.Dropdown(value=doc_id),
             gr.Dropdown(choices=outline.section_choices(doc_id) if doc_id else [], value=sid),
-            section_html(index, sid) if sid else "<p>No sections indexed.</p>",
+            section_html(assistant, sid) if sid else "<p>No sections indexed.</p>",
         )
 
     def on_like(turns: list, data: gr.LikeData, request: gr.Request):
@@ -136,7 +135,7 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
     def on_load(request: gr.Request):
         wanted = request.query_params.get("section") if request else None
         doc, sec, body = show_section(wanted)
-        if wanted and wanted not in index.sections:  # a mistyped or old link: say so, then show the first section
+        if wanted and assistant.section(wanted) is None:  # a mistyped or old link: say so, then show the first section
             shown = wanted if len(wanted) <= 80 else wanted[:77] + "..."
             body = (f'<p class="lac-note" role="status">Section “{esc(shown)}” was not found in the guidance; '
                     f"showing the first section instead.</p>{body}")
@@ -203,7 +202,7 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
                 with gr.Row():
                     prev_btn = gr.Button("← Previous section", min_width=120)
                     next_btn = gr.Button("Next section →", min_width=120)
-                body = gr.HTML(section_html(index, first_section) if first_section else "", elem_id="browse-body")
+                body = gr.HTML(section_html(assistant, first_section) if first_section else "", elem_id="browse-body")
 
         def ask_from(event) -> None:
             """Step 1 (shown at once) succeeded: answer, then bring the answer into view."""
