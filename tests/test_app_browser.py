@@ -211,6 +211,8 @@ def test_layout_and_screenshots(browser, app_url, view):
     assert examples.count() >= 3
     assert box_of(page, "#chat .placeholder-content .examples button:first-child")["bottom"] <= height, \
         "a first-time user sees example questions on the first screen"
+    if view == "desktop":
+        assert box_of(page, "#question textarea")["bottom"] <= height, "the question box is on the first screen"
     page.screenshot(path=str(ARTIFACTS / f"app-{view}-start.png"))
 
     examples.first.click()
