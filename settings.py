@@ -43,11 +43,8 @@ class Settings(BaseModel):
     candidates: int = Field(30, ge=1, le=1000)
     rrf_k: int = Field(60, ge=0, le=1000)
     top_k: int = Field(4, ge=1, le=100)
-    # Below this best dense similarity (cosine) a question is treated as not covered by the guidance.
-    min_similarity: float = Field(0.40, ge=-1.0, le=1.0)
-    # ...unless it is at least rescue_similarity and the best section holds this share of its rarer words.
-    rescue_similarity: float = Field(0.30, ge=-1.0, le=1.0)
-    min_term_coverage: float = Field(0.6, ge=0.0, le=1.0)
+    # Whether a question is covered, and which sentences answer it, is decided by weights fitted on the train
+    # split (qa/data/evidence_weights.json, written by `python -m eval.fit`), not by settings.
     # A "not covered" answer offers a section as a nearest topic only if it is at least this similar.
     nearest_topic_similarity: float = Field(0.30, ge=-1.0, le=1.0)
     max_question_chars: int = Field(2000, ge=1, le=1_000_000)

@@ -1,27 +1,21 @@
-"""Extractive answers: the sentences of the retrieved sections that best match the question, each cited.
+"""Extractive answers: the sentences that answer the question, each cited, plus fixed framing lines.
 
-Every sentence of an answer is copied from a cited passage; the only added words are fixed framing
-("Who should act:", the currency note, the not-covered message), never content.
+What is quoted is chosen in qa/select.py from units scored in qa/evidence.py. Every quoted sentence is copied
+from its cited passage; the only added words are fixed framing (a PH28 title shown as a title, "Who should act:",
+what a document is, the currency note, the not-covered message and a generic next step), each on a line of its
+own kind, never dressed up as the guidance's content.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from dataclasses import dataclass
-
-from ingest.model import Passage
-from ingest.text import split_units, tokenize
+from ingest.model import Document, Passage, Section
+from ingest.text import split_units
+from ingest.units import ROLES_PREFIX
+from qa.evidence import META_KINDS, NO_CONTENT_KINDS, Evidence
 from qa.model import Answer, AnswerLine, Citation, Hit, LineKind, Retrieval
+from qa.select import Selection
 from qa.terms import TermExplainer, first_clause, spelled_out
-from qa.vocabulary import expand
 
-MAX_CITED = 3
-RELATIVE_SCORE_CUT = 0.85
-RELATIVE_SENTENCE_CUT = 0.5
-ROLES_PREFIX = "Who should take action"  # the roles line is shown as "Who should act:", not as an answer sentence
-# Lines ingest writes to give a passage its context; they are not answers in themselves.
-CONTEXT_PREFIXES = (ROLES_PREFIX, "Topic:")
 NOT_COVERED = "The guidance in this collection doesn't cover this question."
 # Why, in one sentence (a scope rule gives its own reason, qa/data/scope.toml).
 NEARBY_ONLY = "Some of its sections are on nearby topics, but none of them answers it."
@@ -29,71 +23,8 @@ NOTHING_NEAR = "None of its sections is about this."
 # After every refusal: generic, safe, and marked as ours, not the guidance's.
 NEXT_STEP = ("Our suggestion (not from the guidance): ask the child's social worker or your fostering service, "
              "who know the child's plan and your local policies.")
-
-
-class SentencePicker:
-    """Scores answer units by the rarity-weighted question terms they contain."""
-
-    def __init__(self, passages: list[Passage]):
-        df = Counter(term for p in passages for term in set(tokenize(p.text)))
-        n = max(len(passages), 1)
-        self._idf = {term: math.log(1 + n / count) for term, count in df.items()}
-        self._default_idf = math.log(1 + n)
-
-    def score(self, unit: str, query_terms: set[str]) -> float:
-        terms = set(tokenize(unit))
-        overlap = sum(self._idf.get(t, self._default_idf) for t in terms & query_terms)
-        return overlap / math.sqrt(len(terms) + 4)
-
-    def term_coverage(self, text: str, query_terms: set[str]) -> float:
-        """Rarity-weighted share of the question's terms that the text contains."""
-        total = sum(self._idf.get(t, self._default_idf) for t in query_terms)
-        found = set(tokenize(text)) & query_terms
-        return sum(self._idf.get(t, self._default_idf) for t in found) / total if total else 0.0
-
-    def best(self, passage_text: str, query_terms: set[str], count: int = 1, skip: frozenset[str] = frozenset(),
-             min_score: float = 0.0) -> list[tuple[str, float]]:
-        """Up to `count` (unit, score) pairs not in `skip`, in passage order: the best one if it scores at least
-        `min_score`, more only if they share a question term and also clear `min_score`."""
-        units = [u for u in split_units(passage_text)
-                 if not u.endswith(":") and not u.startswith(CONTEXT_PREFIXES) and u not in skip]
-        scores = [self.score(u, query_terms) for u in units]
-        ranked = sorted(range(len(units)), key=lambda i: (-scores[i], i))
-        chosen = ranked[:1] + [i for i in ranked[1:count] if scores[i] > 0]
-        return [(units[i], scores[i]) for i in sorted(chosen) if scores[i] >= min_score]
-
-
-@dataclass(frozen=True)
-class AnswerPolicy:
-    min_similarity: float
-    # A short question ("Can I get respite?") embeds weakly; if most of its rarer words are in the best section,
-    # a lower similarity is enough.
-    rescue_similarity: float = 0.30
-    min_term_coverage: float = 0.6
-    # A refusal offers a section as a nearest topic only this similar to the question, so "What is the capital
-    # of France?" is offered none (on train+dev: 1 of 18 far out-of-scope questions gets topics, 43 of 50 near).
-    nearest_topic_similarity: float = 0.30
-    relative_sentence_cut: float = RELATIVE_SENTENCE_CUT
-    max_cited: int = MAX_CITED
-    relative_score_cut: float = RELATIVE_SCORE_CUT
-
-
-def choose_hits(retrieval: Retrieval, policy: AnswerPolicy) -> list[Hit]:
-    """The sections worth citing: the best one, plus close runners-up that also look on topic."""
-    if not retrieval.hits:
-        return []
-    top = retrieval.hits[0].score
-    chosen = [retrieval.hits[0]]
-    for hit in retrieval.hits[1:]:
-        if len(chosen) >= policy.max_cited:
-            break
-        if hit.section.kind in ("legal", "glossary"):  # definitions are added where the answer uses the term
-            continue
-        if hit.score >= policy.relative_score_cut * top and retrieval.similarity.get(
-            hit.section.section_id, 0.0
-        ) >= policy.min_similarity:
-            chosen.append(hit)
-    return chosen
+MAX_NEAREST_TOPICS = 3
+MAX_DOCUMENT_LINES = 2
 
 
 def cited_passage(hit: Hit) -> Passage:
@@ -101,23 +32,26 @@ def cited_passage(hit: Hit) -> Passage:
     return next((p for p in hit.passages if not p.text.startswith(ROLES_PREFIX)), hit.passages[0])
 
 
-def citation_for(rank: int, hit: Hit) -> Citation:
-    doc = hit.document
+def citation(rank: int, section: Section, document: Document, passage_text: str, score: float) -> Citation:
     return Citation(
         rank=rank,
-        doc_id=doc.doc_id,
-        title=doc.title,
-        section=hit.section.label,
-        section_id=hit.section.section_id,
-        text=cited_passage(hit).text,
-        score=hit.score,
-        status=doc.status,
-        date=doc.date,
-        superseded_by=doc.superseded_by,
-        roles=hit.section.roles,
-        roles_note=hit.section.roles_note,
-        kind=hit.section.kind,
+        doc_id=document.doc_id,
+        title=document.title,
+        section=section.label,
+        section_id=section.section_id,
+        text=passage_text,
+        score=score,
+        status=document.status,
+        date=document.date,
+        superseded_by=document.superseded_by,
+        roles=section.roles,
+        roles_note=section.roles_note,
+        kind=section.kind,
     )
+
+
+def citation_for(rank: int, hit: Hit) -> Citation:
+    return citation(rank, hit.section, hit.document, cited_passage(hit).text, hit.score)
 
 
 def currency_note(citations: list[Citation]) -> AnswerLine | None:
@@ -141,17 +75,19 @@ def safety_lines(notices: tuple[str, ...]) -> list[AnswerLine]:
     return [AnswerLine(notice, LineKind.SAFETY_NOTICE) for notice in notices]
 
 
-def nearest_topics(retrieval: Retrieval, floor: float, limit: int = 3) -> tuple[str, ...]:
-    """Labels of the retrieved sections that are actually near the question (similarity at least `floor`)."""
+def nearest_topics(retrieval: Retrieval, floor: float, limit: int = MAX_NEAREST_TOPICS) -> tuple[str, ...]:
+    """Labels of the retrieved sections that are actually near the question (similarity at least `floor`), never
+    the guidance's legal or about-this-document text or a box that only points elsewhere."""
     near = (h.section.label for h in retrieval.hits
-            if h.section.kind not in ("legal", "about") and retrieval.similarity.get(h.section.section_id, 0.0) >= floor)
+            if h.section.kind not in META_KINDS | NO_CONTENT_KINDS
+            and retrieval.similarity.get(h.section.section_id, 0.0) >= floor)
     return tuple(dict.fromkeys(near))[:limit]
 
 
-def refusal(question: str, retrieval: Retrieval, policy: AnswerPolicy, notices: tuple[str, ...] = (),
+def refusal(question: str, retrieval: Retrieval, nearest_topic_similarity: float, notices: tuple[str, ...] = (),
             reason: str | None = None) -> Answer:
     """Not covered: why (in a sentence), the nearest topics that are near, and a generic next step marked as ours."""
-    topics = nearest_topics(retrieval, policy.nearest_topic_similarity)
+    topics = nearest_topics(retrieval, nearest_topic_similarity)
     reason = reason or (NEARBY_ONLY if topics else NOTHING_NEAR)
     lines = [*safety_lines(notices), AnswerLine(f"{NOT_COVERED} {reason}", LineKind.REFUSAL)]
     if topics:
@@ -160,53 +96,71 @@ def refusal(question: str, retrieval: Retrieval, policy: AnswerPolicy, notices: 
     return Answer(question=question, refused=True, lines=tuple(lines), nearest_topics=topics, notices=notices)
 
 
-def is_covered(question: str, retrieval: Retrieval, picker: SentencePicker, policy: AnswerPolicy) -> bool:
-    """Does the guidance speak to this question at all? Similarity first, word evidence for short questions."""
-    if not retrieval.hits:
-        return False
-    if retrieval.best_similarity >= policy.min_similarity:
-        return True
-    if retrieval.best_similarity < policy.rescue_similarity:
-        return False
-    top = retrieval.hits[0]
-    text = "\n".join([top.section.label, *(p.text for p in top.passages)])
-    return picker.term_coverage(text, set(tokenize(expand(question)))) >= policy.min_term_coverage
+def short_name(document: Document) -> str:
+    """'PH28 quick reference guide' from 'PH28 quick reference guide: Looked-after children ... (NICE/SCIE, 2010)'."""
+    return document.title.split(":", 1)[0].strip()
 
 
-def compose_answer(question: str, query: str, retrieval: Retrieval, picker: SentencePicker,
-                   policy: AnswerPolicy, explainer: TermExplainer | None = None,
-                   notices: tuple[str, ...] = (), uncovered_parts: tuple[str, ...] = ()) -> Answer:
-    if not is_covered(query, retrieval, picker, policy):
-        return refusal(question, retrieval, policy, notices)
-    terms = set(tokenize(expand(query)))  # the guidance's words too: "a break" should find "respite"
+def _dated(document: Document) -> str:
+    year = (document.date or "")[:4]
+    replaced = f"replaced by {document.superseded_by}" if document.superseded_by else ""
+    return ", ".join(p for p in (year, replaced) if p)
+
+
+TITLE_NOUNS = {"recommendation": "a recommendation", "quality-statement": "a quality statement", "box": "a box"}
+
+
+def title_line(section: Section, document: Document, rank: int) -> AnswerLine:
+    """A matching section shown by its title (a PH28 recommendation is no more than a title in the quick
+    reference guide), with its document's date and status."""
+    dated = _dated(document)
+    noun = TITLE_NOUNS.get(section.kind, "a section")
+    return AnswerLine(f"{short_name(document)} has {noun} on this: {section.label}"
+                      f"{f' ({dated})' if dated else ''}.", LineKind.TITLE, (rank,))
+
+
+def document_line(document: Document, rank: int) -> AnswerLine:
+    """What a cited document is, from the manifest: publisher, date, status and what replaced it."""
+    status = {"current": "current guidance", "superseded": "replaced guidance",
+              "background": "background reading, not guidance"}.get(document.status, "of unknown status")
+    dated = f", dated {document.date}" if document.date else ""
+    replaced = f"; NICE has replaced it with {document.superseded_by}" if document.superseded_by else ""
+    return AnswerLine(f"About the source: {document.title}, published by {document.publisher}{dated}, is "
+                      f"{status}{replaced}.", LineKind.DOCUMENT, (rank,))
+
+
+def compose_answer(question: str, evidence: Evidence, selection: Selection, index,
+                   explainer: TermExplainer | None = None, notices: tuple[str, ...] = (),
+                   uncovered_parts: tuple[str, ...] = (), about_guidance: bool = False) -> Answer:
+    """The answer's lines and citations for a covered question (see qa/select.py for what is chosen)."""
+    probability = {s.index: s.probability for s in evidence.units}
     citations: list[Citation] = []
     lines: list[AnswerLine] = []
-    used: set[str] = set()
-    top_score = 0.0
-    for hit in choose_hits(retrieval, policy):
-        # A further section is cited only for a sentence nearly as much on the question as the best one, and
-        # not for one that repeats what is already said (PH28 topics share one paragraph).
-        citation = citation_for(len(citations) + 1, hit)
-        picked = picker.best(citation.text, terms, 2 if not citations else 1, frozenset(used),
-                             min_score=policy.relative_sentence_cut * top_score)
-        if not picked and citations:
-            continue
-        top_score = top_score or max((score for _, score in picked), default=0.0)
-        citations.append(citation)
-        used.update(unit for unit, _ in picked)
-        lines.extend(AnswerLine(unit, LineKind.QUOTE, (citation.rank,)) for unit, _ in picked)
-    top = citations[0]
-    if top.roles:
-        scope = " (listed for the whole topic)" if top.roles_note else ""
-        lines.append(AnswerLine(f"Who should act{scope}: {'; '.join(top.roles)}", LineKind.WHO_SHOULD_ACT,
-                                (top.rank,)))
+    for entry in selection.sections:
+        section = index.sections[entry.section_id]
+        document = index.documents[section.doc_id]
+        score = max(probability.get(n, 0.0) for n in (*entry.quotes, entry.title) if n is not None)
+        cited = citation(len(citations) + 1, section, document, index.passages[entry.passage].text, score)
+        citations.append(cited)
+        if entry.title is not None:
+            lines.append(title_line(section, document, cited.rank))
+        lines.extend(AnswerLine(index.units[n].text, LineKind.QUOTE, (cited.rank,)) for n in entry.quotes)
+    with_roles = next((c for c in citations if c.roles), None)
+    if with_roles is not None:
+        scope = " (listed for the whole topic)" if with_roles.roles_note else ""
+        lines.append(AnswerLine(f"Who should act{scope}: {'; '.join(with_roles.roles)}", LineKind.WHO_SHOULD_ACT,
+                                (with_roles.rank,)))
+    if about_guidance:
+        documents = list(dict.fromkeys(c.doc_id for c in citations))[:MAX_DOCUMENT_LINES]
+        lines.extend(document_line(index.documents[d], next(c.rank for c in citations if c.doc_id == d))
+                     for d in documents)
     if explainer is not None:
-        cited = {c.section_id for c in citations}
-        for term, hit in explainer.defined_terms(_words(lines), exclude=cited):
-            citation = citation_for(len(citations) + 1, hit)
-            citations.append(citation)
-            definition = citation.text.split(": ", 1)[-1]
-            lines.append(AnswerLine(f"{term}: {first_clause(definition)}", LineKind.DEFINITION, (citation.rank,)))
+        cited_ids = {c.section_id for c in citations}
+        for term, hit in explainer.defined_terms(_words(lines), exclude=cited_ids):
+            cited = citation_for(len(citations) + 1, hit)
+            citations.append(cited)
+            definition = cited.text.split(": ", 1)[-1]
+            lines.append(AnswerLine(f"{term}: {first_clause(definition)}", LineKind.DEFINITION, (cited.rank,)))
     abbreviations = spelled_out(_words(lines))
     if abbreviations:
         lines.append(AnswerLine(f"Terms: {'; '.join(abbreviations)}.", LineKind.TERM))
@@ -222,7 +176,8 @@ def compose_answer(question: str, query: str, retrieval: Retrieval, picker: Sent
 
 def _words(lines: list[AnswerLine]) -> str:
     """The answer's words so far, for finding the terms it uses."""
-    return "\n".join(line.text for line in lines)
+    return "\n".join(line.text for line in lines if line.kind is not LineKind.DOCUMENT)
 
 
-__all__ = ["AnswerPolicy", "is_covered", "NEXT_STEP", "NOT_COVERED", "nearest_topics", "refusal", "SentencePicker", "choose_hits", "compose_answer", "split_units"]
+__all__ = ["NEARBY_ONLY", "NEXT_STEP", "NOTHING_NEAR", "NOT_COVERED", "citation", "citation_for", "compose_answer", "currency_note",
+           "document_line", "nearest_topics", "refusal", "safety_lines", "split_units", "title_line"]

@@ -82,6 +82,8 @@ class LineKind(StrEnum):
     NEAREST_TOPICS = "nearest-topics"  # after a refusal: the nearest topics the guidance does cover
     NEXT_STEP = "next-step"  # after a refusal: a generic next step, marked as ours (ask the child's social worker)
     GENERATED = "generated"  # written by the optional language model, checked against its cited passages
+    TITLE = "title"  # "PH28 quick reference guide has a recommendation on this: Recommendation 36: ... (2010, ...)"
+    DOCUMENT = "document"  # what a cited document is, its date and status, from the manifest (about-guidance questions)
 
 
 # Lines whose words come from the cited passages (quoted, or generated and checked): what support is measured on
@@ -89,7 +91,7 @@ class LineKind(StrEnum):
 GUIDANCE_KINDS = frozenset({LineKind.QUOTE, LineKind.DEFINITION, LineKind.GENERATED})
 # Fixed framing an answer keeps when a generated answer replaces its quoted sentences.
 FRAMING_KINDS = frozenset({LineKind.WHO_SHOULD_ACT, LineKind.TERM, LineKind.NOT_COVERED_PART,
-                           LineKind.CURRENCY_NOTE})
+                           LineKind.CURRENCY_NOTE, LineKind.TITLE, LineKind.DOCUMENT})
 
 
 @dataclass(frozen=True)

@@ -7,19 +7,25 @@ import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from errors import BadInputError
 from index.embedder import Embedder
 from ingest.model import Document, Section
-from qa.answer import AnswerPolicy, SentencePicker, compose_answer, is_covered, refusal
-from qa.conversation import question_parts, retrieval_query
+from qa.answer import compose_answer, refusal
+from qa.conversation import asks_who_acts, question_parts
+from qa.evidence import WEIGHTS_FILE, Evidence, EvidenceScorer, EvidenceWeights, TermWeights, domain_words
 from qa.language import EnglishCheck, fold_accents, with_language_note
 from qa.model import Answer, Hit, Retrieval
 from qa.retrieve import Retriever
 from qa.safety import safety_notices
 from qa.scope import outside_scope, scope_reason
+from qa.select import select
 from qa.terms import TermExplainer
+from qa.vocabulary import expand
 from settings import Settings
 
 if TYPE_CHECKING:
@@ -104,21 +110,22 @@ def outline_of(documents: Mapping[str, Document], sections: Mapping[str, Section
     return [(documents[doc_id], secs) for doc_id, secs in by_doc.items()]
 
 
+CANDIDATE_SECTIONS = 8  # retrieved sections whose units are scored (besides the units nearest by meaning)
+
+
 class Assistant:
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, chat_model=None):
-        """`chat_model`: a LangChain chat model for generated answers (default: from settings, off if unset)."""
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, chat_model=None,
+                 evidence_weights: EvidenceWeights | Path | None = WEIGHTS_FILE):
+        """`chat_model`: a LangChain chat model for generated answers (default: from settings, off if unset).
+        `evidence_weights`: the fitted answer weights, or their file (None only to fit them: eval.fit)."""
         self.settings = settings
         self.embedder = embedder or Embedder.from_settings(self.settings)
         self._retriever: Retriever | None = None
-        self._picker: SentencePicker | None = None
         self._explainer: TermExplainer | None = None
+        self.scorer: EvidenceScorer | None = None
+        self._weights_source = evidence_weights
+        self.weights: EvidenceWeights | None = None
         self._chat_model = chat_model
-        self._policy = AnswerPolicy(
-            min_similarity=self.settings.min_similarity,
-            rescue_similarity=self.settings.rescue_similarity,
-            min_term_coverage=self.settings.min_term_coverage,
-            nearest_topic_similarity=self.settings.nearest_topic_similarity,
-        )
         self._generator = None
         self._english: EnglishCheck | None = None
         self._lock = threading.Lock()
@@ -134,7 +141,10 @@ class Assistant:
 
             index = open_index(self.settings, embedder=self.embedder, progress=progress)
             self.embedder.warm_up()  # so the first question is as quick as the rest
-            self._picker = SentencePicker(index.passages)
+            source = self._weights_source
+            self.weights = EvidenceWeights.load(source) if isinstance(source, Path) else source
+            self.scorer = EvidenceScorer(index, self.weights, TermWeights([p.text for p in index.passages],
+                                                                          domain_words()))
             self._explainer = TermExplainer(glossary_hits(index))
             self._retriever = Retriever(index, self.embedder, self.settings)
             self._english = EnglishCheck.from_texts(f"{s.label}\n{s.text}" for s in index.sections.values())
@@ -174,34 +184,72 @@ class Assistant:
         history = clean_history(history, self.settings.max_question_chars)
         return self._cached_ask(question, history)
 
+    def candidate_retrieval(self, query: str) -> tuple[Retrieval, np.ndarray]:
+        """The sections whose units are scored for a question, and the question's vector (in the guidance's words)."""
+        self.warm_up()
+        retrieval = self._retriever.search(query, max(self.settings.top_k, CANDIDATE_SECTIONS))
+        return retrieval, self.embedder.embed_query(expand(query))
+
+    def evidence(self, query: str, weights: EvidenceWeights | None = None) -> Evidence:
+        retrieval, vector = self.candidate_retrieval(query)
+        own = vector if expand(query) == query else self.embedder.embed_query(query)
+        return self.scorer.score(query, vector, retrieval, weights, own)
+
     def _ask(self, question: str, history: tuple[str, ...]) -> Answer:
         self.warm_up()
+        weights = self.weights
         text = fold_accents(without_markup(question))
-        query = retrieval_query(text, history)
         notices = safety_notices(question)
         parts = question_parts(text) or [text]
+        query, evidence = self._resolve(text, history)
         if all(outside_scope(p) for p in parts):
-            answer = refusal(question, self.retrieve(query), self._policy, notices, reason=scope_reason())
+            answer = self._refusal(question, evidence, notices, reason=scope_reason())
             return answer if self._english.looks_english(text) else with_language_note(answer)
         covered, uncovered = self._split_by_coverage(parts) if query == text else ((), ())
         if uncovered and covered:
             query = " ".join(covered)  # answer the parts the guidance covers, and say which it doesn't
-        retrieval = self.retrieve(query)
-        answer = compose_answer(question, query, retrieval, self._picker, self._policy, self._explainer,
-                                notices=notices, uncovered_parts=uncovered if covered else ())
-        if answer.refused and not self._english.looks_english(text):
-            return with_language_note(answer)
+            evidence = self.evidence(query)
+        if not self._covered(evidence):
+            answer = self._refusal(question, evidence, notices)
+            return answer if self._english.looks_english(text) else with_language_note(answer)
+        selection = select(evidence, self.scorer.index, weights.quote_share)
+        answer = compose_answer(question, evidence, selection, self.scorer.index, self._explainer, notices=notices,
+                                uncovered_parts=uncovered if covered else (),
+                                about_guidance=evidence.about_guidance >= weights.about_above)
         return self._generator.rewrite(answer) if self._generator else answer
 
+    def _covered(self, evidence: Evidence) -> bool:
+        """Something the guidance says comes close by meaning, and the fitted coverage model says it answers."""
+        weights = self.weights
+        return (evidence.lead is not None and evidence.closeness >= weights.min_closeness
+                and evidence.coverage >= weights.refuse_below)
+
+    def _refusal(self, question: str, evidence: Evidence, notices: tuple[str, ...],
+                 reason: str | None = None) -> Answer:
+        return refusal(question, evidence.retrieval, self.settings.nearest_topic_similarity, notices, reason)
+
+    def _resolve(self, text: str, history: tuple[str, ...]) -> tuple[str, Evidence]:
+        """A follow-up is a question that does not stand on its own: with the previous question its best sentence
+        becomes clearly more likely to answer (by the fitted margin). A topic switch stands on its own."""
+        alone = self.evidence(text)
+        if not history:
+            return text, alone
+        joined_query = f"{history[-1]} {text}"
+        joined = self.evidence(joined_query)
+        gain = joined.lead_probability - alone.lead_probability
+        return (joined_query, joined) if gain > self.weights.follow_up_margin else (text, alone)
+
     def _split_by_coverage(self, parts: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """For a question with several parts: the parts the guidance covers, and those it says nothing about."""
+        """For a question with several parts: the parts the guidance covers, and those it says nothing about.
+        A part asking who should act is answered by the answer's "Who should act" line, so it counts as covered."""
         if len(parts) < 2:
             return (), ()
         covered = tuple(
-            p for p in parts if not outside_scope(p) and is_covered(p, self.retrieve(p), self._picker, self._policy)
+            p for p in parts
+            if not outside_scope(p) and (asks_who_acts(_own_words(p, parts)) or self._covered(self.evidence(p)))
         )
         uncovered = tuple(p for p in parts if p not in covered)
-        return covered, tuple(p.removeprefix(parts[0]).strip() or p for p in uncovered)
+        return covered, tuple(_own_words(p, parts) for p in uncovered)
 
     def _make_generator(self):
         if self._chat_model is None and not self.settings.llm_model:
@@ -211,6 +259,11 @@ class Assistant:
         model = self._chat_model or chat_model_from_settings(self.settings)
         checker = SupportChecker(self.embedder, self.settings.llm_min_support)
         return GeneratedAnswerer(model, checker, self.settings.llm_timeout)
+
+
+def _own_words(part: str, parts: list[str]) -> str:
+    """A later part without the first part that question_parts put in front of it."""
+    return part if part == parts[0] else part.removeprefix(parts[0]).strip() or part
 
 
 __all__ = ["Assistant", "clean_history", "clean_question", "outline_of"]

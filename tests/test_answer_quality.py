@@ -134,3 +134,54 @@ def test_markup_in_a_question_does_not_drag_retrieval_off_topic(assistant):
     marked = assistant.ask('<img src=x onerror="alert(1)"> Can siblings be placed together?')
     assert not marked.refused
     assert [c.section_id for c in marked.citations] == [c.section_id for c in plain.citations]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [
+    "What is the role of the IRO?",
+    "What does the guidance say about placement stability?",
+    "What training should foster carers get?",
+])
+def test_titles_never_stand_as_the_answer(assistant, question):
+    from qa.model import LineKind
+
+    answer = assistant.ask(question)
+    labels = {s.label.rstrip(".") for s in assistant.index.sections.values()}
+    quotes = [line.text.rstrip(".") for line in answer.lines if line.kind is LineKind.QUOTE]
+    assert answer.refused or any(q not in labels for q in quotes)
+    assert not set(quotes) & labels  # a title is shown as a title line, never as a quoted sentence
+
+
+@pytest.mark.slow
+def test_a_ph28_title_is_shown_plainly_and_a_who_part_is_answered_by_its_roles(assistant):
+    from qa.model import LineKind
+
+    answer = assistant.ask("Which recommendation covers sibling placements and who must act?")
+    titles = [line for line in answer.lines if line.kind is LineKind.TITLE]
+    assert titles and "Recommendation 15: Support sibling placements (2010, replaced by NG205" in titles[0].text
+    kinds = [line.kind for line in answer.lines]
+    assert LineKind.WHO_SHOULD_ACT in kinds and LineKind.NOT_COVERED_PART not in kinds
+
+
+@pytest.mark.slow
+def test_not_covered_offers_a_generic_next_step_marked_as_ours(assistant):
+    from qa.model import LineKind
+
+    near = assistant.ask("How much is the fostering allowance per week for a 10 year old?")
+    step = [line for line in near.lines if line.kind is LineKind.NEXT_STEP]
+    assert near.refused and step and step[0].text.startswith("Our suggestion (not from the guidance)")
+
+
+@pytest.mark.slow
+def test_a_topic_switch_does_not_borrow_the_previous_question(assistant):
+    answer = assistant.ask("whats a virtual school", ["who do i ring at night when theres a crisis"])
+    assert answer.citations[0].section_id == "nice-pathway-2021/glossary-virtual-school"
+
+
+@pytest.mark.slow
+def test_a_question_about_the_guidance_says_what_the_source_is(assistant):
+    from qa.model import LineKind
+
+    answer = assistant.ask("Is PH28 still current?")
+    documents = [line.text for line in answer.lines if line.kind is LineKind.DOCUMENT]
+    assert any("replaced it with NG205" in text for text in documents)

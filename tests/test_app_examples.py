@@ -13,12 +13,12 @@ pytestmark = pytest.mark.slow
 EXPECTED_SECTION = {
     "Can I get a break from caring?": "nice-pathway-2021/box-9",
     "Will the child I look after be placed with their brothers and sisters?": "ph28-qrg/rec-15",
-    "What support should kinship carers get?": "nice-pathway-2021/box-9",
+    "What support should connected carers get?": "nice-pathway-2021/box-9",
     "What mandatory training should foster carers have?": "nice-pathway-2021/box-10",
     "What support is there for young people moving to independent living?": "ph28-qrg/rec-46",
     "How should services respond to safeguarding risks outside the home?": "nice-pathway-2021/box-2",
     "What is a virtual school head?": "nice-pathway-2021/glossary-virtual-school",
-    "How should schools support looked-after children?": "ph28-qrg/rec-43",
+    "How should carers support a child's education?": "ph28-qrg/rec-44",
     "What is life story work?": "nice-pathway-2021/glossary-life-story-work",
 }
 MIN_WORDS = 8  # a sentence, not a title such as "Quality statement 3: Stability and quality of placements."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ingest.model import Document, Section
-from qa.answer import NEARBY_ONLY, NOT_COVERED, NOTHING_NEAR, AnswerPolicy, refusal
+from qa.answer import NEARBY_ONLY, NOT_COVERED, NOTHING_NEAR, refusal
 from qa.model import Answer, AnswerLine, Citation, Hit, LineKind, Retrieval
 from qa.service import outline_of
 from ui.browse import Outline, section_html
@@ -83,7 +83,7 @@ def test_safety_notice_is_a_labelled_callout_first_on_answers_and_refusals():
     assert html.startswith('<div class="lac-answer"><div class="lac-safety" role="note">'
                            '<strong class="lac-safety-label">Safety notice</strong>')
     assert html.index(notice) < html.index("A sibling group")
-    refused = refusal("help now", Retrieval(hits=(), best_similarity=0.0, similarity={}), AnswerPolicy(0.4), (notice,))
+    refused = refusal("help now", Retrieval(hits=(), best_similarity=0.0, similarity={}), 0.3, (notice,))
     assert refused.lines[0] == AnswerLine(notice, LineKind.SAFETY_NOTICE)
     html = answer_html(refused)
     assert html.startswith('<div class="lac-answer lac-refused"><div class="lac-safety"')
@@ -98,13 +98,13 @@ def test_refusal_says_why_offers_only_near_topics_and_a_next_step_marked_as_ours
 
     retrieval = Retrieval(hits=(hit("d/near", "Box 2: Safeguarding"), hit("d/far", "Glossary: virtual school")),
                           best_similarity=0.35, similarity={"d/near": 0.35, "d/far": 0.08})
-    refused = refusal("q", retrieval, AnswerPolicy(0.4, nearest_topic_similarity=0.3))
+    refused = refusal("q", retrieval, 0.3)
     assert refused.nearest_topics == ("Box 2: Safeguarding",)
     assert [line.kind for line in refused.lines] == [LineKind.REFUSAL, LineKind.NEAREST_TOPICS, LineKind.NEXT_STEP]
     assert refused.lines[0].text == f"{NOT_COVERED} {NEARBY_ONLY}"
     assert refused.lines[-1].text.startswith("Our suggestion (not from the guidance): ask the child's social worker")
     far_only = Retrieval(hits=retrieval.hits[1:], best_similarity=0.08, similarity={"d/far": 0.08})
-    refused = refusal("What is the capital of France?", far_only, AnswerPolicy(0.4))
+    refused = refusal("What is the capital of France?", far_only, 0.3)
     assert refused.nearest_topics == () and refused.lines[0].text.endswith(NOTHING_NEAR)
     html = answer_html(refused)
     assert "lac-card" not in html and "lac-nearest" not in html

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("env, message", [
     ({"LAC_TOP_K": "abc"}, "Invalid setting LAC_TOP_K='abc': expected an integer from 1 to 100."),
     ({"LAC_TOP_K": "0"}, "Invalid setting LAC_TOP_K='0': expected an integer from 1 to 100."),
-    ({"LAC_MIN_SIMILARITY": "2"}, "Invalid setting LAC_MIN_SIMILARITY='2': expected a number from -1.0 to 1.0."),
+    ({"LAC_NEAREST_TOPIC_SIMILARITY": "2"}, "Invalid setting LAC_NEAREST_TOPIC_SIMILARITY='2': expected a number from -1.0 to 1.0."),
     ({"LAC_EMBEDDER_BACKEND": "gpu"}, "Invalid setting LAC_EMBEDDER_BACKEND='gpu': expected one of auto, onnx, onnx-int8, numpy, torch."),
     ({"LAC_LLM_TIMEOUT": "0"}, "Invalid setting LAC_LLM_TIMEOUT='0': expected a number more than 0 and at most 3600."),
     ({"LAC_EMBEDDING_MODEL": ""}, "Invalid setting LAC_EMBEDDING_MODEL='': expected non-empty text."),
@@ -30,8 +30,8 @@ def test_bad_environment_values_are_named_with_their_allowed_range(env, message)
 
 
 def test_environment_overrides_defaults_and_replace_validates():
-    settings = Settings.from_env({"LAC_TOP_K": "7", "LAC_INDEX_DIR": "/tmp/x", "LAC_MIN_SIMILARITY": "0.5"})
-    assert (settings.top_k, settings.index_dir, settings.min_similarity) == (7, Path("/tmp/x"), 0.5)
+    settings = Settings.from_env({"LAC_TOP_K": "7", "LAC_INDEX_DIR": "/tmp/x", "LAC_NEAREST_TOPIC_SIMILARITY": "0.5"})
+    assert (settings.top_k, settings.index_dir, settings.nearest_topic_similarity) == (7, Path("/tmp/x"), 0.5)
     assert Settings.from_env({}) == Settings()
     assert settings.replace(top_k=3).top_k == 3 and settings.top_k == 7
     with pytest.raises(SettingsError, match="top_k=0"):

@@ -27,7 +27,7 @@ EXAMPLES: dict[str, list[str]] = {
     "Foster and kinship carers": [
         "Can I get a break from caring?",
         "Will the child I look after be placed with their brothers and sisters?",
-        "What support should kinship carers get?",
+        "What support should connected carers get?",
     ],
     "New social-care staff": [
         "What mandatory training should foster carers have?",
@@ -36,7 +36,7 @@ EXAMPLES: dict[str, list[str]] = {
     ],
     "Trainers": [
         "What is a virtual school head?",
-        "How should schools support looked-after children?",
+        "How should carers support a child's education?",
         "What is life story work?",
     ],
 }

@@ -1,0 +1,279 @@
+"""`python -m eval.fit [--questions DIR] [--out FILE]`: fit the answer-evidence weights on the train split.
+
+Writes qa/data/evidence_weights.json, which the product loads offline. Deterministic: same index, same train
+questions, same file. What is fitted, all on `train` only (dev chooses between variants, test is never read):
+- which way questions about the guidance itself lean, in the embedding space (mean of the about-guidance
+  questions minus mean of the rest);
+- a logistic regression over qa.evidence.FEATURES for "this unit holds a gold evidence span" (its strength C
+  chosen by grouped cross-validation on top-1 accuracy);
+- the refusal threshold on the best unit's probability (as many near out-of-scope questions refused as possible
+  while at most MAX_FALSE_REFUSAL of the answerable ones are);
+- the share of the best probability a further sentence needs to be quoted;
+- the margin by which a question's best probability must rise with the previous question for it to be treated as
+  a follow-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from eval.metrics import main_clause, normalise
+from eval.questions import QUESTIONS_DIR, load_questions
+from qa.evidence import FEATURES, LEANING_KINDS, WEIGHTS_FILE, EvidenceWeights, LinearModel, is_quotable
+
+MAX_FALSE_REFUSAL = 0.03
+CLOSENESS_QUANTILE = 0.01
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+SHARE_GRID = tuple(round(x, 2) for x in np.arange(0.3, 0.96, 0.05))
+MARGIN_GRID = tuple(round(x, 2) for x in np.arange(-0.1, 0.41, 0.02))
+FOLDS = 5
+MIN_SPAN_CHARS = 40  # a unit this long that lies inside a gold span is part of the evidence
+
+
+def load_split(split: str, directory: Path = QUESTIONS_DIR) -> list[dict]:
+    return [q.model_dump() for q in load_questions([split], directory)]
+
+
+def holds_evidence(unit_text: str, spans: Sequence[str]) -> bool:
+    """The unit holds a gold span (or its main clause), or is itself a sentence of a longer span."""
+    text = normalise(unit_text)
+    for span in spans:
+        clause = main_clause(span)
+        if clause and clause in text:
+            return True
+        core = text.rstrip(" .;:,")
+        if len(core) >= MIN_SPAN_CHARS and core in normalise(span):
+            return True
+    return False
+
+
+@dataclass
+class Example:
+    item: dict
+    features: np.ndarray  # one row per candidate unit
+    labels: np.ndarray  # holds gold evidence
+    quotable: np.ndarray  # may be quoted as the answer's content
+
+
+def resolved_question(item: dict) -> str:
+    """The question as retrieval should see it: a follow-up carries the previous question (by its gold kind)."""
+    if item["kind"] == "follow-up" and item["history"]:
+        return f"{item['history'][-1]} {item['question']}"
+    return item["question"]
+
+
+def examples(assistant, items: Sequence[dict], directions: np.ndarray) -> list[Example]:
+    out = []
+    for item in items:
+        question = resolved_question(item)
+        retrieval, vector = assistant.candidate_retrieval(question)
+        ids, features = assistant.scorer.features(question, vector, retrieval, directions @ vector)
+        units = assistant.scorer.index.units
+        labels = np.array([holds_evidence(units[n].text, item["evidence"]) for n in ids], dtype=bool)
+        sections = assistant.scorer.index.sections
+        quotable = np.array([is_quotable(units[n], sections[units[n].section_id].kind) for n in ids], dtype=bool)
+        out.append(Example(item, features, labels, quotable))
+    return out
+
+
+def kind_directions(assistant, items: Sequence[dict]) -> np.ndarray:
+    """For each of LEANING_KINDS, the unit direction from the other train questions' mean to that kind's mean."""
+    from qa.vocabulary import expand
+
+    vectors = np.stack([assistant.embedder.embed_query(expand(i["question"])) for i in items])
+    rows = []
+    for kind in LEANING_KINDS:
+        chosen = np.array([i["kind"] == kind for i in items])
+        if not chosen.any() or chosen.all():
+            rows.append(np.zeros(vectors.shape[1]))
+            continue
+        direction = vectors[chosen].mean(axis=0) - vectors[~chosen].mean(axis=0)
+        rows.append(direction / np.linalg.norm(direction))
+    return np.asarray(rows, dtype=np.float32)
+
+
+def _fit(examples_: Sequence[Example], c: float):
+    """A ranking model fitted on pairs (a gold unit against every other candidate of the same question), then
+    calibrated to a probability on all candidates (Platt scaling), so thresholds can be set on it."""
+    from sklearn.linear_model import LogisticRegression
+
+    features = np.vstack([e.features for e in examples_])
+    labels = np.concatenate([e.labels for e in examples_])
+    mean, scale = features.mean(axis=0), features.std(axis=0)
+    scale[scale == 0] = 1.0
+    pairs = []
+    for e in examples_:
+        z = (e.features - mean) / scale
+        for k in np.flatnonzero(e.labels):
+            pairs.append(z[k] - z[~e.labels])
+    diffs = np.vstack(pairs)
+    ranker = LogisticRegression(C=c, max_iter=5000, fit_intercept=False).fit(
+        np.vstack([diffs, -diffs]), np.r_[np.ones(len(diffs)), np.zeros(len(diffs))])
+    score = ((features - mean) / scale) @ ranker.coef_[0]
+    platt = LogisticRegression(C=1e6, max_iter=5000).fit(score.reshape(-1, 1), labels)
+    slope = float(platt.coef_[0][0])
+    return mean, scale, ranker.coef_[0] * slope, float(platt.intercept_[0])
+
+
+def _top1(examples_: Sequence[Example], weights: EvidenceWeights) -> float:
+    answerable = [e for e in examples_ if e.item["scope"] == "in" and len(e.labels)]
+    hits = [e.labels[int(np.argmax(weights.probabilities(e.features)))] for e in answerable]
+    return float(np.mean(hits)) if hits else 0.0
+
+
+def _weights(mean, scale, coef, intercept, direction, **thresholds) -> EvidenceWeights:
+    return EvidenceWeights(FEATURES, mean, scale, coef, intercept, direction,
+                           thresholds.get("refuse_below", 0.0), thresholds.get("quote_share", 0.5),
+                           thresholds.get("follow_up_margin", 0.1), thresholds.get("about_above", 1.0))
+
+
+def choose_c(train: Sequence[Example], direction: np.ndarray) -> float:
+    answerable = [e for e in train if e.item["scope"] == "in" and len(e.labels)]
+    scores = {}
+    for c in C_GRID:
+        accuracy = []
+        for fold in range(FOLDS):
+            fit_on = [e for n, e in enumerate(answerable) if n % FOLDS != fold]
+            held = [e for n, e in enumerate(answerable) if n % FOLDS == fold]
+            mean, scale, coef, intercept = _fit(fit_on, c)
+            accuracy.append(_top1(held, _weights(mean, scale, coef, intercept, direction)))
+        scores[c] = float(np.mean(accuracy))
+    logging.info("C by cross-validated top-1: %s", scores)
+    return max(C_GRID, key=lambda c: (scores[c], -c))
+
+
+def refusal_threshold(best: Sequence[tuple[str, float]]) -> float:
+    """The highest threshold that refuses at most MAX_FALSE_REFUSAL of the answerable questions."""
+    answerable = sorted(p for scope, p in best if scope == "in")
+    if not answerable:
+        return 0.0
+    allowed = int(MAX_FALSE_REFUSAL * len(answerable))
+    return float(answerable[allowed]) - 1e-6 if allowed < len(answerable) else 0.0
+
+
+def fit(assistant, train: Sequence[dict]) -> EvidenceWeights:
+    direction = kind_directions(assistant, train)
+    train_examples = examples(assistant, train, direction)
+    c = choose_c(train_examples, direction)
+    answerable = [e for e in train_examples if e.item["scope"] == "in" and len(e.labels)]
+    mean, scale, coef, intercept = _fit(answerable, c)
+    weights = _weights(mean, scale, coef, intercept, direction)
+    share = quote_share(answerable, weights)
+    margin = follow_up_margin(assistant, train, weights)
+    about = about_threshold(assistant, train, direction)
+    weights = _weights(mean, scale, coef, intercept, direction, quote_share=share, follow_up_margin=margin,
+                       about_above=about)
+    cover, out, refuse_below = fit_cover(assistant, train, weights)
+    weights = replace(weights, cover=cover, out_direction=out, refuse_below=round(refuse_below, 6))
+    return replace(weights, min_closeness=min_closeness(assistant, train, weights))
+
+
+def min_closeness(assistant, train: Sequence[dict], weights: EvidenceWeights) -> float:
+    """The closeness (best unit cosine) that CLOSENESS_QUANTILE of the answerable train questions reach: below it
+    a question is far from everything the guidance says (weather, recipes), whatever the coverage model says."""
+    closeness = [assistant.evidence(resolved_question(i), weights).closeness for i in train if i["scope"] == "in"]
+    return round(float(np.quantile(closeness, CLOSENESS_QUANTILE)), 4) if closeness else 0.0
+
+
+def fit_cover(assistant, train: Sequence[dict], weights: EvidenceWeights):
+    """P(answerable) over COVER_FEATURES, and the threshold refusing at most MAX_FALSE_REFUSAL of the answerable
+    train questions, judged on cross-validated probabilities (not on the questions each fold was fitted on)."""
+
+    from qa.vocabulary import expand
+
+    vectors = np.stack([assistant.embedder.embed_query(expand(resolved_question(i))) for i in train])
+    answerable = np.array([i["scope"] == "in" for i in train])
+    rows = []
+    for scope in ("near", "far"):
+        chosen = np.array([i["scope"] == scope for i in train])
+        direction = vectors[chosen].mean(axis=0) - vectors[answerable].mean(axis=0) if chosen.any() else 0 * vectors[0]
+        rows.append(direction / (np.linalg.norm(direction) or 1.0))
+    out = np.asarray(rows, dtype=np.float32)
+    with_out = replace(weights, out_direction=out)
+    features = np.array([assistant.evidence(resolved_question(i), with_out).cover_features for i in train])
+    held_out = np.zeros(len(train))
+    for fold in range(FOLDS):
+        test = np.arange(len(train)) % FOLDS == fold
+        held_out[test] = _cover_model(features[~test], answerable[~test]).probability(features[test])
+    return _cover_model(features, answerable), out, refusal_threshold(list(zip(
+        ["in" if a else "out" for a in answerable], held_out)))
+
+
+def _cover_model(features: np.ndarray, answerable: np.ndarray) -> LinearModel:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = features.mean(axis=0), features.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit((features - mean) / scale, answerable)
+    return LinearModel(mean, scale, model.coef_[0], float(model.intercept_[0]))
+
+
+def about_threshold(assistant, train: Sequence[dict], directions: np.ndarray) -> float:
+    """The lean on the about-guidance direction that best separates those questions from the rest."""
+    from qa.vocabulary import expand
+
+    leans = [(i["kind"] == "about-guidance", float(assistant.embedder.embed_query(expand(i["question"])) @ directions[0]))
+             for i in train]
+    grid = sorted({round(lean, 3) for _, lean in leans})
+    accuracy = {t: float(np.mean([(lean >= t) == about for about, lean in leans])) for t in grid}
+    return max(grid, key=lambda t: (accuracy[t], t)) if grid else 1.0
+
+
+def quote_share(answerable: Sequence[Example], weights: EvidenceWeights) -> float:
+    """The highest share of the best probability that still finds the evidence among the quoted units (up to
+    three) nearly as often as quoting the top three always would: fewer, surer sentences."""
+    def found(share: float) -> float:
+        hits = []
+        for e in answerable:
+            p = weights.probabilities(e.features)
+            order = np.argsort(-p, kind="stable")[:3]
+            kept = [k for k in order if p[k] >= share * p[order[0]]]
+            hits.append(bool(e.labels[kept].any()))
+        return float(np.mean(hits)) if hits else 0.0
+
+    ceiling = found(0.0)
+    return max((s for s in SHARE_GRID if found(s) >= ceiling - 0.01), default=SHARE_GRID[0])
+
+
+def follow_up_margin(assistant, train: Sequence[dict], weights: EvidenceWeights) -> float:
+    """The margin that best separates follow-ups (borrow the previous question) from topic switches (do not)."""
+    items = [i for i in train if i["history"] and i["kind"] in ("follow-up", "topic-switch")]
+    if not items:
+        return 0.1
+    gains = []
+    for item in items:
+        alone = assistant.evidence(item["question"], weights).lead_probability
+        joined = assistant.evidence(f"{item['history'][-1]} {item['question']}", weights).lead_probability
+        gains.append((item["kind"] == "follow-up", joined - alone))
+    accuracy = {m: float(np.mean([(gain > m) == borrow for borrow, gain in gains])) for m in MARGIN_GRID}
+    logging.info("follow-up margin accuracy: %s", accuracy)
+    return max(MARGIN_GRID, key=lambda m: (accuracy[m], -abs(m - 0.1)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.fit", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--questions", type=Path, default=QUESTIONS_DIR, help="folder holding train.jsonl")
+    parser.add_argument("--out", type=Path, default=WEIGHTS_FILE, help="weights file to write")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from qa.service import Assistant
+    from settings import Settings
+
+    assistant = Assistant(Settings.from_env(), evidence_weights=None)
+    assistant.warm_up()
+    weights = fit(assistant, load_split("train", args.questions))
+    weights.save(args.out)
+    print(f"wrote {args.out}: refuse below {weights.refuse_below:.3f}, quote share {weights.quote_share}, "
+          f"follow-up margin {weights.follow_up_margin}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

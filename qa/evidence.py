@@ -1,0 +1,309 @@
+"""Which sentences answer the question: every candidate sentence or bullet scored by meaning and by words.
+
+The candidates are the units (ingest/units.py) of the retrieved sections plus the units nearest the question by
+meaning anywhere in the index, so the right part of a long box, or the "Your responsibility" text for a question
+about the guidance itself, is found even when its section ranked low. Each candidate gets a few signals (its
+own MiniLM similarity, shared rarer words, its section's retrieval score, what kind of line and section it is)
+and one probability that it answers the question, from a logistic regression whose weights are fitted on the
+train split by `python -m eval.fit` (qa/data/evidence_weights.json); nothing here is a hand-set constant.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.text import tokenize
+from ingest.units import SCORED_UNIT_KINDS, AnswerUnit
+from qa.model import Retrieval
+from qa.patterns import DATA_DIR, load_rules
+from qa.retrieve import is_definition_question
+from qa.vocabulary import expand
+
+WEIGHTS_FILE = DATA_DIR / "evidence_weights.json"
+SCOPE_FILE = DATA_DIR / "scope.toml"
+NEAREST_UNITS = 15  # units nearest the question by meaning, added to those of the retrieved sections
+GENERIC_SHARE = 0.15  # a word in at least this share of passages says nothing about the topic
+META_KINDS = frozenset({"legal", "about", "intro"})  # sections about the guidance itself
+NO_CONTENT_KINDS = frozenset({"pointer"})  # sections that only point elsewhere in the online pathway
+ANAPHORIC_OPENERS = ("These ", "This ", "They ", "Those ", "Such ", "It ", "Their ", "In these ", "In this ")
+
+FEATURES = (
+    "cosine", "cosine_gap", "words", "words_share", "coverage", "specific_coverage", "label_coverage",
+    "section_coverage", "section_fused", "section_rank", "section_cosine", "section_similarity", "title_cosine",
+    "passage_cosine", "passage_words", "title", "shared", "first",
+    "glossary", "meta", "news", "pointer", "quality_statement", "superseded", "definition_glossary",
+    "about_guidance", "about_guidance_meta", "which_title", "which_shared", "who_title", "who_shared", "length",
+    "anaphoric",
+)
+# Kinds of question whose lean in the embedding space is learned on train (mean of the kind minus the rest):
+# a question about the guidance itself wants its legal and about text; "which recommendation" and "who should
+# act" questions are answered by a PH28 title and its topic text more often than other questions are.
+LEANING_KINDS = ("about-guidance", "which-recommendation", "who-acts")
+# Whether the guidance answers the question at all: the best quotable unit's signals and the question's lean
+# towards the everyday questions the guidance is silent on (money, legal orders, household rules).
+COVER_FEATURES = (
+    "lead_probability", "lead_cosine", "lead_specific_coverage", "lead_words", "best_cosine", "best_probability",
+    "best_similarity", "near_lean", "far_lean",
+)
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A logistic regression over standardised features."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(((features - self.mean) / self.scale) @ self.coef + self.intercept)))
+
+    def to_json(self) -> dict:
+        return {"mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
+                "coef": self.coef.round(6).tolist(), "intercept": round(float(self.intercept), 6)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> LinearModel:
+        return cls(np.asarray(data["mean"]), np.asarray(data["scale"]), np.asarray(data["coef"]),
+                   float(data["intercept"]))
+
+
+@dataclass(frozen=True)
+class EvidenceWeights:
+    """A fitted logistic regression over FEATURES (standardised), and the decision thresholds fitted with it."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    directions: np.ndarray  # one query-embedding direction per LEANING_KINDS
+    refuse_below: float  # best probability under which a question is not covered
+    quote_share: float  # a further sentence is quoted when its probability is at least this share of the best
+    follow_up_margin: float  # a question borrows the previous one when that raises its best probability this much
+    about_above: float  # from this lean on the about-guidance direction a question is about the guidance itself
+    cover: LinearModel | None = None  # P(the guidance answers the question) over COVER_FEATURES
+    out_direction: np.ndarray | None = None  # query-embedding directions of near and of far out-of-scope questions
+    min_closeness: float = 0.0  # no unit this close by meaning: far from everything the guidance says
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        z = ((features - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict:
+        return {
+            "features": list(self.features), "mean": self.mean.round(6).tolist(),
+            "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist(),
+            "intercept": round(float(self.intercept), 6), "directions": self.directions.round(6).tolist(),
+            "refuse_below": self.refuse_below, "quote_share": self.quote_share,
+            "follow_up_margin": self.follow_up_margin, "about_above": self.about_above,
+            "cover": self.cover.to_json() if self.cover else None,
+            "out_direction": None if self.out_direction is None else self.out_direction.round(6).tolist(),
+            "min_closeness": self.min_closeness,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> EvidenceWeights:
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError("evidence weights were fitted on other features; refit with: python -m eval.fit")
+        return cls(
+            features=tuple(data["features"]), mean=np.asarray(data["mean"]), scale=np.asarray(data["scale"]),
+            coef=np.asarray(data["coef"]), intercept=float(data["intercept"]),
+            directions=np.asarray(data["directions"], dtype=np.float32).reshape(len(LEANING_KINDS), -1),
+            refuse_below=float(data["refuse_below"]), quote_share=float(data["quote_share"]),
+            follow_up_margin=float(data["follow_up_margin"]), about_above=float(data["about_above"]),
+            cover=LinearModel.from_json(data["cover"]) if data.get("cover") else None,
+            out_direction=None if data.get("out_direction") is None else np.asarray(
+                data["out_direction"], dtype=np.float32).reshape(2, -1),
+            min_closeness=float(data.get("min_closeness", 0.0)),
+        )
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE) -> EvidenceWeights:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+    def save(self, path: Path = WEIGHTS_FILE) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class ScoredUnit:
+    index: int  # position in the index's unit list
+    unit: AnswerUnit
+    probability: float
+
+
+def is_quotable(unit: AnswerUnit, section_kind: str) -> bool:
+    """Substantive guidance text: not a title, a context line, shared topic text or a pointer elsewhere."""
+    return unit.kind == "text" and not unit.shared and section_kind not in NO_CONTENT_KINDS
+
+
+@dataclass(frozen=True)
+class Evidence:
+    units: tuple[ScoredUnit, ...]  # best first
+    about_guidance: float  # how far the question leans towards questions about the guidance itself
+    lead: ScoredUnit | None = None  # the best unit that can be quoted as the answer's content
+    coverage: float = 0.0  # how likely the guidance answers the question at all (the refusal decision)
+    cover_features: tuple[float, ...] = ()
+    retrieval: Retrieval | None = None  # the sections retrieved for the question (nearest topics on a refusal)
+    # The best cosine of any candidate unit to the question in the asker's own words (before the vocabulary adds
+    # the guidance's): "days out this weekend" must not come close through "weekend" -> "out-of-hours support".
+    closeness: float = 0.0
+
+    @property
+    def lead_probability(self) -> float:
+        return self.lead.probability if self.lead is not None else 0.0
+
+
+class TermWeights:
+    """Rarity (idf over passages) of the index's words, and which words are too common to say what a
+    question is about (the domain's own words: child, care, carer, social worker...)."""
+
+    def __init__(self, passage_texts: Sequence[str], domain_words: Sequence[str] = ()):
+        df = Counter(term for text in passage_texts for term in set(tokenize(text)))
+        n = max(len(passage_texts), 1)
+        self.idf = {term: math.log(1 + n / count) for term, count in df.items()}
+        self.default_idf = math.log(1 + n)
+        self.generic = frozenset(t for t, count in df.items() if count / n >= GENERIC_SHARE) | frozenset(
+            t for word in domain_words for t in tokenize(word))
+
+    def weight(self, term: str) -> float:
+        return self.idf.get(term, self.default_idf)
+
+    def overlap(self, terms: frozenset[str], query_terms: set[str]) -> float:
+        """Rarity-weighted shared terms, damped by the unit's length."""
+        return sum(self.weight(t) for t in terms & query_terms) / math.sqrt(len(terms) + 4)
+
+    def coverage(self, terms: frozenset[str], query_terms: set[str]) -> float:
+        """Rarity-weighted share of the question's terms that the text contains."""
+        total = sum(self.weight(t) for t in query_terms)
+        return sum(self.weight(t) for t in terms & query_terms) / total if total else 0.0
+
+
+def domain_words(path: Path = SCOPE_FILE) -> tuple[str, ...]:
+    return tuple(load_rules(path).get("domain_words", ()))
+
+
+class EvidenceScorer:
+    """Scores the candidate units of one question; built once per index."""
+
+    def __init__(self, index, weights: EvidenceWeights | None, terms: TermWeights):
+        self.index = index
+        self.weights = weights
+        self.terms = terms
+        self.unit_terms = [frozenset(tokenize(u.text)) for u in index.units]
+        self.section_units: dict[str, list[int]] = {}
+        for n, unit in enumerate(index.units):
+            self.section_units.setdefault(unit.section_id, []).append(n)
+        self.label_terms = {sid: frozenset(tokenize(s.label)) for sid, s in index.sections.items()}
+        self.section_title = {u.section_id: n for n, u in enumerate(index.units) if u.kind == "title"}
+        # One vector per passage (label and text, as searched), for each candidate passage's own similarity.
+        self.passage_vectors = index.vectors.reconstruct_n(0, index.vectors.ntotal) if len(index.passages) else None
+        self.section_terms = {sid: frozenset(tokenize(f"{s.label}\n{s.text}")) for sid, s in index.sections.items()}
+
+    def candidates(self, cosines: np.ndarray, retrieval: Retrieval) -> tuple[np.ndarray, np.ndarray]:
+        """Unit positions worth scoring and their cosine to the question (`cosines`: every unit's)."""
+        chosen = {n for hit in retrieval.hits for n in self.section_units.get(hit.section.section_id, ())}
+        nearest = np.argsort(-cosines, kind="stable")[:NEAREST_UNITS]
+        chosen.update(int(n) for n in nearest)
+        ids = np.array(sorted(n for n in chosen if self.index.units[n].kind in SCORED_UNIT_KINDS), dtype=int)
+        return ids, cosines[ids] if len(ids) else np.zeros(0)
+
+    def leans(self, query_vector: np.ndarray, weights: EvidenceWeights | None = None) -> np.ndarray:
+        """How far the question leans towards each of LEANING_KINDS."""
+        weights = weights or self.weights
+        return weights.directions @ query_vector if weights is not None else np.zeros(len(LEANING_KINDS))
+
+    def features(self, query: str, query_vector: np.ndarray, retrieval: Retrieval,
+                 leans: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(unit positions, feature matrix in FEATURES order) for one question."""
+        unit_cosines = self.index.unit_vectors @ query_vector
+        ids, cosines = self.candidates(unit_cosines, retrieval)
+        query_terms = set(tokenize(expand(query)))  # the guidance's words too: "a break" should find "respite"
+        specific = {t for t in query_terms if t not in self.terms.generic}
+        about, which, who = self.leans(query_vector) if leans is None else leans
+        definition = is_definition_question(query)
+        top = retrieval.hits[0].score if retrieval.hits else 1.0
+        rank = {h.section.section_id: r for r, h in enumerate(retrieval.hits)}
+        fused = {h.section.section_id: h.score / top for h in retrieval.hits}
+        units = self.index.units
+        words = np.array([self.terms.overlap(self.unit_terms[n], query_terms) for n in ids])
+        best_words = words.max() if len(words) and words.max() > 0 else 1.0
+        best_cosine = cosines.max() if len(cosines) else 0.0
+        passage_cosine = self.passage_vectors @ query_vector
+        bm25 = self.index.lexical.scores(expand(query))
+        bm25 = bm25 / bm25.max() if len(bm25) and bm25.max() > 0 else bm25
+        title_cosine = {sid: float(unit_cosines[n]) for sid, n in self.section_title.items()}
+        section_cosine: dict[str, float] = {}
+        for n, c in zip(ids, cosines):
+            sid = units[n].section_id
+            section_cosine[sid] = max(section_cosine.get(sid, -1.0), float(c))
+        rows = []
+        for n, cosine, overlap in zip(ids, cosines, words):
+            unit: AnswerUnit = units[n]
+            section = self.index.sections[unit.section_id]
+            status = self.index.documents[section.doc_id].status
+            meta = section.kind in META_KINDS
+            rows.append((
+                cosine, cosine - best_cosine, overlap, overlap / best_words,
+                self.terms.coverage(self.unit_terms[n], query_terms),
+                self.terms.coverage(self.unit_terms[n], specific) if specific else 0.0,
+                self.terms.coverage(self.label_terms[unit.section_id], query_terms),
+                self.terms.coverage(self.section_terms[unit.section_id], query_terms),
+                fused.get(unit.section_id, 0.0),
+                1.0 / (rank[unit.section_id] + 1) if unit.section_id in rank else 0.0,
+                section_cosine[unit.section_id],
+                retrieval.similarity.get(unit.section_id, 0.0),
+                title_cosine.get(unit.section_id, 0.0), passage_cosine[unit.passage], bm25[unit.passage],
+                unit.kind == "title", unit.shared, unit.position == 0 and unit.passage_order == 0,
+                section.kind == "glossary", meta, section.kind == "news", section.kind == "pointer",
+                section.kind == "quality-statement", status == "superseded",
+                definition and section.kind == "glossary",
+                about, about * meta, which * (unit.kind == "title"), which * unit.shared, who * (unit.kind == "title"),
+                who * unit.shared, math.log(len(unit.text) + 1), unit.text.startswith(ANAPHORIC_OPENERS),
+            ))
+        return ids, np.asarray(rows, dtype=np.float64).reshape(len(ids), len(FEATURES))
+
+    def score(self, query: str, query_vector: np.ndarray, retrieval: Retrieval,
+              weights: EvidenceWeights | None = None, own_vector: np.ndarray | None = None) -> Evidence:
+        """`own_vector`: the question embedded without the vocabulary's additions (default: query_vector)."""
+        weights = weights or self.weights
+        if weights is None:
+            raise RuntimeError("no evidence weights: fit them with python -m eval.fit")
+        leans = self.leans(query_vector, weights)
+        about = float(leans[0])
+        ids, features = self.features(query, query_vector, retrieval, leans)
+        if not len(ids):
+            return Evidence((), about, retrieval=retrieval)
+        probabilities = weights.probabilities(features)
+        order = sorted(range(len(ids)), key=lambda k: (-probabilities[k], int(ids[k])))
+        units = tuple(ScoredUnit(int(ids[k]), self.index.units[int(ids[k])], float(probabilities[k])) for k in order)
+        sections = self.index.sections
+        lead_at = next((k for k in order if is_quotable(self.index.units[int(ids[k])],
+                                                        sections[self.index.units[int(ids[k])].section_id].kind)), None)
+        column = {name: n for n, name in enumerate(FEATURES)}
+        lead_row = features[lead_at] if lead_at is not None else np.zeros(len(FEATURES))
+        near, far = weights.out_direction @ query_vector if weights.out_direction is not None else (0.0, 0.0)
+        cover_features = (
+            float(probabilities[lead_at]) if lead_at is not None else 0.0, lead_row[column["cosine"]],
+            lead_row[column["specific_coverage"]], lead_row[column["words"]], float(features[:, column["cosine"]].max()),
+            float(probabilities.max()), retrieval.best_similarity, float(near), float(far),
+        )
+        coverage = (float(weights.cover.probability(np.asarray(cover_features))) if weights.cover is not None
+                    else cover_features[0])
+        lead = next((u for u in units if lead_at is not None and u.index == int(ids[lead_at])), None)
+        own = query_vector if own_vector is None else own_vector
+        closeness = float((self.index.unit_vectors[ids] @ own).max())
+        return Evidence(units, about, lead, coverage, cover_features, retrieval, closeness)
+
+
+__all__ = ["COVER_FEATURES", "LEANING_KINDS", "NO_CONTENT_KINDS", "EvidenceScorer", "LinearModel", "is_quotable", "EvidenceWeights", "Evidence", "FEATURES", "ScoredUnit", "TermWeights",
+           "WEIGHTS_FILE", "domain_words"]

@@ -1,0 +1,99 @@
+"""From scored units to what an answer shows: which sections it cites, which passage of each, which sentences.
+
+- The sections are cited in the order of their best unit, and each citation shows the passage holding that
+  unit, so a question about one detail of a long box cites the part of the box that answers it.
+- Only guidance text is quoted: a section's own title repeated in its text (the PH28 quick reference guide's
+  recommendations) and text shared by several sections of one document (a PH28 topic paragraph) are never the
+  answer's content. A PH28 title that matches is shown as what it is, on a line of its own.
+- A further sentence is quoted when it is nearly as likely to answer as the best one (a share fitted on train);
+  a sentence that opens by referring back ("These skills...") brings the sentence before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingest.units import AnswerUnit
+from qa.evidence import ANAPHORIC_OPENERS, Evidence, ScoredUnit, is_quotable
+
+MAX_CITED = 3  # sections cited for their content
+MAX_QUOTES = 3  # sentences quoted (a referring sentence's antecedent comes on top)
+MAX_TITLES = 2
+
+
+@dataclass
+class CitedSection:
+    section_id: str
+    passage: int  # the passage shown for it: the one holding its best unit
+    quotes: list[int] = field(default_factory=list)  # unit positions quoted from it, in reading order
+    title: int | None = None  # unit position of its title, shown as a title line
+
+
+@dataclass(frozen=True)
+class Selection:
+    sections: tuple[CitedSection, ...]  # in citation order
+
+    @property
+    def quoted(self) -> bool:
+        return any(s.quotes for s in self.sections)
+
+
+def is_shared_text(unit: AnswerUnit) -> bool:
+    return unit.kind == "text" and unit.shared
+
+
+def select(evidence: Evidence, index, quote_share: float) -> Selection:
+    """The sections, passages and sentences an answer shows (assumes the question is covered)."""
+    lead = evidence.lead
+    if lead is None:
+        return Selection(())
+    floor = quote_share * lead.probability
+    cited: dict[str, CitedSection] = {}
+    shown: set[str] = set()  # texts already quoted (a PH28 topic paragraph stands in several sections)
+
+    def quote(scored: ScoredUnit) -> None:
+        unit = scored.unit
+        entry = cited.get(unit.section_id)
+        if unit.text in shown or (entry is None and len(cited) >= MAX_CITED):
+            return
+        entry = entry or cited.setdefault(unit.section_id, CitedSection(unit.section_id, unit.passage))
+        if not entry.quotes:
+            entry.passage = unit.passage  # the passage shown is the one holding the section's best sentence
+        if unit.passage == entry.passage:
+            entry.quotes.append(scored.index)
+            shown.add(unit.text)
+
+    quote(lead)  # the best substantive sentence always stands
+    titles = 0
+    for scored in evidence.units:
+        if scored.probability < floor or len(shown) >= MAX_QUOTES:
+            break
+        unit = scored.unit
+        entry = cited.get(unit.section_id)
+        if unit.kind == "title":
+            if titles < MAX_TITLES and (entry or len(cited) < MAX_CITED) and (entry is None or entry.title is None):
+                entry = cited.setdefault(unit.section_id, CitedSection(unit.section_id, unit.passage))
+                entry.title = scored.index
+                titles += 1
+        elif is_quotable(unit, index.sections[unit.section_id].kind) or is_shared_text(unit):
+            quote(scored)  # shared topic text beside the substantive lead, never instead of it
+    for entry in cited.values():
+        entry.quotes = with_antecedents(entry.quotes, index)
+    order = {sid: n for n, sid in enumerate(dict.fromkeys(u.unit.section_id for u in evidence.units))}
+    return Selection(tuple(sorted(cited.values(), key=lambda e: order[e.section_id])))
+
+
+def with_antecedents(quotes: list[int], index) -> list[int]:
+    """Quoted units in reading order, each referring one ("These skills...") preceded by the unit before it."""
+    units = index.units
+    chosen = set(quotes)
+    for n in quotes:
+        unit = units[n]
+        if unit.text.startswith(ANAPHORIC_OPENERS) and unit.position > 0 and n > 0:
+            before = units[n - 1]
+            if before.passage == unit.passage and before.kind == "text":
+                chosen.add(n - 1)
+    return sorted(chosen)
+
+
+__all__ = ["MAX_CITED", "CitedSection", "Selection", "is_shared_text", "select", "with_antecedents"]

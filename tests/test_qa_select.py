@@ -1,0 +1,85 @@
+"""Choosing what an answer shows from scored units, and the fitted-weights plumbing (no model needed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from eval.fit import holds_evidence, refusal_threshold
+from ingest.units import AnswerUnit
+from qa.evidence import FEATURES, Evidence, EvidenceWeights, ScoredUnit, is_quotable
+from qa.select import select, with_antecedents
+
+
+@dataclass
+class _Section:
+    section_id: str
+    kind: str = "box"
+
+
+@dataclass
+class _Index:
+    units: list[AnswerUnit]
+    sections: dict = field(default_factory=dict)
+
+
+def _index() -> _Index:
+    units = [
+        AnswerUnit("qrg/rec-36", 0, 0, 0, "Recommendation 36: Train carers.", "title"),
+        AnswerUnit("qrg/rec-36", 0, 1, 0, "Foster care is a complex activity.", "text", shared=True),
+        AnswerUnit("box-10", 1, 0, 0, "Plan training for carers before it is needed.", "text"),
+        AnswerUnit("box-10", 1, 1, 0, "These skills should be reflected in recruitment.", "text"),
+        AnswerUnit("box-10", 2, 0, 1, "Provide a schedule of mandatory training for carers.", "text"),
+        AnswerUnit("box-4", 3, 0, 0, "See the online pathway.", "text"),
+    ]
+    sections = {"qrg/rec-36": _Section("qrg/rec-36", "recommendation"), "box-10": _Section("box-10"),
+                "box-4": _Section("box-4", "pointer")}
+    return _Index(units, sections)
+
+
+def _evidence(index: _Index, probabilities: dict[int, float]) -> Evidence:
+    ranked = sorted(probabilities, key=lambda n: -probabilities[n])
+    units = tuple(ScoredUnit(n, index.units[n], probabilities[n]) for n in ranked)
+    lead = next(u for u in units if is_quotable(u.unit, index.sections[u.unit.section_id].kind))
+    return Evidence(units, 0.0, lead)
+
+
+def test_only_substantive_text_leads_and_a_title_is_shown_as_a_title():
+    index = _index()
+    evidence = _evidence(index, {0: 0.9, 1: 0.8, 5: 0.7, 4: 0.6, 2: 0.1})
+    assert evidence.lead.index == 4  # not the title, the shared topic text or the pointer
+    selection = select(evidence, index, quote_share=0.5)
+    by_section = {s.section_id: s for s in selection.sections}
+    assert [s.section_id for s in selection.sections] == ["qrg/rec-36", "box-10"]  # in the order of their best unit
+    assert by_section["qrg/rec-36"].title == 0 and by_section["qrg/rec-36"].quotes == [1]
+    assert by_section["box-10"].quotes == [4] and by_section["box-10"].passage == 2
+
+
+def test_a_sentence_that_refers_back_brings_the_one_before_it():
+    assert with_antecedents([3], _index()) == [2, 3]
+    assert with_antecedents([2], _index()) == [2]
+
+
+def test_evidence_labels_hold_a_span_or_its_main_clause_or_lie_inside_a_long_span():
+    spans = ["Provide a schedule of mandatory training for carers, excluding birth parents. Ensure it covers:"]
+    assert holds_evidence("Provide a schedule of mandatory training for carers, excluding birth parents.", spans)
+    assert not holds_evidence("Plan training for carers.", spans)
+
+
+def test_refusal_threshold_keeps_false_refusals_within_the_allowance():
+    best = [("in", p) for p in np.linspace(0.1, 1.0, 100)] + [("near", 0.05), ("near", 0.5)]
+    threshold = refusal_threshold(best)
+    assert sum(p < threshold for scope, p in best if scope == "in") <= 3
+    assert threshold > 0.1
+
+
+def test_weights_round_trip_and_refuse_other_features():
+    weights = EvidenceWeights(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.ones(len(FEATURES)), 0.0,
+                              np.zeros((3, 4), dtype=np.float32), 0.2, 0.5, 0.1, 0.3)
+    again = EvidenceWeights.from_json(weights.to_json())
+    assert again.quote_share == 0.5 and again.directions.shape == (3, 4)
+    import pytest
+
+    with pytest.raises(ValueError, match="python -m eval.fit"):
+        EvidenceWeights.from_json({**weights.to_json(), "features": ["cosine"]})
