@@ -71,6 +71,10 @@ class DenseIndex:
             return f"HNSWFlat(M={self._index.hnsw.nb_neighbors(1)}, efSearch={self._index.hnsw.efSearch})"
         return type(self._index).__name__
 
+    def all_vectors(self) -> np.ndarray:
+        """Every stored vector, in passage order (answers score each candidate passage by its own similarity)."""
+        return self._index.reconstruct_n(0, self._index.ntotal) if self._index.ntotal else np.zeros((0, self.dimension))
+
     def search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Up to k (position, cosine) pairs, best first."""
         k = min(k, self.size)

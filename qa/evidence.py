@@ -206,7 +206,7 @@ class EvidenceScorer:
         self.label_terms = {sid: frozenset(tokenize(s.label)) for sid, s in index.sections.items()}
         self.section_title = {u.section_id: n for n, u in enumerate(index.units) if u.kind == "title"}
         # One vector per passage (label and text, as searched), for each candidate passage's own similarity.
-        self.passage_vectors = index.vectors.reconstruct_n(0, index.vectors.ntotal) if len(index.passages) else None
+        self.passage_vectors = index.vectors.all_vectors()
         self.section_terms = {sid: frozenset(tokenize(f"{s.label}\n{s.text}")) for sid, s in index.sections.items()}
 
     def candidates(self, cosines: np.ndarray, retrieval: Retrieval) -> tuple[np.ndarray, np.ndarray]:
