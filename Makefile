@@ -1,6 +1,8 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    create the virtualenv if needed, build the index on first use, start the app
 #   make test   create the virtualenv if needed, run the test suite
+#   make test-fast   the tests that load no model and start no browser (under a minute): the edit loop
+#   make lint   ruff and mypy (what CI runs before the tests)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -11,7 +13,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
-.PHONY: install run ask test eval bench
+.PHONY: install run ask test test-fast lint eval bench
 install: $(VENV)/.installed
 
 run: install
@@ -22,6 +24,13 @@ ask: install
 
 test: install
 	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not slow and not browser"
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 eval: install
 	$(PY) -m eval

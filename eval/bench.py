@@ -28,8 +28,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from errors import LacGuideError
 from eval.metrics import percentile
@@ -56,7 +58,7 @@ def questions() -> list[str]:
 
 def distinct(base: list[str], n: int) -> list[str]:
     """n distinct questions: the real ones, then variants ("... (2)") so no answer comes from a cache."""
-    out = []
+    out: list[str] = []
     round_ = 0
     while len(out) < n:
         for q in base:
@@ -107,7 +109,13 @@ def run_child(args: list[str], env: dict | None = None, timeout: float = 900) ->
 
 
 
-def latencies(fn, items: list[str]) -> list[float]:
+def pct(values: Sequence[float], q: float) -> float:
+    """eval.metrics.percentile as a number for the report's arithmetic (NaN when there are no values)."""
+    value = percentile(values, q)
+    return float("nan") if value is None else value
+
+
+def latencies(fn: Callable[[Any], object], items: Iterable[Any]) -> list[float]:
     out = []
     for q in items:
         t = time.perf_counter()
@@ -154,7 +162,7 @@ class _Recipe:
     def __init__(self, store_dir: Path, settings: Settings):
         self.store_dir = store_dir
         self.settings = settings
-        self.store = None
+        self.store: Any = None
 
     def warm_up(self):
         from langchain_community.vectorstores import FAISS
@@ -204,10 +212,10 @@ def worker(settings: Settings, side: str, target: Path, n_latency: int, n_memory
     impl.clear()
     lat = latencies(impl.ask, items)
     emb = latencies(impl.embed, items)
-    result["latency_ms"] = {f"p{p}": 1000 * percentile(lat, p) for p in (50, 95, 99)}
-    result["embed_ms"] = {f"p{p}": 1000 * percentile(emb, p) for p in (50, 95, 99)}
-    result["answer_over_embed_p95"] = percentile(lat, 95) / percentile(emb, 95)
-    result["answer_over_embed_p50"] = percentile(lat, 50) / percentile(emb, 50)
+    result["latency_ms"] = {f"p{p}": 1000 * pct(lat, p) for p in (50, 95, 99)}
+    result["embed_ms"] = {f"p{p}": 1000 * pct(emb, p) for p in (50, 95, 99)}
+    result["answer_over_embed_p95"] = pct(lat, 95) / pct(emb, 95)
+    result["answer_over_embed_p50"] = pct(lat, 50) / pct(emb, 50)
     for threads in (4, 16):
         impl.clear()
         result[f"throughput_{threads}"] = throughput(impl.ask, distinct(base, n_latency + threads)[-n_latency:],
@@ -227,10 +235,10 @@ def worker(settings: Settings, side: str, target: Path, n_latency: int, n_memory
     result["rss_samples_mb"] = samples
     result["peak_rss_mb"] = peak_rss_mb()
     result["rss_growth_mb"] = samples[-1][1] - samples[1][1] if len(samples) > 1 else 0.0
-    if side == "product":  # after the memory figures: the floor's own session would add to them
+    if isinstance(impl, _Product):  # after the memory figures: the floor's own session would add to them
         result.update(encoder_identity(impl.assistant.embedder.encoder, [expand_query(q) for q in items]))
 
-    if profile and side == "product":
+    if profile and isinstance(impl, _Product):
         result["profile"] = profile_answer(impl, distinct(base, n_memory + 400)[-1])
     return result
 
@@ -267,7 +275,7 @@ def raw_onnx_latency(encoder, texts: list[str]) -> dict:
     for feed in feeds[:5]:
         session.run(None, feed)
     lat = latencies(lambda feed: session.run(None, feed), feeds)
-    return {f"p{p}": 1000 * percentile(lat, p) for p in (50, 95, 99)}
+    return {f"p{p}": 1000 * pct(lat, p) for p in (50, 95, 99)}
 
 
 # Query encoders compared in one run, each in its own process: (backend, intra-op threads).
@@ -300,7 +308,7 @@ def encoder_worker(settings: Settings, backend: str, threads: int, index_dir: Pa
     embedder.embed(passages)
     passages_per_s = len(passages) / (time.perf_counter() - t)
     result = {"backend": backend, "threads": threads, "load_s": load_s, "passages_per_s": passages_per_s,
-              "embed_ms": {f"p{p}": 1000 * percentile(lat, p) for p in (50, 95, 99)}, "peak_rss_mb": peak_rss}
+              "embed_ms": {f"p{p}": 1000 * pct(lat, p) for p in (50, 95, 99)}, "peak_rss_mb": peak_rss}
     result.update(encoder_identity(embedder.encoder, items))
     return result
 
@@ -314,6 +322,7 @@ def profile_answer(impl: _Product, question: str) -> dict:
     impl.ask(question)
     profiler.stop()
     session = profiler.last_session
+    assert session is not None
     frames: dict[str, float] = {}
 
     def walk(frame, depth=0):

@@ -10,6 +10,7 @@ this 2-core machine takes hours); the report marks which is which.
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +24,7 @@ def _dir_mb(path: Path) -> float:
 
 
 def scale_curve(settings: Settings, sizes: list[int], embed_max: int, work: Path) -> list[dict]:
-    from eval.bench import questions, rss_mb
-    from eval.metrics import percentile
+    from eval.bench import pct, questions, rss_mb
     from eval.synth import passage_parts, sentences
     from index.dense import DenseIndex, id_recall_at_k, recall_at_k
     from index.embedder import Embedder
@@ -66,8 +66,8 @@ def scale_curve(settings: Settings, sizes: list[int], embed_max: int, work: Path
         id_recall = id_recall_at_k(hnsw, exact, q_vectors, 10)
         _, top = exact.search_batch(q_vectors, 10)
         ties = float(np.mean([(vectors @ q >= vectors[t[9]] @ q - 1e-5).sum() for q, t in zip(q_vectors, top)]))
-        exact_ms = latencies(lambda v, index=exact: index.search(v, 30), q_vectors)
-        hnsw_ms = latencies(lambda v, index=hnsw: index.search(v, 30), q_vectors)
+        exact_ms = latencies(partial(exact.search, k=30), q_vectors)
+        hnsw_ms = latencies(partial(hnsw.search, k=30), q_vectors)
         bm25_ms = latencies(lexical.scores, qs)
         folder = work / f"scale-{n}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -79,9 +79,9 @@ def scale_curve(settings: Settings, sizes: list[int], embed_max: int, work: Path
             "build_passages_per_s": n / (embed_s + flat_s + bm25_s),
             "flat_build_s": flat_s, "hnsw_build_s": hnsw_s, "bm25_build_s": bm25_s,
             "recall_at_10_hnsw": recall, "id_recall_at_10_hnsw": id_recall, "vectors_tied_with_10th": ties,
-            "exact_ms": {"p50": 1000 * percentile(exact_ms, 50), "p95": 1000 * percentile(exact_ms, 95)},
-            "hnsw_ms": {"p50": 1000 * percentile(hnsw_ms, 50), "p95": 1000 * percentile(hnsw_ms, 95)},
-            "bm25_ms": {"p50": 1000 * percentile(bm25_ms, 50), "p95": 1000 * percentile(bm25_ms, 95)},
+            "exact_ms": {"p50": 1000 * pct(exact_ms, 50), "p95": 1000 * pct(exact_ms, 95)},
+            "hnsw_ms": {"p50": 1000 * pct(hnsw_ms, 50), "p95": 1000 * pct(hnsw_ms, 95)},
+            "bm25_ms": {"p50": 1000 * pct(bm25_ms, 50), "p95": 1000 * pct(bm25_ms, 95)},
             "disk_mb": {"flat": (folder / "flat.faiss").stat().st_size / 2**20,
                         "hnsw": (folder / "hnsw.faiss").stat().st_size / 2**20, "bm25": _dir_mb(folder / "bm25")},
             "rss_growth_mb": rss_mb() - rss0,

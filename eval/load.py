@@ -132,8 +132,9 @@ def run_load(server: Server, questions: list[str], users: int, timeout: float, l
     done = 0
     # One untimed question first: the embedding model loads on the first question, not at start-up.
     Client(server.url, verbose=False).predict("What is a virtual school head?", api_name="/ask")
-    if server.rss_mb() is not None:
-        run.rss.append((0, server.rss_mb()))
+    rss = server.rss_mb()
+    if rss is not None:
+        run.rss.append((0, rss))
 
     def user() -> None:
         nonlocal done
@@ -162,8 +163,9 @@ def run_load(server: Server, questions: list[str], users: int, timeout: float, l
                 else:
                     run.latencies.append(elapsed)
                 done += 1
-                if done % checkpoint == 0 and server.proc is not None:
-                    run.rss.append((done, server.rss_mb()))
+                rss = server.rss_mb() if done % checkpoint == 0 else None
+                if rss is not None:
+                    run.rss.append((done, rss))
 
     start = time.perf_counter()
     threads = [threading.Thread(target=user, daemon=True) for _ in range(users)]
@@ -181,13 +183,13 @@ def memory_run(server: Server, n: int) -> list[tuple[int, float]]:
     from gradio_client import Client
 
     client = Client(server.url, verbose=False)
-    points = [(0, server.rss_mb())]
+    samples = [(0, server.rss_mb())]
     questions = question_pool(n + 1000)[1000:]  # wordings not used by the load runs
     for k, q in enumerate(questions, start=1):
         client.predict(q, api_name="/ask")
         if k % max(1, n // 10) == 0:
-            points.append((k, server.rss_mb()))
-    return points
+            samples.append((k, server.rss_mb()))
+    return [(k, mb) for k, mb in samples if mb is not None]
 
 
 def _seconds(latencies: list[float], q: float) -> str:

@@ -168,8 +168,8 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 
 def mean(values: Iterable[float | None]) -> float | None:
-    values = [v for v in values if v is not None]
-    return sum(values) / len(values) if values else None
+    kept = [v for v in values if v is not None]
+    return sum(kept) / len(kept) if kept else None
 
 
 __all__ = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal
@@ -81,8 +82,8 @@ def load_file(path: Path) -> list[Question]:
 def load_questions(splits: Iterable[str] = SPLITS, directory: Path = QUESTIONS_DIR) -> list[Question]:
     """The questions of the chosen splits, in file order; ids are unique across all of them."""
     questions = [q for split in splits for q in load_file(directory / f"{split}.jsonl")]
-    seen: set[str] = set()
-    duplicates = sorted({q.id for q in questions if q.id in seen or seen.add(q.id)})
+    counts = Counter(q.id for q in questions)
+    duplicates = sorted(qid for qid, n in counts.items() if n > 1)
     if duplicates:
         raise ValueError(f"duplicate question ids: {duplicates}")
     return questions

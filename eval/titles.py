@@ -21,9 +21,14 @@ _TRAILING = " .;:,"
 
 
 class SectionLike(Protocol):
-    doc_id: str
-    label: str
-    text: str
+    @property
+    def doc_id(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 def _key(text: str) -> str:

@@ -33,6 +33,7 @@ class DenseIndex:
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         d = vectors.shape[1]
+        index: Any
         if len(vectors) <= exact_max:
             index = faiss.IndexFlatIP(d)
         else:
@@ -68,7 +69,8 @@ class DenseIndex:
         import faiss
 
         if isinstance(self._index, faiss.IndexHNSW):
-            return f"HNSWFlat(M={self._index.hnsw.nb_neighbors(1)}, efSearch={self._index.hnsw.efSearch})"
+            hnsw: Any = self._index.hnsw
+            return f"HNSWFlat(M={hnsw.nb_neighbors(1)}, efSearch={hnsw.efSearch})"
         return type(self._index).__name__
 
     def all_vectors(self) -> np.ndarray:

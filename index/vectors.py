@@ -58,11 +58,13 @@ class VectorCache:
             if meta.get("model") != self.model:
                 return  # another model's vectors: not an error, just of no use
             problem = _cache_problem(folder, meta)
-            vectors = None if problem else np.load(folder / CACHE_VECTORS, allow_pickle=False)
-            problem = problem or _shape_problem(vectors, meta, self.dimension)
+            vectors = None
+            if not problem:
+                vectors = np.load(folder / CACHE_VECTORS, allow_pickle=False)
+                problem = _shape_problem(vectors, meta, self.dimension)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             problem = f"cannot be read ({exc.__class__.__name__})"
-        if problem:
+        if problem or vectors is None:
             self._drop(f"the embedding cache in {folder} {problem}")
             return
         self.dimension = int(vectors.shape[1])
@@ -98,7 +100,7 @@ class VectorCache:
         """Vectors for `texts` (cached ones reused, the rest embedded in batches), their keys, and how many were
         reused. `checkpoint(self)` is called after every CHECKPOINT_EVERY new vectors."""
         keys = [text_key(t) for t in texts]
-        first_index = {}
+        first_index: dict[str, int] = {}
         for i, k in enumerate(keys):
             first_index.setdefault(k, i)
         self._spot_check(embedder, [texts[i] for k, i in first_index.items() if k in self.rows])

@@ -74,8 +74,7 @@ def _pieces(text: str, max_chars: int) -> list[str]:
             if len(current) > carried:
                 pieces.append(current)
             # A list's lead-in is repeated above the next bullets only when both fit in one passage.
-            fits = lead_in is not None and len(lead_in) + 1 + len(line) <= max_chars
-            current = [lead_in] if fits else []
+            current = [lead_in] if lead_in is not None and len(lead_in) + 1 + len(line) <= max_chars else []
             carried = len(current)
         current.append(line)
     if current:

@@ -84,10 +84,10 @@ def nearest_topics(retrieval: Retrieval, floor: float, limit: int = MAX_NEAREST_
     return tuple(dict.fromkeys(near))[:limit]
 
 
-def refusal(question: str, retrieval: Retrieval, nearest_topic_similarity: float, notices: tuple[str, ...] = (),
-            reason: str | None = None) -> Answer:
+def refusal(question: str, retrieval: Retrieval | None, nearest_topic_similarity: float,
+            notices: tuple[str, ...] = (), reason: str | None = None) -> Answer:
     """Not covered: why (in a sentence), the nearest topics that are near, and a generic next step marked as ours."""
-    topics = nearest_topics(retrieval, nearest_topic_similarity)
+    topics = nearest_topics(retrieval, nearest_topic_similarity) if retrieval is not None else ()
     reason = reason or (NEARBY_ONLY if topics else NOTHING_NEAR)
     lines = [*safety_lines(notices), AnswerLine(f"{NOT_COVERED} {reason}", LineKind.REFUSAL)]
     if topics:

@@ -119,7 +119,7 @@ def chat_model_from_settings(settings: Settings):
     from langchain.chat_models import init_chat_model
 
     extra = {"base_url": settings.llm_base_url} if settings.llm_base_url else {}
-    return init_chat_model(settings.llm_model, model_provider=settings.llm_provider or None,
+    return init_chat_model(settings.llm_model, model_provider=settings.llm_provider or None,  # type: ignore[call-overload]
                            timeout=settings.llm_timeout, **extra)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from errors import BadInputError
 from index.embedder import Embedder
-from ingest.model import Document, Section
+from ingest.model import Document, Passage, Section
 from qa.answer import compose_answer, refusal
 from qa.conversation import asks_who_acts, question_parts
 from qa.evidence import WEIGHTS_FILE, Evidence, EvidenceScorer, EvidenceWeights, TermWeights, domain_words
@@ -83,7 +83,7 @@ def _too_long(length: int, max_chars: int, what: str = "That question") -> BadIn
 
 def glossary_hits(index) -> list[Hit]:
     """The corpus glossary as citable hits (first passage of each glossary section)."""
-    first_passage = {}
+    first_passage: dict[str, Passage] = {}
     for passage in index.passages:
         first_passage.setdefault(passage.section_id, passage)
     return [
@@ -176,6 +176,7 @@ class Assistant:
 
     def retrieve(self, query: str, top_k: int | None = None) -> Retrieval:
         self.warm_up()
+        assert self._retriever is not None  # set by warm_up
         return self._retriever.search(query, top_k)
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
@@ -186,18 +187,19 @@ class Assistant:
 
     def candidate_retrieval(self, query: str) -> tuple[Retrieval, np.ndarray]:
         """The sections whose units are scored for a question, and the question's vector (in the guidance's words)."""
-        self.warm_up()
-        retrieval = self._retriever.search(query, max(self.settings.top_k, CANDIDATE_SECTIONS))
+        retrieval = self.retrieve(query, max(self.settings.top_k, CANDIDATE_SECTIONS))
         return retrieval, self.embedder.embed_query(expand(query))
 
     def evidence(self, query: str, weights: EvidenceWeights | None = None) -> Evidence:
         retrieval, vector = self.candidate_retrieval(query)
         own = vector if expand(query) == query else self.embedder.embed_query(query)
+        assert self.scorer is not None  # set by warm_up (candidate_retrieval warms up)
         return self.scorer.score(query, vector, retrieval, weights, own)
 
     def _ask(self, question: str, history: tuple[str, ...]) -> Answer:
         self.warm_up()
         weights = self.weights
+        assert weights is not None and self.scorer is not None and self._english is not None  # set by warm_up
         text = fold_accents(without_markup(question))
         notices = safety_notices(question)
         parts = question_parts(text) or [text]
@@ -221,6 +223,7 @@ class Assistant:
     def _covered(self, evidence: Evidence) -> bool:
         """Something the guidance says comes close by meaning, and the fitted coverage model says it answers."""
         weights = self.weights
+        assert weights is not None  # set by warm_up
         return (evidence.lead is not None and evidence.closeness >= weights.min_closeness
                 and evidence.coverage >= weights.refuse_below)
 
@@ -237,6 +240,7 @@ class Assistant:
         joined_query = f"{history[-1]} {text}"
         joined = self.evidence(joined_query)
         gain = joined.lead_probability - alone.lead_probability
+        assert self.weights is not None  # set by warm_up
         return (joined_query, joined) if gain > self.weights.follow_up_margin else (text, alone)
 
     def _split_by_coverage(self, parts: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -50,6 +50,10 @@ class Outline:
         i = min(max(flat.index(section_id) + step, 0), len(flat) - 1)
         return flat[i]
 
+    def first_section(self, doc_id: str) -> str | None:
+        ids = self.sections.get(doc_id)
+        return ids[0] if ids else None
+
     def doc_of(self, section_id: str) -> str | None:
         for doc_id, ids in self.sections.items():
             if section_id in ids:

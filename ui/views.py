@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -80,7 +81,7 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
     outline = Outline.from_library(assistant)
     titles = dict(outline.doc_titles)
     first_doc = next(iter(outline.doc_titles), None)
-    first_section = (outline.sections.get(first_doc) or [None])[0] if first_doc else None
+    first_section = outline.first_section(first_doc) if first_doc else None
 
     def show_question(question: str, chat: list):
         """At once, before any work: the question in the chat and a visible "finding the guidance" state."""
@@ -211,7 +212,7 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
                           ).then(None, None, None, js=SHOW_LATEST_JS, api_visibility="private")
 
         shown = [box, chat, pending]
-        quick = dict(api_visibility="private", queue=False, show_progress="hidden")
+        quick: dict[str, Any] = dict(api_visibility="private", queue=False, show_progress="hidden")
         ask_from(box.submit(show_question, [box, chat], shown, **quick))
         ask_from(send.click(show_question, [box, chat], shown, **quick))
         for button, q in example_buttons:
@@ -238,7 +239,7 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
             return (gr.Tabs(selected="browse"), *show_section(section_id))
 
         open_btn.click(open_cited, [cited], [tabs, doc_dd, sec_dd, body], api_visibility="private")
-        doc_dd.input(lambda d: show_section((outline.sections.get(d) or [None])[0]), [doc_dd],
+        doc_dd.input(lambda d: show_section(outline.first_section(d)), [doc_dd],
                      [doc_dd, sec_dd, body], api_visibility="private")
         sec_dd.input(show_section, [sec_dd], [doc_dd, sec_dd, body], api_visibility="private")
         prev_btn.click(lambda s: show_section(outline.neighbour(s, -1)), [sec_dd], [doc_dd, sec_dd, body],

@@ -86,7 +86,7 @@ def export_transformer(layout: ModelLayout, out: Path) -> None:
 def quantize_int8(source: Path, out: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(out), weight_type=getattr(QuantType, INT8["weight_type"]),
+    quantize_dynamic(str(source), str(out), weight_type=getattr(QuantType, str(INT8["weight_type"])),
                      per_channel=INT8["per_channel"])
 
 

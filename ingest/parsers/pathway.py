@@ -6,7 +6,7 @@ import re
 
 from ingest.clean import blocks_of, join_broken_paragraphs, lines_of, strip_markdown
 from ingest.manifest import slugify
-from ingest.model import Document, Section
+from ingest.model import Document, Section, SectionKind
 from ingest.parsers.common import numbered
 
 BOX_TITLE = re.compile(r"^(\d{1,2}) (\S.*)$")
@@ -31,7 +31,7 @@ def parse(doc: Document) -> list[Section]:
         for qs_number, qs_title in listed:
             statements.setdefault(qs_number, (qs_title, []))[1].append(label)
         text = "\n".join(body)
-        kind = "pointer" if POINTER_BODY.match(text) else "box"
+        kind: SectionKind = "pointer" if POINTER_BODY.match(text) else "box"
         sections.append(Section(f"{doc.doc_id}/box-{number}", doc.doc_id, label, text, kind=kind))
     for qs_number, (qs_title, box_labels) in statements.items():
         label = f"Quality statement {qs_number}: {qs_title}"
@@ -53,10 +53,9 @@ def _split_glued_headings(blocks: list[list[str]]) -> list[list[str]]:
             first = block[0]
             rest = first[len(heading) :]
             if first.startswith(heading) and rest[:1].isupper() and len(block) == 1:
-                block = None
                 out.extend([[heading], [rest]])
                 break
-        if block:
+        else:
             out.append(block)
     return out
 
@@ -98,8 +97,9 @@ def _take_quality_statements(body: list[str]) -> tuple[list[str], list[tuple[str
 def _tail_sections(doc_id: str, tail: list[str]) -> list[Section]:
     """Split the tail at its headings: standalone definition, glossary terms, sources, 'Your responsibility'."""
     sections: list[Section] = []
-    heading, body = None, []
-    parts: list[tuple[str, list[str]]] = []
+    heading: str | None = None
+    body: list[str] = []
+    parts: list[tuple[str | None, list[str]]] = []
     for paragraph in tail:
         if paragraph in TAIL_HEADINGS:
             if heading or body:

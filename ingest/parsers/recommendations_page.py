@@ -26,7 +26,9 @@ def parse(doc: Document) -> list[Section]:
 
 
 def _recommendation(doc_id: str, lines: list[str]) -> Section:
-    number, title = REC.match(lines[0]).groups()
+    match = REC.match(lines[0])
+    assert match is not None  # the caller splits the page at lines that match REC
+    number, title = match.groups()
     roles: list[str] = []
     body: list[str] = []
     references: list[str] = []
