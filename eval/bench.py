@@ -284,7 +284,10 @@ def raw_onnx_latency(encoder, texts: list[str], embed) -> tuple[dict, dict]:
         t = time.perf_counter()
         session.run(None, feed)
         raw.append(time.perf_counter() - t)
-    return tuple({f"p{p}": 1000 * pct(lat, p) for p in (50, 95, 99)} for lat in (raw, ours))
+    def summary(lat: list[float]) -> dict:
+        return {f"p{p}": 1000 * pct(lat, p) for p in (50, 95, 99)}
+
+    return summary(raw), summary(ours)
 
 
 # Query encoders compared in one run, each in its own process: (backend, intra-op threads).
