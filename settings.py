@@ -99,6 +99,11 @@ class Settings(BaseModel):
             raise SettingsError(" ".join(_problem(cls, err, from_env) for err in exc.errors())) from None
 
 
+def default_of(name: str) -> Any:
+    """A setting's default, for components that also run without a Settings object (tests, scripts)."""
+    return Settings.model_fields[name].default
+
+
 def _problem(cls: type[Settings], error: Any, from_env: set[str]) -> str:
     name = str(error["loc"][0]) if error["loc"] else "?"
     where = f"{ENV_PREFIX}{name.upper()}" if name in from_env else name
@@ -130,4 +135,4 @@ def _allowed(field: Any) -> str:
     return "non-empty text" if annotation is str else kind
 
 
-__all__ = ["ENV_PREFIX", "PROJECT_ROOT", "Settings", "SettingsError"]
+__all__ = ["ENV_PREFIX", "PROJECT_ROOT", "Settings", "SettingsError", "default_of"]

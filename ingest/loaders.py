@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from settings import Settings
+from settings import Settings, default_of
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
@@ -36,11 +36,11 @@ class FileLimits:
     """What one corpus file may cost (settings: LAC_MAX_FILE_BYTES, LAC_MAX_DOCUMENT_CHARS, LAC_MAX_PDF_PAGES,
     LAC_MAX_ZIP_BYTES, LAC_MAX_ZIP_RATIO)."""
 
-    max_file_bytes: int = 20_000_000
-    max_document_chars: int = 2_000_000
-    max_pdf_pages: int = 500
-    max_zip_bytes: int = 30_000_000
-    max_zip_ratio: int = 100
+    max_file_bytes: int = default_of("max_file_bytes")
+    max_document_chars: int = default_of("max_document_chars")
+    max_pdf_pages: int = default_of("max_pdf_pages")
+    max_zip_bytes: int = default_of("max_zip_bytes")
+    max_zip_ratio: int = default_of("max_zip_ratio")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FileLimits:

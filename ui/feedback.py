@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from errors import LacGuideError
+from settings import default_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -46,9 +47,10 @@ def feedback_path(index_dir: Path) -> Path:
 
 
 class FeedbackStore:
-    def __init__(self, path: Path, max_question_chars: int = 2000, max_rows: int = 10_000, per_minute: int = 30):
+    def __init__(self, path: Path, max_question_chars: int = default_of("max_feedback_chars"),
+                 max_rows: int = default_of("feedback_max_rows"), per_minute: int = default_of("feedback_per_minute")):
         self.path = Path(path)
-        self.max_question_chars = max_question_chars  # settings.max_feedback_chars
+        self.max_question_chars = max_question_chars
         self.max_rows = max_rows
         self.per_minute = per_minute
         self._lock = threading.Lock()
