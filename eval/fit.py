@@ -177,7 +177,8 @@ def fit(assistant, train: Sequence[dict]) -> EvidenceWeights:
 def min_closeness(assistant, train: Sequence[dict], weights: EvidenceWeights) -> float:
     """The closeness (best unit cosine) that CLOSENESS_QUANTILE of the answerable train questions reach: below it
     a question is far from everything the guidance says (weather, recipes), whatever the coverage model says."""
-    closeness = [assistant.evidence(resolved_question(i), weights).closeness for i in train if i["scope"] == "in"]
+    closeness = [assistant.closeness(q, assistant.evidence(q, weights))
+                 for q in (resolved_question(i) for i in train if i["scope"] == "in")]
     return round(float(np.quantile(closeness, CLOSENESS_QUANTILE)), 4) if closeness else 0.0
 
 

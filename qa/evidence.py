@@ -14,7 +14,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -154,9 +154,7 @@ class Evidence:
     coverage: float = 0.0  # how likely the guidance answers the question at all (the refusal decision)
     cover_features: tuple[float, ...] = ()
     retrieval: Retrieval | None = None  # the sections retrieved for the question (nearest topics on a refusal)
-    # The best cosine of any candidate unit to the question in the asker's own words (before the vocabulary adds
-    # the guidance's): "days out this weekend" must not come close through "weekend" -> "out-of-hours support".
-    closeness: float = 0.0
+    candidates: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # unit positions scored
 
     @property
     def lead_probability(self) -> float:
@@ -182,9 +180,10 @@ class TermWeights:
         """Rarity-weighted shared terms, damped by the unit's length."""
         return sum(self.weight(t) for t in terms & query_terms) / math.sqrt(len(terms) + 4)
 
-    def coverage(self, terms: frozenset[str], query_terms: set[str]) -> float:
-        """Rarity-weighted share of the question's terms that the text contains."""
-        total = sum(self.weight(t) for t in query_terms)
+    def coverage(self, terms: frozenset[str], query_terms: set[str], total: float | None = None) -> float:
+        """Rarity-weighted share of the question's terms that the text contains (`total`: the question terms'
+        summed weight, when already known)."""
+        total = sum(self.weight(t) for t in query_terms) if total is None else total
         return sum(self.weight(t) for t in terms & query_terms) / total if total else 0.0
 
 
@@ -229,6 +228,8 @@ class EvidenceScorer:
         ids, cosines = self.candidates(unit_cosines, retrieval)
         query_terms = set(tokenize(expand(query)))  # the guidance's words too: "a break" should find "respite"
         specific = {t for t in query_terms if t not in self.terms.generic}
+        total = sum(self.terms.weight(t) for t in query_terms)
+        specific_total = sum(self.terms.weight(t) for t in specific)
         about, which, who = self.leans(query_vector) if leans is None else leans
         definition = is_definition_question(query)
         top = retrieval.hits[0].score if retrieval.hits else 1.0
@@ -246,35 +247,45 @@ class EvidenceScorer:
         for n, c in zip(ids, cosines):
             sid = units[n].section_id
             section_cosine[sid] = max(section_cosine.get(sid, -1.0), float(c))
+        per_section: dict[str, tuple] = {}  # what every unit of a section shares, computed once per question
         rows = []
         for n, cosine, overlap in zip(ids, cosines, words):
             unit: AnswerUnit = units[n]
-            section = self.index.sections[unit.section_id]
-            status = self.index.documents[section.doc_id].status
-            meta = section.kind in META_KINDS
+            sid = unit.section_id
+            if sid not in per_section:
+                section = self.index.sections[sid]
+                meta = section.kind in META_KINDS
+                per_section[sid] = (
+                    (self.terms.coverage(self.label_terms[sid], query_terms, total),
+                     self.terms.coverage(self.section_terms[sid], query_terms, total),
+                     fused.get(sid, 0.0), 1.0 / (rank[sid] + 1) if sid in rank else 0.0, section_cosine[sid],
+                     retrieval.similarity.get(sid, 0.0), title_cosine.get(sid, 0.0)),
+                    (section.kind == "glossary", meta, section.kind == "news", section.kind == "pointer",
+                     section.kind == "quality-statement",
+                     self.index.documents[section.doc_id].status == "superseded",
+                     definition and section.kind == "glossary", about, about * meta),
+                )
+            scores, kinds = per_section[sid]
+            title = unit.kind == "title"
             rows.append((
                 cosine, cosine - best_cosine, overlap, overlap / best_words,
-                self.terms.coverage(self.unit_terms[n], query_terms),
-                self.terms.coverage(self.unit_terms[n], specific) if specific else 0.0,
-                self.terms.coverage(self.label_terms[unit.section_id], query_terms),
-                self.terms.coverage(self.section_terms[unit.section_id], query_terms),
-                fused.get(unit.section_id, 0.0),
-                1.0 / (rank[unit.section_id] + 1) if unit.section_id in rank else 0.0,
-                section_cosine[unit.section_id],
-                retrieval.similarity.get(unit.section_id, 0.0),
-                title_cosine.get(unit.section_id, 0.0), passage_cosine[unit.passage], bm25[unit.passage],
-                unit.kind == "title", unit.shared, unit.position == 0 and unit.passage_order == 0,
-                section.kind == "glossary", meta, section.kind == "news", section.kind == "pointer",
-                section.kind == "quality-statement", status == "superseded",
-                definition and section.kind == "glossary",
-                about, about * meta, which * (unit.kind == "title"), which * unit.shared, who * (unit.kind == "title"),
-                who * unit.shared, math.log(len(unit.text) + 1), unit.text.startswith(ANAPHORIC_OPENERS),
+                self.terms.coverage(self.unit_terms[n], query_terms, total),
+                self.terms.coverage(self.unit_terms[n], specific, specific_total) if specific else 0.0,
+                *scores, passage_cosine[unit.passage], bm25[unit.passage],
+                title, unit.shared, unit.position == 0 and unit.passage_order == 0, *kinds,
+                which * title, which * unit.shared, who * title, who * unit.shared,
+                math.log(len(unit.text) + 1), unit.text.startswith(ANAPHORIC_OPENERS),
             ))
         return ids, np.asarray(rows, dtype=np.float64).reshape(len(ids), len(FEATURES))
 
+    def closeness(self, evidence: Evidence, own_vector: np.ndarray) -> float:
+        """The best cosine of any candidate unit to the question in the asker's own words (`own_vector`: embedded
+        before the vocabulary adds the guidance's words), so "days out this weekend" does not come close through
+        "weekend" -> "out-of-hours support"."""
+        return float((self.index.unit_vectors[evidence.candidates] @ own_vector).max()) if len(evidence.candidates) else 0.0
+
     def score(self, query: str, query_vector: np.ndarray, retrieval: Retrieval,
-              weights: EvidenceWeights | None = None, own_vector: np.ndarray | None = None) -> Evidence:
-        """`own_vector`: the question embedded without the vocabulary's additions (default: query_vector)."""
+              weights: EvidenceWeights | None = None) -> Evidence:
         weights = weights or self.weights
         if weights is None:
             raise RuntimeError("no evidence weights: fit them with python -m eval.fit")
@@ -300,9 +311,7 @@ class EvidenceScorer:
         coverage = (float(weights.cover.probability(np.asarray(cover_features))) if weights.cover is not None
                     else cover_features[0])
         lead = next((u for u in units if lead_at is not None and u.index == int(ids[lead_at])), None)
-        own = query_vector if own_vector is None else own_vector
-        closeness = float((self.index.unit_vectors[ids] @ own).max())
-        return Evidence(units, about, lead, coverage, cover_features, retrieval, closeness)
+        return Evidence(units, about, lead, coverage, cover_features, retrieval, ids)
 
 
 __all__ = ["COVER_FEATURES", "LEANING_KINDS", "NO_CONTENT_KINDS", "EvidenceScorer", "LinearModel", "is_quotable", "EvidenceWeights", "Evidence", "FEATURES", "ScoredUnit", "TermWeights",

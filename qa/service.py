@@ -192,9 +192,14 @@ class Assistant:
 
     def evidence(self, query: str, weights: EvidenceWeights | None = None) -> Evidence:
         retrieval, vector = self.candidate_retrieval(query)
-        own = vector if expand(query) == query else self.embedder.embed_query(query)
         assert self.scorer is not None  # set by warm_up (candidate_retrieval warms up)
-        return self.scorer.score(query, vector, retrieval, weights, own)
+        return self.scorer.score(query, vector, retrieval, weights)
+
+    def closeness(self, query: str, evidence: Evidence) -> float:
+        """How close the guidance comes to the question in the asker's own words (qa.evidence); the same vector
+        as the search's (cached) when the vocabulary added nothing."""
+        assert self.scorer is not None
+        return self.scorer.closeness(evidence, self.embedder.embed_query(query))
 
     def _ask(self, question: str, history: tuple[str, ...]) -> Answer:
         self.warm_up()
@@ -211,7 +216,7 @@ class Assistant:
         if uncovered and covered:
             query = " ".join(covered)  # answer the parts the guidance covers, and say which it doesn't
             evidence = self.evidence(query)
-        if not self._covered(evidence):
+        if not self._covered(query, evidence):
             answer = self._refusal(question, evidence, notices)
             return answer if self._english.looks_english(text) else with_language_note(answer)
         selection = select(evidence, self.scorer.index, weights.quote_share)
@@ -220,12 +225,13 @@ class Assistant:
                                 about_guidance=evidence.about_guidance >= weights.about_above)
         return self._generator.rewrite(answer) if self._generator else answer
 
-    def _covered(self, evidence: Evidence) -> bool:
-        """Something the guidance says comes close by meaning, and the fitted coverage model says it answers."""
+    def _covered(self, query: str, evidence: Evidence) -> bool:
+        """The fitted coverage model says the guidance answers it, and something the guidance says comes close
+        to it by meaning (checked last: it may cost an embedding of the question without the vocabulary's words)."""
         weights = self.weights
-        assert weights is not None  # set by warm_up
-        return (evidence.lead is not None and evidence.closeness >= weights.min_closeness
-                and evidence.coverage >= weights.refuse_below)
+        assert weights is not None
+        return (evidence.lead is not None and evidence.coverage >= weights.refuse_below
+                and self.closeness(query, evidence) >= weights.min_closeness)
 
     def _refusal(self, question: str, evidence: Evidence, notices: tuple[str, ...],
                  reason: str | None = None) -> Answer:
@@ -250,7 +256,7 @@ class Assistant:
             return (), ()
         covered = tuple(
             p for p in parts
-            if not outside_scope(p) and (asks_who_acts(_own_words(p, parts)) or self._covered(self.evidence(p)))
+            if not outside_scope(p) and (asks_who_acts(_own_words(p, parts)) or self._covered(p, self.evidence(p)))
         )
         uncovered = tuple(p for p in parts if p not in covered)
         return covered, tuple(_own_words(p, parts) for p in uncovered)

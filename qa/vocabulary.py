@@ -6,6 +6,7 @@ The table lives in qa/data/vocabulary.toml so it can be reviewed and extended wi
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from qa.patterns import DATA_DIR, load_rules, whole_phrase
@@ -27,7 +28,10 @@ def expansion_terms(question: str, path: Path = VOCABULARY_FILE) -> list[str]:
     return seen
 
 
+@lru_cache(maxsize=4096)
 def expand(question: str, path: Path = VOCABULARY_FILE) -> str:
+    """The question with the guidance's words for its everyday phrases appended (cached: answering one question
+    expands it several times, for each retriever and the answer scorer)."""
     extra = expansion_terms(question, path)
     return question if not extra else f"{question} {' '.join(extra)}"
 
