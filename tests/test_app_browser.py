@@ -25,6 +25,7 @@ VIEWS = {"phone": (390, 844, False), "desktop": (1280, 900, False), "projector":
 SIBLINGS = "Will the child I look after be placed with their brothers and sisters?"
 DISCLOSURE = "The girl I foster just told me someone at home is hurting her. What do I do?"
 NOT_HOME = "My foster son hasn't come home tonight, what should I do?"
+GROOMED = "My foster daughter keeps going missing and I think she is being groomed, what should happen?"
 FRANCE = "What is the capital of France?"
 
 
@@ -126,11 +127,15 @@ def test_chat_answers_with_cards_and_examples(browser, app_url):
 
 
 # 1, 2: the safety notice, first and distinct, on a refusal and on an answer.
-@pytest.mark.parametrize("question,refused", [(DISCLOSURE, True), (NOT_HOME, False)])
+# refused=None: the notice must come first whether or not the guidance answers the question (answer quality,
+# issue 12, decides that; "hasn't come home tonight" is refused by today's coverage model).
+@pytest.mark.parametrize("question,refused", [(DISCLOSURE, True), (GROOMED, False), (NOT_HOME, None)])
 def test_safety_notice_is_a_labelled_callout_above_everything_on_a_phone(browser, app_url, question, refused):
     page = open_page(browser, app_url, 390, 844)
     last = ask(page, question)
-    assert ("lac-refused" in last.get_attribute("class")) is refused
+    was_refused = "lac-refused" in last.get_attribute("class")
+    assert refused is None or was_refused is refused
+    refused = was_refused
     first = last.locator(":scope > *").first
     assert first.get_attribute("class") == "lac-safety"
     assert first.get_attribute("role") == "note"
@@ -370,7 +375,7 @@ def test_main_views_have_no_serious_accessibility_violations(browser, app_url):
     found = []
     page = open_page(browser, app_url)
     found += _serious_violations(page, "start")
-    ask(page, NOT_HOME)
+    ask(page, GROOMED)
     found += _serious_violations(page, "answer-with-safety-notice")
     ask(page, FRANCE)
     found += _serious_violations(page, "not-covered")
