@@ -24,7 +24,7 @@ from qa.retrieve import Retriever
 from qa.safety import safety_notices
 from qa.scope import outside_scope, scope_reason
 from qa.select import select
-from qa.terms import TermExplainer
+from qa.terms import TermExplainer, with_abbreviations_spelt_out
 from qa.vocabulary import expand
 from settings import Settings
 
@@ -199,7 +199,7 @@ class Assistant:
         """How close the guidance comes to the question in the asker's own words (qa.evidence); the same vector
         as the search's (cached) when the vocabulary added nothing."""
         assert self.scorer is not None
-        return self.scorer.closeness(evidence, self.embedder.embed_query(query))
+        return self.scorer.closeness(evidence, self.embedder.embed_query(with_abbreviations_spelt_out(query)))
 
     def _ask(self, question: str, history: tuple[str, ...]) -> Answer:
         self.warm_up()

@@ -53,4 +53,11 @@ def spelled_out(text: str) -> list[str]:
     return [f"{short} = {long}" for short, long in abbreviations().items() if _mentions(text, short, case_sensitive=True)]
 
 
-__all__ = ["TermExplainer", "abbreviations", "first_clause", "spelled_out"]
+def with_abbreviations_spelt_out(text: str) -> str:
+    """The text with the long form of each abbreviation it uses added: "IRO" and "independent reviewing officer"
+    are the asker's own words either way (unlike the vocabulary's bridges to the guidance's wording)."""
+    longs = [long for short, long in abbreviations().items() if _mentions(text, short, case_sensitive=True)]
+    return " ".join([text, *longs])
+
+
+__all__ = ["TermExplainer", "abbreviations", "first_clause", "spelled_out", "with_abbreviations_spelt_out"]
