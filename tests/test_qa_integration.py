@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow
     ("What should happen if a child in care keeps running away?", "nice-pathway-2021/box-2"),
     ("What training must foster carers get?", "nice-pathway-2021/box-10"),
     ("What is a virtual school?", "nice-pathway-2021/glossary-virtual-school"),
+    ("What is the role of the IRO?", "ph28-qrg/rec-52"),
 ])
 def test_plain_language_questions_find_the_guidance(assistant, question, expected):
     answer = assistant.ask(question)

@@ -76,3 +76,10 @@ def test_split_units_gives_a_lower_case_bullet_the_last_sentence_of_its_lead_in(
     assert split_units(text)[-1] == (
         "This approach should: seek the views of looked-after children and young people and their carers, "
         "to ensure that responses work")
+
+
+def test_abbreviations_are_spelt_out_for_the_closeness_check_only_where_written_as_such():
+    from qa.terms import with_abbreviations_spelt_out
+
+    assert "independent reviewing officer" in with_abbreviations_spelt_out("What is the role of the IRO?")
+    assert with_abbreviations_spelt_out("is that a nice thing to do") == "is that a nice thing to do"
