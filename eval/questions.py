@@ -6,7 +6,6 @@ line of eval/questions/CHANGELOG.md, and only its aggregate figures are looked a
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -100,15 +99,11 @@ def question_texts(splits: Sequence[str] = ("train", "dev"), directory: Path = Q
     return list(dict.fromkeys(q.question for q in load_questions(splits, directory)))
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def locked_sha256(changelog: Path) -> str | None:
     """The sha256 on the changelog's newest (last) line that records one: what test.jsonl must hash to."""
     found = [h for line in changelog.read_text(encoding="utf-8").splitlines() for h in _SHA256.findall(line)]
     return found[-1] if found else None
 
 
-__all__ = ["KINDS", "PERSONAS", "QUESTIONS_DIR", "SCOPES", "SPLITS", "Question", "available", "file_sha256",
+__all__ = ["KINDS", "PERSONAS", "QUESTIONS_DIR", "SCOPES", "SPLITS", "Question", "available",
            "load_file", "load_questions", "locked_sha256", "question_texts"]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -30,6 +29,7 @@ import numpy as np
 from errors import IndexUnavailableError
 from index.dense import DenseIndex
 from index.encoders.factory import vector_space
+from index.hashing import sha256_file
 from index.lexical import LexicalIndex
 from ingest.model import Document, Passage, Section
 from ingest.units import AnswerUnit
@@ -39,14 +39,6 @@ from settings import Settings
 FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 DATA_FILES = ("documents.json", "sections.json", "passages.json", "vectors.faiss", "units.json", "unit-vectors.npy")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
@@ -280,5 +272,5 @@ def read_units(index_dir: Path, passages: Sequence[Passage]) -> tuple[list[Answe
 
 __all__ = [
     "IndexCheck", "build_key", "build_lock", "check_index", "corpus_fingerprint", "read_manifest",
-    "read_records", "read_units", "recover_interrupted_swap", "remove_leftovers", "sha256_file", "write_index",
+    "read_records", "read_units", "recover_interrupted_swap", "remove_leftovers", "write_index",
 ]

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.hashing import sha256_file
+
 log = logging.getLogger("lac.index")
 
 CACHE_VECTORS = "embedding-cache.npy"
@@ -85,7 +87,7 @@ class VectorCache:
             np.save(handle, vectors, allow_pickle=False)
         os.replace(folder / f"{CACHE_VECTORS}.tmp", folder / CACHE_VECTORS)
         meta = {"model": self.model, "dimension": int(vectors.shape[1]) if vectors.ndim == 2 else 0,
-                "sha256": _sha256(folder / CACHE_VECTORS), "keys": keys}
+                "sha256": sha256_file(folder / CACHE_VECTORS), "keys": keys}
         (folder / f"{CACHE_KEYS}.tmp").write_text(json.dumps(meta), encoding="utf-8")
         os.replace(folder / f"{CACHE_KEYS}.tmp", folder / CACHE_KEYS)
 
@@ -136,18 +138,10 @@ class VectorCache:
         self._drop(f"the embedding cache {problem}")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _cache_problem(folder: Path, meta: dict) -> str:
     if not isinstance(meta.get("keys"), list) or not all(isinstance(k, str) for k in meta["keys"]):
         return "has a damaged key list"
-    if meta.get("sha256") != _sha256(folder / CACHE_VECTORS):
+    if meta.get("sha256") != sha256_file(folder / CACHE_VECTORS):
         return "does not match its recorded hash (altered or from another build)"
     return ""
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval.questions import SPLITS, file_sha256
+from eval.questions import SPLITS
+from index.hashing import sha256_file
 
 
 def row(id, split="dev", scope="in", kind="practical", **extra):
@@ -21,6 +22,6 @@ def write_set(directory: Path, rows_by_split: dict[str, list[dict]]) -> Path:
     for split in SPLITS:
         text = "".join(json.dumps(r) + "\n" for r in rows_by_split.get(split, []))
         (directory / f"{split}.jsonl").write_text(text, encoding="utf-8")
-    sha = file_sha256(directory / "test.jsonl")
+    sha = sha256_file(directory / "test.jsonl")
     (directory / "CHANGELOG.md").write_text(f"# Changelog\n\n2026-11-24 locked test.jsonl sha256 {sha}\n")
     return directory

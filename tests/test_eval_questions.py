@@ -17,12 +17,12 @@ from eval.questions import (
     QUESTIONS_DIR,
     SPLITS,
     available,
-    file_sha256,
     load_file,
     load_questions,
     locked_sha256,
     question_texts,
 )
+from index.hashing import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,9 +81,9 @@ def test_ids_are_unique_across_splits(tmp_path):
 
 def test_lock_reads_the_changelogs_last_line(tmp_path):
     d = write_set(tmp_path, {"test": [row("x", "test")]})
-    assert locked_sha256(d / "CHANGELOG.md") == file_sha256(d / "test.jsonl")
+    assert locked_sha256(d / "CHANGELOG.md") == sha256_file(d / "test.jsonl")
     (d / "test.jsonl").write_text(json.dumps(row("y", "test")) + "\n")  # changed without a changelog line
-    assert locked_sha256(d / "CHANGELOG.md") != file_sha256(d / "test.jsonl")
+    assert locked_sha256(d / "CHANGELOG.md") != sha256_file(d / "test.jsonl")
     (d / "CHANGELOG.md").write_text(f"2026-11-24 {'0' * 64} first\n2026-11-25 {'1' * 64} fixed a span\n\nNotes.\n")
     assert locked_sha256(d / "CHANGELOG.md") == "1" * 64  # the newest line with a hash, notes below it ignored
     (d / "CHANGELOG.md").write_text("no hash recorded\n")
@@ -109,7 +109,7 @@ def corpus_sections():
 
 @real
 def test_test_split_is_locked_by_the_changelog():
-    assert locked_sha256(QUESTIONS_DIR / "CHANGELOG.md") == file_sha256(QUESTIONS_DIR / "test.jsonl"), \
+    assert locked_sha256(QUESTIONS_DIR / "CHANGELOG.md") == sha256_file(QUESTIONS_DIR / "test.jsonl"), \
         "eval/questions/test.jsonl changed: add a line to eval/questions/CHANGELOG.md saying why, with its new sha256"
 
 

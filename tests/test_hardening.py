@@ -321,7 +321,7 @@ def rehash(index_dir: Path) -> None:
     """Rewrite the manifest's file hashes, as a forger would."""
     import json
 
-    from index.store import sha256_file
+    from index.hashing import sha256_file
 
     manifest = json.loads((index_dir / "manifest.json").read_text("utf-8"))
     manifest["files"] = {name: sha256_file(index_dir / name) for name in manifest["files"]}
@@ -372,13 +372,14 @@ def test_embedding_cache_with_forged_hash_is_caught_by_the_spot_check(tmp_path):
     import numpy as np
 
     from index.build import build_index
-    from index.vectors import CACHE_KEYS, CACHE_VECTORS, _sha256
+    from index.hashing import sha256_file
+    from index.vectors import CACHE_KEYS, CACHE_VECTORS
 
     settings = built(tmp_path)
     folder = settings.index_dir
     np.save(folder / CACHE_VECTORS, np.load(folder / CACHE_VECTORS)[::-1].copy())
     meta = json.loads((folder / CACHE_KEYS).read_text())
-    (folder / CACHE_KEYS).write_text(json.dumps({**meta, "sha256": _sha256(folder / CACHE_VECTORS)}))
+    (folder / CACHE_KEYS).write_text(json.dumps({**meta, "sha256": sha256_file(folder / CACHE_VECTORS)}))
     report = build_index(settings, embedder=FakeEmbedder())
     assert any("do not match their texts" in w for w in report.warnings) and report.reused_vectors == 0
 
@@ -389,14 +390,15 @@ def test_embedding_cache_of_another_dimension_is_dropped_not_a_traceback(tmp_pat
     import numpy as np
 
     from index.build import build_index
+    from index.hashing import sha256_file
     from index.loaded import open_index
-    from index.vectors import CACHE_KEYS, CACHE_VECTORS, _sha256
+    from index.vectors import CACHE_KEYS, CACHE_VECTORS
 
     settings = built(tmp_path)
     folder = settings.index_dir
     meta = json.loads((folder / CACHE_KEYS).read_text())
     np.save(folder / CACHE_VECTORS, np.ones((len(meta["keys"]), 128), dtype=np.float32))
-    (folder / CACHE_KEYS).write_text(json.dumps({**meta, "dimension": 128, "sha256": _sha256(folder / CACHE_VECTORS)}))
+    (folder / CACHE_KEYS).write_text(json.dumps({**meta, "dimension": 128, "sha256": sha256_file(folder / CACHE_VECTORS)}))
     (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
     report = build_index(settings, embedder=FakeEmbedder())
     assert any("128-dimension" in w for w in report.warnings)

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from errors import BadInputError, IndexUnavailableError
-from index.store import check_index, sha256_file
+from index.hashing import sha256_file
+from index.store import check_index
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from index.encoders.base import ModelLayout
+from index.hashing import sha256_file
 
 log = logging.getLogger("lac.index")
 
@@ -180,21 +181,13 @@ class OnnxModelCache:
             stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
             entry = memo.get(str(path))
             if not (isinstance(entry, dict) and entry.get("stamp") == stamp and isinstance(entry.get("sha256"), str)):
-                entry = {"stamp": stamp, "sha256": _sha256(path)}
+                entry = {"stamp": stamp, "sha256": sha256_file(path)}
                 memo[str(path)] = entry
                 changed = True
             combined.update(f"{path.name}:{entry['sha256']}\n".encode())
         if changed:
             _write_atomic(memo_path, json.dumps(memo, indent=0))
         return combined.hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_atomic(path: Path, text: str) -> None:
