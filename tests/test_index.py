@@ -89,11 +89,14 @@ def test_stale_or_damaged_index_is_rebuilt_on_open(built, settings, embedder, tm
 
 
 @pytest.mark.slow
-def test_damaged_index_without_rebuild_is_refused(built, settings, embedder, tmp_path):
+@pytest.mark.parametrize("records", ["passages.json", "units.json"])
+def test_records_that_do_not_match_the_index_are_refused_without_rebuild(built, settings, embedder, tmp_path,
+                                                                         records):
+    """A passage (or an answer unit) missing from its file: the index is refused, never served short."""
     victim = tmp_path / "idx"
     shutil.copytree(built, victim)
-    passages = json.loads((victim / "passages.json").read_text())
-    (victim / "passages.json").write_text(json.dumps(passages[:-1]))
+    rows = json.loads((victim / records).read_text())
+    (victim / records).write_text(json.dumps(rows[:-1]))
     with pytest.raises(IndexUnavailableError, match="python -m index build"):
         open_index(settings.replace(index_dir=victim), embedder=embedder, rebuild=False)
 
@@ -128,13 +131,3 @@ def test_answer_units_are_stored_with_a_vector_each(assistant, embedder):
     unit = next(u for u in index.units if u.kind == "text")
     assert unit.text in index.passages[unit.passage].text
     assert abs(float(index.unit_vectors[index.units.index(unit)] @ embedder.embed([unit.text])[0]) - 1.0) < 1e-4
-
-
-@pytest.mark.slow
-def test_units_that_do_not_match_their_passages_are_refused(built, settings, embedder, tmp_path):
-    victim = tmp_path / "idx"
-    shutil.copytree(built, victim)
-    units = json.loads((victim / "units.json").read_text())
-    (victim / "units.json").write_text(json.dumps(units[:-1]))
-    with pytest.raises(IndexUnavailableError, match="python -m index build"):
-        open_index(settings.replace(index_dir=victim), embedder=embedder, rebuild=False)
