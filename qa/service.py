@@ -196,8 +196,8 @@ class Assistant:
         return self.scorer.score(query, vector, retrieval, weights)
 
     def closeness(self, query: str, evidence: Evidence) -> float:
-        """How close the guidance comes to the question in the asker's own words (qa.evidence); the same vector
-        as the search's (cached) when the vocabulary added nothing."""
+        """How close the guidance comes to the question in the asker's own words (qa.evidence), abbreviations
+        spelt out; the same vector as the search's (cached) when neither added words."""
         assert self.scorer is not None
         return self.scorer.closeness(evidence, self.embedder.embed_query(with_abbreviations_spelt_out(query)))
 
@@ -210,15 +210,13 @@ class Assistant:
         parts = question_parts(text) or [text]
         query, evidence = self._resolve(text, history)
         if all(outside_scope(p) for p in parts):
-            answer = self._refusal(question, evidence, notices, reason=scope_reason())
-            return answer if self._english.looks_english(text) else with_language_note(answer)
+            return self._refusal(question, text, evidence, notices, reason=scope_reason())
         covered, uncovered = self._split_by_coverage(parts) if query == text else ((), ())
         if uncovered and covered:
             query = " ".join(covered)  # answer the parts the guidance covers, and say which it doesn't
             evidence = self.evidence(query)
         if not self._covered(query, evidence):
-            answer = self._refusal(question, evidence, notices)
-            return answer if self._english.looks_english(text) else with_language_note(answer)
+            return self._refusal(question, text, evidence, notices)
         selection = select(evidence, self.scorer.index, weights.quote_share)
         answer = compose_answer(question, evidence, selection, self.scorer.index, self._explainer, notices=notices,
                                 uncovered_parts=uncovered if covered else (),
@@ -233,9 +231,12 @@ class Assistant:
         return (evidence.lead is not None and evidence.coverage >= weights.refuse_below
                 and self.closeness(query, evidence) >= weights.min_closeness)
 
-    def _refusal(self, question: str, evidence: Evidence, notices: tuple[str, ...],
+    def _refusal(self, question: str, text: str, evidence: Evidence, notices: tuple[str, ...],
                  reason: str | None = None) -> Answer:
-        return refusal(question, evidence.retrieval, self.settings.nearest_topic_similarity, notices, reason)
+        """The "not covered" answer; a question that does not look English is told only English is supported."""
+        assert self._english is not None  # set by warm_up
+        answer = refusal(question, evidence.retrieval, self.settings.nearest_topic_similarity, notices, reason)
+        return answer if self._english.looks_english(text) else with_language_note(answer)
 
     def _resolve(self, text: str, history: tuple[str, ...]) -> tuple[str, Evidence]:
         """A follow-up is a question that does not stand on its own: with the previous question its best sentence
