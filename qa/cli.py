@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -93,19 +94,29 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         questions = read_lines(args.batch)
         assistant.warm_up(progress=True)
+        separator = "\n" if args.json else "\n\n"
         for question in questions:
             try:
-                payload = assistant.ask(question, history).to_json()
+                answer = assistant.ask(question, history)
+                text = json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_text(answer)
             except BadInputError as exc:
-                payload = {"question": question, "error": str(exc)}
-            if args.json:
-                print(json.dumps(payload, ensure_ascii=False), flush=True)
-            else:
-                print(payload.get("error") or format_text(assistant.ask(question, history)), end="\n\n", flush=True)
+                error = {"question": question, "error": str(exc)}
+                text = json.dumps(error, ensure_ascii=False) if args.json else str(exc)
+            print(text, end=separator, flush=True)
         return 0
     except LacGuideError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """The reader closed the pipe (`... | head`): stop quietly, as other command-line tools do. Standard output
+    is pointed at /dev/null so the interpreter's final flush does not raise again (Python's signal docs)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 1
 
 
 __all__ = ["format_text", "main"]

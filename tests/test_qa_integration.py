@@ -124,3 +124,18 @@ def test_cli_bad_input_exits_2_with_one_line(assistant, args):
     result = _cli(*args, index=assistant.index.path)
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_stops_quietly_when_the_reader_closes_the_pipe(assistant):
+    """`python -m qa ask --batch FILE | head -1`: no traceback once the reader has gone."""
+    cmd = [sys.executable, "-m", "qa", "ask", "--batch", "-", "--index", str(assistant.index.path)]
+    process = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    process.stdin.write("What is a virtual school?\n" * 200)
+    process.stdin.close()
+    assert process.stdout.readline()  # the first line of the first answer, then the reader goes away
+    process.stdout.close()
+    process.wait(timeout=300)
+    assert "Traceback" not in process.stderr.read()
+    assert process.returncode == 1
