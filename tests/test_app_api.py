@@ -62,3 +62,16 @@ def test_server_address_honours_gradio_env(monkeypatch):
     monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
     monkeypatch.setenv("GRADIO_SERVER_PORT", "9999")
     assert app.server_address(Settings()) == ("0.0.0.0", 9999)
+
+
+def test_new_conversation_cancels_answers_still_in_flight(assistant, settings):
+    """A queued answer to the old conversation must not bring it back after "New conversation" or the chat's bin."""
+    import app
+
+    demo, _ = app.create_app(settings, assistant=assistant)
+    answer_steps = {fn_id for fn_id, fn in demo.fns.items() if fn.name == "answer"}
+    dependencies = demo.get_config_file()["dependencies"]
+    clearing = {tuple(map(tuple, d["targets"])) for d in dependencies if demo.fns[d["id"]].name == "new_conversation"}
+    cancelling = {tuple(map(tuple, d["targets"])): set(d["cancels"]) for d in dependencies if d["cancels"]}
+    assert answer_steps and len(clearing) == 2
+    assert all(cancelling.get(targets) == answer_steps for targets in clearing)

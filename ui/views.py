@@ -205,11 +205,15 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
                     next_btn = gr.Button("Next section →", min_width=120)
                 body = gr.HTML(section_html(assistant, first_section) if first_section else "", elem_id="browse-body")
 
+        answering = []  # answer steps still running or queued are cancelled by "New conversation"
+
         def ask_from(event) -> None:
             """Step 1 (shown at once) succeeded: answer, then bring the answer into view."""
-            event.success(answer, [pending, chat, turns], [chat, turns, cited], api_visibility="private",
-                          concurrency_id="ask", concurrency_limit=settings.ask_concurrency, show_progress="hidden",
-                          ).then(None, None, None, js=SHOW_LATEST_JS, api_visibility="private")
+            step = event.success(answer, [pending, chat, turns], [chat, turns, cited], api_visibility="private",
+                                 concurrency_id="ask", concurrency_limit=settings.ask_concurrency,
+                                 show_progress="hidden")
+            answering.append(step)
+            step.then(None, None, None, js=SHOW_LATEST_JS, api_visibility="private")
 
         shown = [box, chat, pending]
         quick: dict[str, Any] = dict(api_visibility="private", queue=False, show_progress="hidden")
@@ -231,8 +235,9 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
             return "", [], [], "", _cited_picker()
 
         cleared = [box, chat, turns, pending, cited]
-        clear.click(new_conversation, None, cleared, api_visibility="private")
-        chat.clear(new_conversation, None, cleared, api_visibility="private")
+        # A late answer to the old conversation must not bring it back: clearing cancels answers in flight.
+        clear.click(new_conversation, None, cleared, api_visibility="private", cancels=answering)
+        chat.clear(new_conversation, None, cleared, api_visibility="private", cancels=answering)
         large.change(None, [large], None, js=LARGE_TEXT_JS, api_visibility="private")
 
         def open_cited(section_id):
