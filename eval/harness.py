@@ -59,7 +59,10 @@ def score_one(question: Question, answer: dict, is_title: IsTitle) -> dict:
     return scores | {
         "evidence@1": metrics.evidence_at(passages, spans, 1),
         "evidence@3": metrics.evidence_at(passages, spans, 3),
-        "answer_evidence": None if lines is None else (0.0 if refused else metrics.answer_evidence(lines, spans)),
+        "answer_evidence": None if lines is None else (0.0 if refused else metrics.answer_evidence(
+            lines, spans, citations=answer.get("citations") or [], gold=gold)),
+        "answer_evidence_quotes": None if lines is None else (
+            0.0 if refused else metrics.answer_evidence(lines, spans, metrics.CONTENT_KINDS)),
         "hit@1": metrics.hit_at(ranked, gold, 1),
         "hit@3": metrics.hit_at(ranked, gold, 3),
         "mrr@5": metrics.reciprocal_rank(ranked, gold, 5),
@@ -107,6 +110,7 @@ def aggregate(results: Sequence[Result]) -> dict:
         "evidence@1": metrics.mean(s["evidence@1"] for s in answerable),
         "evidence@3": metrics.mean(s["evidence@3"] for s in answerable),
         "answer_evidence": metrics.mean(s["answer_evidence"] for s in answerable),
+        "answer_evidence_quotes": metrics.mean(s["answer_evidence_quotes"] for s in answerable),
         "hit@1": metrics.mean(s["hit@1"] for s in answerable),
         "hit@3": metrics.mean(s["hit@3"] for s in answerable),
         "mrr@5": metrics.mean(s["mrr@5"] for s in answerable),

@@ -27,6 +27,14 @@ Line = dict  # {"text": str, "kind": str, "citations": [int, ...]}
 CONTENT_KINDS = frozenset(str(kind) for kind in GUIDANCE_KINDS)
 QUOTE_KINDS = frozenset({"quote"})
 TITLE_KINDS = frozenset({"title"})  # a bare recommendation title, if the product marks it as such (issue 12)
+# Answer evidence also reads the framing lines that carry the guidance's own words about one section: its title
+# (the answer to "which recommendation...?") and the roles it names (the answer to "who should act?"). The gold
+# spans of those questions are titles and role names, which issue 12 forbids quoting as sentences, so reading
+# quote lines only would score every correct answer to them as a miss. Such a line counts only when it cites a
+# gold section (role names recur across recommendations). Our own framing (currency note, terms, about the
+# source, not covered) is never read.
+SECTION_LINE_KINDS = TITLE_KINDS | frozenset({"who-should-act"})
+ANSWER_KINDS = CONTENT_KINDS | SECTION_LINE_KINDS
 
 # A span's main clause ends at the first of these that leaves at least MIN_CLAUSE_CHARS characters before it.
 CLAUSE_BREAKS = ("; ", ": ", " - ", " – ", " — ", ", which ", ", who ", ", where ", ", including ", ", such as ",
@@ -111,14 +119,22 @@ def evidence_at(passages: Sequence[str], spans: Iterable[str], k: int) -> float:
     return 1.0 if any(holds_span(p, spans) for p in passages[:k]) else 0.0
 
 
-def content_text(lines: Sequence[Line]) -> str:
-    """The answer's guidance lines (quote, definition, generated), normalised and joined in order; framing left out."""
-    return " ".join(normalise(line.get("text", "")) for line in lines if line.get("kind") in CONTENT_KINDS)
+def content_text(lines: Sequence[Line], kinds: frozenset[str] = CONTENT_KINDS) -> str:
+    """The answer's lines of these kinds (default: guidance lines: quote, definition, generated), normalised and
+    joined in order; framing left out."""
+    return " ".join(normalise(line.get("text", "")) for line in lines if line.get("kind") in kinds)
 
 
-def answer_evidence(lines: Sequence[Line], spans: Iterable[str]) -> float:
-    """1.0 when the answer's guidance lines contain a gold span or at least its main clause."""
-    content = content_text(lines)
+def answer_evidence(lines: Sequence[Line], spans: Iterable[str], kinds: frozenset[str] = ANSWER_KINDS,
+                    citations: Sequence[dict] = (), gold: Iterable[str] = ()) -> float:
+    """1.0 when the answer's lines of these kinds contain a gold span or at least its main clause. By default
+    (ANSWER_KINDS) guidance lines are read, and title and "Who should act" lines that cite a gold section (the
+    `citations` of the answer, `gold` sections); `kinds=CONTENT_KINDS` is the quoted-lines-only reading."""
+    gold = set(gold)
+    gold_ranks = {c.get("rank", n + 1) for n, c in enumerate(citations) if c.get("section_id") in gold}
+    read = [line for line in lines if line.get("kind") in CONTENT_KINDS or (
+        line.get("kind") in kinds & SECTION_LINE_KINDS and gold_ranks & set(line.get("citations") or ()))]
+    content = content_text(read, kinds)
     return 1.0 if any((clause := main_clause(span)) and clause in content for span in spans) else 0.0
 
 
@@ -173,7 +189,7 @@ def mean(values: Iterable[float | None]) -> float | None:
 
 
 __all__ = [
-    "CLAUSE_BREAKS", "CONTENT_KINDS", "MIN_CLAUSE_CHARS", "QUOTE_KINDS", "TITLE_KINDS", "answer_evidence",
+    "ANSWER_KINDS", "CLAUSE_BREAKS", "CONTENT_KINDS", "SECTION_LINE_KINDS", "MIN_CLAUSE_CHARS", "QUOTE_KINDS", "TITLE_KINDS", "answer_evidence",
     "citation_precision", "citation_recall", "content_text", "evidence_at", "first_gold_rank", "hit_at",
     "holds_span", "main_clause", "mean", "normalise", "percentile", "reciprocal_rank", "sentence_supported",
     "support_counts", "title_only",

@@ -16,6 +16,7 @@ from eval.questions import KINDS
 # (key in the figures, column title, format); the evidence figures lead.
 COLUMNS = [
     ("evidence@1", "ev@1", "{:.2f}"), ("evidence@3", "ev@3", "{:.2f}"), ("answer_evidence", "ans-ev", "{:.2f}"),
+    ("answer_evidence_quotes", "ans-ev quotes", "{:.2f}"),
     ("hit@1", "hit@1", "{:.2f}"), ("hit@3", "hit@3", "{:.2f}"), ("mrr@5", "MRR@5", "{:.2f}"),
     ("precision", "prec", "{:.2f}"), ("recall", "recall", "{:.2f}"), ("near_refusal", "near ref", "{:.2f}"),
     ("far_refusal", "far ref", "{:.2f}"), ("false_refusal", "false ref", "{:.2f}"),
@@ -140,10 +141,12 @@ at a line start dropped, a span's trailing punctuation dropped (eval/metrics.py)
 
 - ev@1 / ev@3 (evidence@k): share of answerable questions where the first (one of the first three) cited passage
   holds a gold evidence span whole. A passage from the right section that lacks the evidence is a miss.
-- ans-ev (answer evidence): share of answerable questions whose quote and definition lines (framing lines such as
-  "Who should act", "Note:", "Not covered:" left out) contain a gold span or at least its main clause: the span up
-  to its first '; ', ': ', ' - ', ', which ', ', who ', ', where ', ', including ', ', such as ', ', for example',
-  ' (' that leaves at least 40 characters (the whole span when there is none).
+- ans-ev (answer evidence): share of answerable questions whose quote, definition, title and "Who should act"
+  lines (the lines carrying the guidance's own words; our framing such as "Note:", "Terms:", "Not covered:" left out)
+  contain a gold span or at least its main clause: the span up to its first '; ', ': ', ' - ', ', which ', ', who ',
+  ', where ', ', including ', ', such as ', ', for example', ' (' that leaves at least 40 characters (the whole span
+  when there is none). ans-ev quotes: the same, reading quote and definition lines only (the definition before
+  2026-11-24, which scored every correct "which recommendation / who should act?" answer as a miss).
 - hit@k: an answerable question whose top-k citations include a gold section; MRR@5: 1/rank of the first gold
   citation within 5, else 0. A refused answerable question scores 0 on every figure above.
 - prec / recall: share of citations naming a gold section (answered questions) / share of the gold sections cited.

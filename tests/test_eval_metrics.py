@@ -94,14 +94,40 @@ def test_main_clause_cuts_at_the_first_break_leaving_40_characters():
 def test_answer_evidence_counts_the_main_clause_and_skips_framing_lines():
     span = "Make sure that every looked-after child has a named health professional; this should be agreed early."
     clause_only = [quote("Make sure that every looked-after child has a named health professional.", 1)]
-    framing = [{"text": span, "kind": "who-should-act", "citations": [1]},
-               {"text": span, "kind": "currency-note", "citations": []}]
+    framing = [{"text": span, "kind": "currency-note", "citations": []}, {"text": span, "kind": "term"},
+               {"text": span, "kind": "document", "citations": [1]}]
     assert metrics.answer_evidence(clause_only, [span]) == 1.0
     assert metrics.answer_evidence(framing, [span]) == 0.0
     assert metrics.answer_evidence([quote("Make sure that every looked-after child is happy.", 1)], [span]) == 0.0
     assert metrics.answer_evidence([{"text": f"Virtual school: {span}", "kind": "definition", "citations": [2]}],
                                    [span]) == 1.0
     assert metrics.answer_evidence([], [span]) == 0.0
+
+
+def test_answer_evidence_reads_the_title_and_who_should_act_lines_of_a_which_recommendation_answer():
+    """A correct answer to "Which PH28 rec is about IROs using current information, and who's named?" shows the
+    recommendation as a title line and its roles as a "Who should act" line (issue 12: titles are never quoted
+    as sentences). Its gold spans are that title and a role: read from quote lines only, it would be a miss."""
+    spans = ["Recommendation 13: Use current information", "Independent reviewing officers"]
+    answer = [
+        {"text": "PH28 quick reference guide has a recommendation on this: Recommendation 13: Use current information "
+                 "to make decisions about placement changes (2010, replaced by NG205 (2021)).", "kind": "title",
+         "citations": [1]},
+        quote("Children and young people need to be involved in decisions about placement changes.", 1),
+        {"text": "Who should act (listed for the whole topic): Placement teams; Independent reviewing officers",
+         "kind": "who-should-act", "citations": [1]},
+    ]
+    citations = [{"rank": 1, "section_id": "ph28-qrg/rec-13"}]
+    gold = ["ph28-qrg/rec-13"]
+    assert metrics.answer_evidence(answer, spans, citations=citations, gold=gold) == 1.0
+    assert metrics.answer_evidence(answer, spans[1:], citations=citations, gold=gold) == 1.0  # the role alone
+    # the quoted-lines-only reading scores this correct answer as a miss
+    assert metrics.answer_evidence(answer, spans, metrics.CONTENT_KINDS, citations=citations, gold=gold) == 0.0
+    # a title or role list counts only as the words of a gold section: the same roles under another
+    # recommendation (roles recur across recommendations) are not evidence
+    other = [{"rank": 1, "section_id": "ph28-qrg/rec-12"}]
+    assert metrics.answer_evidence(answer, spans[1:], citations=other, gold=gold) == 0.0
+    assert metrics.answer_evidence(answer, spans[1:]) == 0.0
 
 
 def test_answer_evidence_a_bullet_joined_to_its_lead_in():
