@@ -31,6 +31,8 @@ class Embedder:
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
+        self._loading: threading.Thread | None = None
+        self._load_error: Exception | None = None  # from a background load, raised by the next warm_up()
         self.texts_embedded = 0  # texts that reached the model (the benchmark reports it)
         # Per instance, so a dropped embedder frees its cache (a cache on the method would keep every instance).
         self._embed_query_cached = lru_cache(maxsize=2048)(self._embed_query)
@@ -44,9 +46,30 @@ class Embedder:
         if self._encoder is not None:
             return
         with self._lock:
-            if self._encoder is None:
-                self._encoder = create_encoder(self.model_name, self.backend, cache_dir=self.cache_dir,
-                                               threads=self.threads)
+            if self._load_error is not None:  # the background load failed: raise it here, once; a later call retries
+                error, self._load_error = self._load_error, None
+                raise error
+            self._load()
+
+    def start_warm_up(self) -> None:
+        """Load the encoder on a background thread; warm_up() and every use wait for it. ONNX Runtime builds its
+        session (most of the load) without holding the GIL, so opening the index meanwhile costs no extra time."""
+        if self._encoder is None and self._loading is None:
+            self._loading = threading.Thread(target=self._load_in_background, name="lac-encoder-load", daemon=True)
+            self._loading.start()
+
+    def _load_in_background(self) -> None:
+        with self._lock:
+            try:
+                self._load()
+            except Exception as exc:  # noqa: BLE001 - handed to the caller of the next warm_up()
+                self._load_error = exc
+
+    def _load(self) -> None:
+        """Create the encoder (the caller holds the lock)."""
+        if self._encoder is None:
+            self._encoder = create_encoder(self.model_name, self.backend, cache_dir=self.cache_dir,
+                                           threads=self.threads)
 
     @property
     def encoder(self) -> Encoder:

@@ -69,6 +69,7 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None, rebuild:
         raise IndexUnavailableError(f"The index cannot be used: {check.reason}. Rebuild it with: python -m index build")
     folder = index_dir.resolve()  # one version folder throughout, even if a build swaps in another meanwhile
     documents, sections, passages, vectors = read_records(folder)
+    lexical = LexicalIndex.load(folder / "bm25")  # before the checks: meanwhile an encoder loading in the background
     problem = _forgery(settings, embedder, vectors, documents, sections, passages,
                        corpus_dir if rebuild and not stale else None)
     if problem and rebuild:
@@ -76,6 +77,7 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None, rebuild:
         check, stale = _rebuild_or_serve_stale(settings, embedder, progress, problem, force=True)
         folder = index_dir.resolve()
         documents, sections, passages, vectors = read_records(folder)
+        lexical = LexicalIndex.load(folder / "bm25")
         problem = _forgery(settings, embedder, vectors, documents, sections, passages, None)
     if problem:
         raise IndexUnavailableError(f"The index at {index_dir} cannot be used: {problem}. "
@@ -87,7 +89,7 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None, rebuild:
         sections={s.section_id: s for s in sections},
         passages=passages,
         vectors=vectors,
-        lexical=LexicalIndex.load(folder / "bm25"),
+        lexical=lexical,
         manifest=check.manifest or {},
         units=units,
         unit_vectors=unit_vectors,
@@ -120,11 +122,14 @@ def _rebuild_or_serve_stale(settings: Settings, embedder: Embedder | None, progr
 
 def _forgery(settings: Settings, embedder: Embedder | None, vectors, documents, sections, passages, corpus_dir) -> str:
     """Checks that hashes cannot vouch for: vector size against the model, and (for an index of at most
-    settings.verify_max_passages passages) the records against what the corpus files give when ingested again."""
+    settings.verify_max_passages passages) the records against what the corpus files give when ingested again.
+    The model is asked last: it may still be loading (Embedder.start_warm_up)."""
+    if corpus_dir is not None and len(passages) <= settings.verify_max_passages:
+        problem = records_match_corpus(settings, corpus_dir, documents, sections, passages)
+        if problem:
+            return problem
     if embedder is not None and vectors.dimension != embedder.dimension:
         return f"its vectors have {vectors.dimension} dimensions, the model {settings.embedding_model} gives {embedder.dimension}"
-    if corpus_dir is not None and len(passages) <= settings.verify_max_passages:
-        return records_match_corpus(settings, corpus_dir, documents, sections, passages)
     return ""
 
 

@@ -139,6 +139,7 @@ class Assistant:
                 return
             from index.loaded import open_index
 
+            self.embedder.start_warm_up()  # the encoder loads while the index opens
             index = open_index(self.settings, embedder=self.embedder, progress=progress)
             self.embedder.warm_up()  # so the first question is as quick as the rest
             source = self._weights_source

@@ -13,9 +13,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("gradio", "langchain", "langchain_core", "langchain_community", "bs4", "pypdf", "docx", "torch",
          "sentence_transformers", "transformers", "matplotlib", "onnx", "onnxruntime")
-# Answering with a built index and an exported model: ONNX Runtime yes, but nothing that exports or quantises.
+# Answering with a built index and an exported model: ONNX Runtime yes, but nothing that exports or quantises,
+# and not bm25s (it imports scipy; the saved BM25 arrays are scored in numpy: index/lexical.py).
 ASK_HEAVY = ("torch", "transformers", "sentence_transformers", "onnx", "onnxruntime.quantization", "gradio",
-             "langchain_core")
+             "langchain_core", "bm25s", "scipy")
 
 
 def test_ask_path_imports_nothing_heavy():

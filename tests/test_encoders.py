@@ -130,6 +130,44 @@ def test_unusable_digest_memo_is_rebuilt(fake_model, tmp_path):
     assert cache.key(layout, "fp32") == key
 
 
+def table_onnx(layout, out: Path) -> None:
+    """A stand-in with weights worth keeping apart: hidden state = rows of a (vocabulary x DIM) table."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    table = np.random.default_rng(0).standard_normal((30522, DIM)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["table", "input_ids"], ["last_hidden_state"])], "table",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"])],
+        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "sequence", DIM])],
+        initializer=[onnx.numpy_helper.from_array(table, "table")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(out))
+
+
+def test_weights_are_kept_apart_from_the_graph_and_give_the_same_vectors(fake_model, tmp_path, caplog):
+    layout = read_layout(fake_model)
+    cache = OnnxModelCache(tmp_path / "cache", exporter=table_onnx)
+    path = cache.model_file(layout, "fp32")
+    data = path.with_name(path.name + ".data")
+    record = json.loads(path.with_suffix(".json").read_text())
+    assert data.stat().st_size >= 30522 * DIM * 4 > 100 * path.stat().st_size
+    assert record["data_bytes"] == data.stat().st_size
+    whole = tmp_path / "whole.onnx"  # the same model in one file, as exported before
+    table_onnx(layout, whole)
+    texts = ["respite care", "a longer question about short breaks"]
+    assert np.array_equal(onnx_runtime.OnnxEncoder(layout, path).encode(texts),
+                          onnx_runtime.OnnxEncoder(layout, whole).encode(texts))
+
+    data.write_bytes(data.read_bytes()[:100])  # a weights file cut short is exported again
+    with caplog.at_level(logging.WARNING, logger="lac.index"):
+        assert cache.model_file(layout, "fp32") == path
+    assert cache.exports == 2 and data.stat().st_size == record["data_bytes"]
+    cache.discard(path, "test")
+    assert not data.exists() and not path.exists()
+
+
 @pytest.mark.parametrize("backend, name", [("onnx", "onnx"), ("onnx-int8", "onnx-int8"), ("auto", "onnx")])
 def test_backend_from_settings(fake_model, tmp_path, monkeypatch, backend, name):
     from index.embedder import Embedder
