@@ -176,10 +176,6 @@ class TermWeights:
     def weight(self, term: str) -> float:
         return self.idf.get(term, self.default_idf)
 
-    def overlap(self, terms: frozenset[str], query_terms: set[str]) -> float:
-        """Rarity-weighted shared terms, damped by the unit's length."""
-        return sum(self.weight(t) for t in terms & query_terms) / math.sqrt(len(terms) + 4)
-
     def coverage(self, terms: frozenset[str], query_terms: set[str], total: float | None = None) -> float:
         """Rarity-weighted share of the question's terms that the text contains (`total`: the question terms'
         summed weight, when already known)."""
@@ -199,6 +195,13 @@ class EvidenceScorer:
         self.weights = weights
         self.terms = terms
         self.unit_terms = [frozenset(tokenize(u.text)) for u in index.units]
+        # Which units hold each word: a question's shared-word weight for every unit is then a few array additions.
+        holders: dict[str, list[int]] = {}
+        for n, unit_terms in enumerate(self.unit_terms):
+            for term in unit_terms:
+                holders.setdefault(term, []).append(n)
+        self.term_units = {term: np.array(units) for term, units in holders.items()}
+        self.unit_sizes = np.array([len(t) for t in self.unit_terms], dtype=np.float64)
         self.section_units: dict[str, list[int]] = {}
         for n, unit in enumerate(index.units):
             self.section_units.setdefault(unit.section_id, []).append(n)
@@ -215,6 +218,16 @@ class EvidenceScorer:
         chosen.update(int(n) for n in nearest)
         ids = np.array(sorted(n for n in chosen if self.index.units[n].kind in SCORED_UNIT_KINDS), dtype=int)
         return ids, cosines[ids] if len(ids) else np.zeros(0)
+
+    def shared_weight(self, query_terms: set[str]) -> np.ndarray:
+        """Per unit: the summed rarity weight of the question's words it holds (TermWeights.overlap's and
+        coverage's numerator, for every unit at once)."""
+        shared = np.zeros(len(self.unit_terms))
+        for term in query_terms:
+            units = self.term_units.get(term)
+            if units is not None:
+                shared[units] += self.terms.weight(term)
+        return shared
 
     def leans(self, query_vector: np.ndarray, weights: EvidenceWeights | None = None) -> np.ndarray:
         """How far the question leans towards each of LEANING_KINDS."""
@@ -236,7 +249,11 @@ class EvidenceScorer:
         rank = {h.section.section_id: r for r, h in enumerate(retrieval.hits)}
         fused = {h.section.section_id: h.score / top for h in retrieval.hits}
         units = self.index.units
-        words = np.array([self.terms.overlap(self.unit_terms[n], query_terms) for n in ids])
+        shared = self.shared_weight(query_terms)[ids]
+        shared_specific = self.shared_weight(specific)[ids] if specific_total else np.zeros(len(ids))
+        words = shared / np.sqrt(self.unit_sizes[ids] + 4)  # rarity-weighted shared words, damped by length
+        coverage = shared / total if total else np.zeros(len(ids))
+        specific_coverage = shared_specific / specific_total if specific_total else np.zeros(len(ids))
         best_words = words.max() if len(words) and words.max() > 0 else 1.0
         best_cosine = cosines.max() if len(cosines) else 0.0
         passage_cosine = self.passage_vectors @ query_vector
@@ -249,7 +266,7 @@ class EvidenceScorer:
             section_cosine[sid] = max(section_cosine.get(sid, -1.0), float(c))
         per_section: dict[str, tuple] = {}  # what every unit of a section shares, computed once per question
         rows = []
-        for n, cosine, overlap in zip(ids, cosines, words):
+        for n, cosine, overlap, covered, covered_specific in zip(ids, cosines, words, coverage, specific_coverage):
             unit: AnswerUnit = units[n]
             sid = unit.section_id
             if sid not in per_section:
@@ -268,9 +285,7 @@ class EvidenceScorer:
             scores, kinds = per_section[sid]
             title = unit.kind == "title"
             rows.append((
-                cosine, cosine - best_cosine, overlap, overlap / best_words,
-                self.terms.coverage(self.unit_terms[n], query_terms, total),
-                self.terms.coverage(self.unit_terms[n], specific, specific_total) if specific else 0.0,
+                cosine, cosine - best_cosine, overlap, overlap / best_words, covered, covered_specific,
                 *scores, passage_cosine[unit.passage], bm25[unit.passage],
                 title, unit.shared, unit.position == 0 and unit.passage_order == 0, *kinds,
                 which * title, which * unit.shared, who * title, who * unit.shared,
