@@ -9,14 +9,17 @@ questions, same file. What is fitted, all on `train` only (dev chooses between v
 - the refusal threshold on the best unit's probability (as many near out-of-scope questions refused as possible
   while at most MAX_FALSE_REFUSAL of the answerable ones are);
 - the share of the best probability a further sentence needs to be quoted;
-- the margin by which a question's best probability must rise with the previous question for it to be treated as
-  a follow-up.
+- the margins by which a question's best probability must rise with the previous question for it to be treated as
+  a follow-up (one for a question that points back, a larger one for a question that does not);
+- the coverage model: P(the guidance answers the question) over qa.evidence.COVER_FEATURES, with a persona-balanced
+  classifier over the question's embedding stacked into it, and its refusal threshold.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,7 +28,7 @@ import numpy as np
 
 from eval.metrics import main_clause, normalise
 from eval.questions import QUESTIONS_DIR, load_questions
-from qa.evidence import FEATURES, LEANING_KINDS, WEIGHTS_FILE, EvidenceWeights, LinearModel, is_quotable
+from qa.evidence import COVER_FEATURES, FEATURES, LEANING_KINDS, WEIGHTS_FILE, EvidenceWeights, LinearModel, is_quotable
 
 MAX_FALSE_REFUSAL = 0.03
 CLOSENESS_QUANTILE = 0.01
@@ -33,6 +36,7 @@ C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 SHARE_GRID = tuple(round(x, 2) for x in np.arange(0.3, 0.96, 0.05))
 MARGIN_GRID = tuple(round(x, 2) for x in np.arange(-0.1, 0.41, 0.02))
 FOLDS = 5
+QUESTION_COVER_C = 3.0  # strength of the question-embedding classifier (chosen on dev among 1, 3, 10)
 MIN_SPAN_CHARS = 40  # a unit this long that lies inside a gold span is part of the evidence
 
 
@@ -165,12 +169,12 @@ def fit(assistant, train: Sequence[dict]) -> EvidenceWeights:
     mean, scale, coef, intercept = _fit(answerable, c)
     weights = _weights(mean, scale, coef, intercept, direction)
     share = quote_share(answerable, weights)
-    margin = follow_up_margin(assistant, train, weights)
+    margin, stand_alone = follow_up_margins(assistant, train, weights)
     about = about_threshold(assistant, train, direction)
-    weights = _weights(mean, scale, coef, intercept, direction, quote_share=share, follow_up_margin=margin,
-                       about_above=about)
-    cover, out, refuse_below = fit_cover(assistant, train, weights)
-    weights = replace(weights, cover=cover, out_direction=out, refuse_below=round(refuse_below, 6))
+    weights = replace(_weights(mean, scale, coef, intercept, direction, quote_share=share, follow_up_margin=margin,
+                               about_above=about), stand_alone_margin=stand_alone)
+    cover, question, refuse_below = fit_cover(assistant, train, weights)
+    weights = replace(weights, cover=cover, question_cover=question, refuse_below=round(refuse_below, 6))
     return replace(weights, min_closeness=min_closeness(assistant, train, weights))
 
 
@@ -184,26 +188,42 @@ def min_closeness(assistant, train: Sequence[dict], weights: EvidenceWeights) ->
 
 def fit_cover(assistant, train: Sequence[dict], weights: EvidenceWeights):
     """P(answerable) over COVER_FEATURES, and the threshold refusing at most MAX_FALSE_REFUSAL of the answerable
-    train questions, judged on cross-validated probabilities (not on the questions each fold was fitted on)."""
+    train questions, judged on cross-validated probabilities (not on the questions each fold was fitted on).
 
+    The question_in_scope feature is a classifier over the question's embedding, stacked: each train question's
+    value comes from a classifier fitted on the other folds, so the coverage model does not learn to trust it more
+    than it deserves on new questions."""
     from qa.vocabulary import expand
 
     vectors = np.stack([assistant.embedder.embed_query(expand(resolved_question(i))) for i in train])
     answerable = np.array([i["scope"] == "in" for i in train])
-    rows = []
-    for scope in ("near", "far"):
-        chosen = np.array([i["scope"] == scope for i in train])
-        direction = vectors[chosen].mean(axis=0) - vectors[answerable].mean(axis=0) if chosen.any() else 0 * vectors[0]
-        rows.append(direction / (np.linalg.norm(direction) or 1.0))
-    out = np.asarray(rows, dtype=np.float32)
-    with_out = replace(weights, out_direction=out)
-    features = np.array([assistant.evidence(resolved_question(i), with_out).cover_features for i in train])
+    folds = np.arange(len(train)) % FOLDS
+    in_scope = np.zeros(len(train))
+    for fold in range(FOLDS):
+        model = question_cover(vectors[folds != fold], [i for i, f in zip(train, folds) if f != fold])
+        in_scope[folds == fold] = model.logit(vectors[folds == fold])
+    features = np.array([assistant.evidence(resolved_question(i), weights).cover_features for i in train])
+    features[:, COVER_FEATURES.index("question_in_scope")] = in_scope
     held_out = np.zeros(len(train))
     for fold in range(FOLDS):
-        test = np.arange(len(train)) % FOLDS == fold
+        test = folds == fold
         held_out[test] = _cover_model(features[~test], answerable[~test]).probability(features[test])
-    return _cover_model(features, answerable), out, refusal_threshold(list(zip(
+    return _cover_model(features, answerable), question_cover(vectors, train), refusal_threshold(list(zip(
         ["in" if a else "out" for a in answerable], held_out)))
+
+
+def question_cover(vectors: np.ndarray, items: Sequence[dict]) -> LinearModel:
+    """In scope or not from the question's embedding alone, with every (in or out of scope, persona) group given
+    the same total weight: most out-of-scope train questions are a carer's, and the voice is not the topic."""
+    from sklearn.linear_model import LogisticRegression
+
+    groups = [(i["scope"] == "in", i["persona"]) for i in items]
+    size = Counter(groups)
+    weight = np.array([len(groups) / (len(size) * size[g]) for g in groups])
+    model = LogisticRegression(C=QUESTION_COVER_C, max_iter=5000).fit(
+        vectors, [answerable for answerable, _ in groups], sample_weight=weight)
+    dims = vectors.shape[1]
+    return LinearModel(np.zeros(dims), np.ones(dims), model.coef_[0], float(model.intercept_[0]))
 
 
 def _cover_model(features: np.ndarray, answerable: np.ndarray) -> LinearModel:
@@ -242,19 +262,27 @@ def quote_share(answerable: Sequence[Example], weights: EvidenceWeights) -> floa
     return max((s for s in SHARE_GRID if found(s) >= ceiling - 0.01), default=SHARE_GRID[0])
 
 
-def follow_up_margin(assistant, train: Sequence[dict], weights: EvidenceWeights) -> float:
-    """The margin that best separates follow-ups (borrow the previous question) from topic switches (do not)."""
+def follow_up_margins(assistant, train: Sequence[dict], weights: EvidenceWeights) -> tuple[float, float]:
+    """The margins that best separate follow-ups (borrow the previous question) from topic switches (do not): one
+    for questions that point back ("does that include...") and a larger one for questions that do not."""
+    from qa.conversation import points_back
+
     items = [i for i in train if i["history"] and i["kind"] in ("follow-up", "topic-switch")]
     if not items:
-        return 0.1
+        return 0.1, 1.0
     gains = []
     for item in items:
         alone = assistant.evidence(item["question"], weights).lead_probability
         joined = assistant.evidence(f"{item['history'][-1]} {item['question']}", weights).lead_probability
-        gains.append((item["kind"] == "follow-up", joined - alone))
-    accuracy = {m: float(np.mean([(gain > m) == borrow for borrow, gain in gains])) for m in MARGIN_GRID}
-    logging.info("follow-up margin accuracy: %s", accuracy)
-    return max(MARGIN_GRID, key=lambda m: (accuracy[m], -abs(m - 0.1)))
+        gains.append((item["kind"] == "follow-up", points_back(item["question"]), joined - alone))
+
+    def accuracy(margin: float, alone_margin: float) -> float:
+        return float(np.mean([(gain > (margin if back else alone_margin)) == borrow for borrow, back, gain in gains]))
+
+    pairs = [(m, a) for m in MARGIN_GRID for a in MARGIN_GRID if a >= m]
+    best = max(pairs, key=lambda p: (accuracy(*p), -abs(p[0] - 0.1), p[1]))
+    logging.info("follow-up margins %s: train accuracy %.3f", best, accuracy(*best))
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -272,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     weights = fit(assistant, load_split("train", args.questions))
     weights.save(args.out)
     print(f"wrote {args.out}: refuse below {weights.refuse_below:.3f}, quote share {weights.quote_share}, "
-          f"follow-up margin {weights.follow_up_margin}")
+          f"follow-up margin {weights.follow_up_margin} (stand-alone {weights.stand_alone_margin})")
     return 0
 
 

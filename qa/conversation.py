@@ -1,6 +1,8 @@
-"""Question structure: the parts of a compound question, and parts the answer's framing lines answer.
+"""Question structure: the parts of a compound question, parts the answer's framing lines answer, and whether a
+question points back at an earlier one.
 
-(Whether a question is a follow-up is decided by evidence, not words: qa.service.Assistant._resolve.)"""
+(Whether a question is a follow-up is decided by evidence, qa.service.Assistant._resolve: a question that points
+back needs a smaller gain from the previous question than one that does not.)"""
 
 from __future__ import annotations
 
@@ -15,12 +17,23 @@ _PART_BREAK = re.compile(
 )
 
 
+# Words that stand for something said before: pronouns, "what about ...", "... though".
+_POINTS_BACK = re.compile(
+    r"\b(that|this|it|they|them|those|these|he|she|him|her|his|their|themselves|itself)\b|^\W*(?:and|what about)\b"
+    r"|\bthough\W*$",
+    re.IGNORECASE,
+)
 _ASKS_WHO_ACTS = re.compile(r"^\W*(?:and\s+|so\s+|also\s+)?who\b", re.IGNORECASE)
 
 
 def asks_who_acts(part: str) -> bool:
     """A part that asks who should act ("and who must act on it?"): the answer's roles line answers it."""
     return bool(_ASKS_WHO_ACTS.search(part))
+
+
+def points_back(question: str) -> bool:
+    """The question refers to something said before ("does that include stuff online", "what about the schools?")."""
+    return bool(_POINTS_BACK.search(question))
 
 
 def question_parts(question: str) -> list[str]:
@@ -33,4 +46,4 @@ def question_parts(question: str) -> list[str]:
     return parts[:1] + [f"{parts[0]} {p}" if _REFERS_BACK.search(p) else p for p in parts[1:]]
 
 
-__all__ = ["asks_who_acts", "question_parts"]
+__all__ = ["asks_who_acts", "points_back", "question_parts"]

@@ -46,12 +46,15 @@ FEATURES = (
 # a question about the guidance itself wants its legal and about text; "which recommendation" and "who should
 # act" questions are answered by a PH28 title and its topic text more often than other questions are.
 LEANING_KINDS = ("about-guidance", "which-recommendation", "who-acts")
-# Whether the guidance answers the question at all: the best quotable unit's signals and the question's lean
-# towards the everyday questions the guidance is silent on (money, legal orders, household rules).
+# Whether the guidance answers the question at all: the best quotable unit's signals; how much of what the question
+# asks in its own words, beyond the domain's generic words (child, foster, carer...), the best sentence and the top
+# sections say, and how much of it the guidance never says at all; and a persona-balanced classifier over the
+# question's embedding (trained so a carer's voice is not taken for "out of scope").
 COVER_FEATURES = (
     "lead_probability", "lead_cosine", "lead_specific_coverage", "lead_words", "best_cosine", "best_probability",
-    "best_similarity", "near_lean", "far_lean",
+    "best_similarity", "lead_own_words", "top_sections_own_words", "unknown_own_words", "question_in_scope",
 )
+TOP_SECTIONS = 3  # retrieved sections whose words count for top_sections_own_words
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,11 @@ class LinearModel:
     coef: np.ndarray
     intercept: float
 
+    def logit(self, features: np.ndarray) -> np.ndarray:
+        return ((features - self.mean) / self.scale) @ self.coef + self.intercept
+
     def probability(self, features: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(((features - self.mean) / self.scale) @ self.coef + self.intercept)))
+        return 1.0 / (1.0 + np.exp(-self.logit(features)))
 
     def to_json(self) -> dict:
         return {"mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
@@ -88,11 +94,13 @@ class EvidenceWeights:
     directions: np.ndarray  # one query-embedding direction per LEANING_KINDS
     refuse_below: float  # best probability under which a question is not covered
     quote_share: float  # a further sentence is quoted when its probability is at least this share of the best
-    follow_up_margin: float  # a question borrows the previous one when that raises its best probability this much
+    follow_up_margin: float  # a question that points back ("it", "those") borrows the previous one when that
+    # raises its best probability this much
     about_above: float  # from this lean on the about-guidance direction a question is about the guidance itself
     cover: LinearModel | None = None  # P(the guidance answers the question) over COVER_FEATURES
-    out_direction: np.ndarray | None = None  # query-embedding directions of near and of far out-of-scope questions
+    question_cover: LinearModel | None = None  # in scope or not, from the question's embedding alone (persona-balanced)
     min_closeness: float = 0.0  # no unit this close by meaning: far from everything the guidance says
+    stand_alone_margin: float = 1.0  # the gain a question that does not point back needs to borrow the previous one
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         z = ((features - self.mean) / self.scale) @ self.coef + self.intercept
@@ -106,8 +114,8 @@ class EvidenceWeights:
             "refuse_below": self.refuse_below, "quote_share": self.quote_share,
             "follow_up_margin": self.follow_up_margin, "about_above": self.about_above,
             "cover": self.cover.to_json() if self.cover else None,
-            "out_direction": None if self.out_direction is None else self.out_direction.round(6).tolist(),
-            "min_closeness": self.min_closeness,
+            "question_cover": self.question_cover.to_json() if self.question_cover else None,
+            "min_closeness": self.min_closeness, "stand_alone_margin": self.stand_alone_margin,
         }
 
     @classmethod
@@ -121,9 +129,9 @@ class EvidenceWeights:
             refuse_below=float(data["refuse_below"]), quote_share=float(data["quote_share"]),
             follow_up_margin=float(data["follow_up_margin"]), about_above=float(data["about_above"]),
             cover=LinearModel.from_json(data["cover"]) if data.get("cover") else None,
-            out_direction=None if data.get("out_direction") is None else np.asarray(
-                data["out_direction"], dtype=np.float32).reshape(2, -1),
+            question_cover=LinearModel.from_json(data["question_cover"]) if data.get("question_cover") else None,
             min_closeness=float(data.get("min_closeness", 0.0)),
+            stand_alone_margin=float(data.get("stand_alone_margin", 1.0)),
         )
 
     @classmethod
@@ -210,6 +218,7 @@ class EvidenceScorer:
         # One vector per passage (label and text, as searched), for each candidate passage's own similarity.
         self.passage_vectors = index.vectors.all_vectors()
         self.section_terms = {sid: frozenset(tokenize(f"{s.label}\n{s.text}")) for sid, s in index.sections.items()}
+        self.known_terms = frozenset(terms.idf).union(*self.section_terms.values())  # every word the guidance uses
 
     def candidates(self, cosines: np.ndarray, retrieval: Retrieval) -> tuple[np.ndarray, np.ndarray]:
         """Unit positions worth scoring and their cosine to the question (`cosines`: every unit's)."""
@@ -293,6 +302,20 @@ class EvidenceScorer:
             ))
         return ids, np.asarray(rows, dtype=np.float64).reshape(len(ids), len(FEATURES))
 
+    def own_word_shares(self, query: str, lead: int | None, retrieval: Retrieval) -> tuple[float, float, float]:
+        """Of the question's own words beyond the domain's generic ones (rarity-weighted): the share the best
+        sentence holds, the share the top sections hold, and the share the guidance never uses. A question with
+        no such word (all generic) counts as fully held and fully known."""
+        own = {t for t in tokenize(query) if t not in self.terms.generic}
+        total = sum(self.terms.weight(t) for t in own)
+        if not total:
+            return 1.0, 1.0, 0.0
+        lead_terms = self.unit_terms[lead] if lead is not None else frozenset()
+        section_terms = frozenset().union(*(self.section_terms[h.section.section_id]
+                                            for h in retrieval.hits[:TOP_SECTIONS]))
+        return (self.terms.coverage(lead_terms, own, total), self.terms.coverage(section_terms, own, total),
+                sum(self.terms.weight(t) for t in own - self.known_terms) / total)
+
     def closeness(self, evidence: Evidence, own_vector: np.ndarray) -> float:
         """The best cosine of any candidate unit to the question in the asker's own words (`own_vector`: embedded
         before the vocabulary adds the guidance's words), so "days out this weekend" does not come close through
@@ -317,11 +340,12 @@ class EvidenceScorer:
                                                         sections[self.index.units[int(ids[k])].section_id].kind)), None)
         column = {name: n for n, name in enumerate(FEATURES)}
         lead_row = features[lead_at] if lead_at is not None else np.zeros(len(FEATURES))
-        near, far = weights.out_direction @ query_vector if weights.out_direction is not None else (0.0, 0.0)
+        in_scope = float(weights.question_cover.logit(query_vector)) if weights.question_cover is not None else 0.0
         cover_features = (
             float(probabilities[lead_at]) if lead_at is not None else 0.0, lead_row[column["cosine"]],
             lead_row[column["specific_coverage"]], lead_row[column["words"]], float(features[:, column["cosine"]].max()),
-            float(probabilities.max()), retrieval.best_similarity, float(near), float(far),
+            float(probabilities.max()), retrieval.best_similarity,
+            *self.own_word_shares(query, int(ids[lead_at]) if lead_at is not None else None, retrieval), in_scope,
         )
         coverage = (float(weights.cover.probability(np.asarray(cover_features))) if weights.cover is not None
                     else cover_features[0])

@@ -16,7 +16,7 @@ from errors import BadInputError
 from index.embedder import Embedder
 from ingest.model import Document, Passage, Section
 from qa.answer import compose_answer, refusal
-from qa.conversation import asks_who_acts, question_parts
+from qa.conversation import asks_who_acts, points_back, question_parts
 from qa.evidence import WEIGHTS_FILE, Evidence, EvidenceScorer, EvidenceWeights, TermWeights, domain_words
 from qa.language import EnglishCheck, fold_accents, with_language_note
 from qa.model import Answer, Hit, Retrieval
@@ -241,15 +241,16 @@ class Assistant:
 
     def _resolve(self, text: str, history: tuple[str, ...]) -> tuple[str, Evidence]:
         """A follow-up is a question that does not stand on its own: with the previous question its best sentence
-        becomes clearly more likely to answer (by the fitted margin). A topic switch stands on its own."""
+        becomes clearly more likely to answer, by the fitted margin for a question that points back ("does that
+        include...") or the larger one for a question that does not. A topic switch stands on its own."""
         alone = self.evidence(text)
         if not history:
             return text, alone
         joined_query = f"{history[-1]} {text}"
         joined = self.evidence(joined_query)
-        gain = joined.lead_probability - alone.lead_probability
         assert self.weights is not None  # set by warm_up
-        return (joined_query, joined) if gain > self.weights.follow_up_margin else (text, alone)
+        margin = self.weights.follow_up_margin if points_back(text) else self.weights.stand_alone_margin
+        return (joined_query, joined) if joined.lead_probability - alone.lead_probability > margin else (text, alone)
 
     def _split_by_coverage(self, parts: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """For a question with several parts: the parts the guidance covers, and those it says nothing about.
