@@ -1,0 +1,114 @@
+"""The "not covered" decision and conversations, without a model: the signals beyond the domain's generic words,
+the persona-balanced question classifier, and follow-up margins that keep topic switches on their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from eval.fit import follow_up_margins, question_cover
+from qa.conversation import points_back
+from qa.evidence import EvidenceScorer, TermWeights
+
+
+@pytest.mark.parametrize("question, back", [
+    ("does that include stuff online", True),
+    ("who wud have them while im away", True),
+    ("What about the trainers themselves?", True),
+    ("so does he stop going to his own school", True),
+    ("i cant leave the house in the evenings though", True),
+    ("What's the weather forecast for tomorrow?", False),
+    ("How long does a care order last?", False),
+    ("whats a virtual school", False),
+])
+def test_points_back_is_about_reference_words_not_topics(question, back):
+    assert points_back(question) is back
+
+
+@dataclass
+class _Hit:
+    section: object
+
+
+@dataclass
+class _Section:
+    section_id: str
+
+
+@dataclass
+class _Retrieval:
+    hits: list
+
+
+def _scorer(passages: list[str], sections: dict[str, str], units: list[str]) -> EvidenceScorer:
+    """An EvidenceScorer with only what own_word_shares reads (no index, no model)."""
+    from ingest.text import tokenize
+
+    scorer = EvidenceScorer.__new__(EvidenceScorer)
+    scorer.terms = TermWeights(passages, ("child", "foster", "carer"))
+    scorer.unit_terms = [frozenset(tokenize(u)) for u in units]
+    scorer.section_terms = {sid: frozenset(tokenize(text)) for sid, text in sections.items()}
+    scorer.known_terms = frozenset(scorer.terms.idf).union(*scorer.section_terms.values())
+    return scorer
+
+
+def test_own_word_shares_leave_out_the_domains_generic_words():
+    passages = ["Provide respite care for the foster carer.", "Plan training for the carer before it is needed.",
+                "Keep the child safe from exploitation.", "Support the child at school."]
+    scorer = _scorer(passages, {"box-9": passages[0], "box-10": passages[1]}, passages)
+    retrieval = _Retrieval([_Hit(_Section("box-9")), _Hit(_Section("box-10"))])
+    # "foster child" is generic: only "respite" counts, and the lead sentence holds it
+    assert scorer.own_word_shares("respite for my foster child", 0, retrieval) == (1.0, 1.0, 0.0)
+    # "abroad" and "holiday" are words the guidance never uses; the sentence shares only generic words
+    lead, sections, unknown = scorer.own_word_shares("can the foster child go abroad on holiday", 0, retrieval)
+    assert lead == 0.0 and sections == 0.0 and unknown == 1.0
+    # a question of generic words only is not held against the guidance
+    assert scorer.own_word_shares("foster child", None, retrieval) == (1.0, 1.0, 0.0)
+
+
+def test_question_classifier_learns_the_topic_not_the_askers_voice():
+    """Out-of-scope questions mostly in a carer's voice: unweighted, the voice would predict the answer; each
+    (scope, persona) group weighs the same, so within a persona the voice says nothing and the topic decides."""
+    rng = np.random.default_rng(0)
+    items, vectors = [], []
+    for persona, n_in, n_out in (("carer", 10, 50), ("staff", 50, 10)):
+        for answerable in [True] * n_in + [False] * n_out:
+            voice = 1.0 if persona == "carer" else 0.0
+            topic = (0.0 if answerable else 1.0) + rng.normal(0, 0.8)
+            items.append({"scope": "in" if answerable else "near", "persona": persona})
+            vectors.append([voice, topic])
+    model = question_cover(np.asarray(vectors), items)
+    voice_weight, topic_weight = model.coef
+    assert topic_weight < 0 and abs(voice_weight) < 0.25 * abs(topic_weight)  # unweighted: voice -3.1, topic -1.9
+    assert model.logit(np.array([1.0, 0.0])) > 0  # an in-scope topic in a carer's voice is in scope
+
+
+class _Assistant:
+    """Lead probabilities by query, standing in for Assistant.evidence."""
+
+    def __init__(self, lead: dict[str, float]):
+        self.lead = lead
+
+    def evidence(self, query, weights=None):
+        return type("E", (), {"lead_probability": self.lead[query]})()
+
+
+def test_follow_up_margins_keep_a_topic_switch_that_does_not_point_back_on_its_own():
+    turns = [  # (kind, earlier, question, P alone, P with the earlier question)
+        ("follow-up", "what is respite", "does that include weekends", 0.1, 0.6),
+        ("follow-up", "what training is there", "can i do it from home", 0.2, 0.5),
+        ("follow-up", "what is life story work", "who runs it", 0.1, 0.2),
+        ("topic-switch", "what is respite", "What's the football score tonight?", 0.0, 0.15),
+        ("topic-switch", "what training is there", "How long does a care order last?", 0.05, 0.25),
+        ("topic-switch", "what is respite", "whats a virtual school", 0.7, 0.2),
+    ]
+    lead = {}
+    for _, earlier, question, alone, joined in turns:
+        lead[question], lead[f"{earlier} {question}"] = alone, joined
+    train = [{"kind": kind, "history": [earlier], "question": question} for kind, earlier, question, *_ in turns]
+    margin, stand_alone = follow_up_margins(_Assistant(lead), train, None)
+    for kind, _, question, alone, joined in turns:
+        borrows = joined - alone > (margin if points_back(question) else stand_alone)
+        assert bool(borrows) is (kind == "follow-up"), question
