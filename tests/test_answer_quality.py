@@ -179,6 +179,24 @@ def test_a_topic_switch_does_not_borrow_the_previous_question(assistant):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("earlier, question", [
+    ("What does NG205 say about respite care for carers?", "What's the football score tonight?"),
+    ("what training do foster carers have to do", "How long does a placement order last?"),
+])
+def test_an_out_of_scope_topic_switch_is_refused_not_answered_from_the_previous_question(assistant, earlier, question):
+    """With the earlier question each would find something (the gain is above the margin for a question that points
+    back); it does not point back, so it stands on its own, and on its own the guidance does not cover it."""
+    answer = assistant.ask(question, [earlier])
+    assert answer.refused and not answer.citations
+
+
+@pytest.mark.slow
+def test_a_follow_up_that_points_back_borrows_the_previous_question(assistant):
+    answer = assistant.ask("who arranges it", ["What does NG205 say about respite care for carers?"])
+    assert not answer.refused and answer.citations[0].section_id == "nice-pathway-2021/box-9"
+
+
+@pytest.mark.slow
 def test_a_question_about_the_guidance_says_what_the_source_is(assistant):
     from qa.model import LineKind
 
