@@ -4,7 +4,8 @@
   unit, so a question about one detail of a long box cites the part of the box that answers it.
 - Only guidance text is quoted: a section's own title repeated in its text (the PH28 quick reference guide's
   recommendations) and text shared by several sections of one document (a PH28 topic paragraph) are never the
-  answer's content. A PH28 title that matches is shown as what it is, on a line of its own.
+  answer's content. A PH28 title that matches is shown as what it is, on a line of its own; shared topic text is
+  context, quoted beside the best substantive sentence only when the fitted model ranks it higher still.
 - A further sentence is quoted when it is nearly as likely to answer as the best one (a share fitted on train);
   a sentence that opens by referring back ("These skills...") brings the sentence before it.
 """
@@ -42,6 +43,12 @@ def is_shared_text(unit: AnswerUnit) -> bool:
     return unit.kind == "text" and unit.shared
 
 
+def is_context_worth_quoting(scored: ScoredUnit, lead: ScoredUnit) -> bool:
+    """Shared topic text is context for the sections that share it: it is quoted (beside the substantive lead,
+    never instead of it) only when the fitted model ranks it above every substantive sentence."""
+    return is_shared_text(scored.unit) and scored.probability >= lead.probability
+
+
 def select(evidence: Evidence, index, quote_share: float) -> Selection:
     """The sections, passages and sentences an answer shows (assumes the question is covered)."""
     lead = evidence.lead
@@ -75,8 +82,8 @@ def select(evidence: Evidence, index, quote_share: float) -> Selection:
                 entry = cited.setdefault(unit.section_id, CitedSection(unit.section_id, unit.passage))
                 entry.title = scored.index
                 titles += 1
-        elif is_quotable(unit, index.sections[unit.section_id].kind) or is_shared_text(unit):
-            quote(scored)  # shared topic text beside the substantive lead, never instead of it
+        elif is_quotable(unit, index.sections[unit.section_id].kind) or is_context_worth_quoting(scored, lead):
+            quote(scored)
     for entry in cited.values():
         entry.quotes = with_antecedents(entry.quotes, index)
     order = {sid: n for n, sid in enumerate(dict.fromkeys(u.unit.section_id for u in evidence.units))}
@@ -96,4 +103,4 @@ def with_antecedents(quotes: list[int], index) -> list[int]:
     return sorted(chosen)
 
 
-__all__ = ["MAX_CITED", "CitedSection", "Selection", "is_shared_text", "select", "with_antecedents"]
+__all__ = ["MAX_CITED", "CitedSection", "Selection", "is_context_worth_quoting", "is_shared_text", "select", "with_antecedents"]

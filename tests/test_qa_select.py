@@ -9,7 +9,7 @@ import numpy as np
 from eval.fit import holds_evidence, refusal_threshold
 from ingest.units import AnswerUnit
 from qa.evidence import FEATURES, Evidence, EvidenceWeights, ScoredUnit, is_quotable
-from qa.select import select, with_antecedents
+from qa.select import is_context_worth_quoting, select, with_antecedents
 
 
 @dataclass
@@ -54,6 +54,19 @@ def test_only_substantive_text_leads_and_a_title_is_shown_as_a_title():
     assert [s.section_id for s in selection.sections] == ["qrg/rec-36", "box-10"]  # in the order of their best unit
     assert by_section["qrg/rec-36"].title == 0 and by_section["qrg/rec-36"].quotes == [1]
     assert by_section["box-10"].quotes == [4] and by_section["box-10"].passage == 2
+
+
+def test_shared_topic_text_is_quoted_only_when_ranked_above_the_best_substantive_sentence():
+    index = _index()
+    below = _evidence(index, {0: 0.9, 4: 0.6, 1: 0.5, 2: 0.4})  # the topic text is likely, but less than box 10's
+    assert not is_context_worth_quoting(below.units[2], below.lead)
+    by_section = {s.section_id: s for s in select(below, index, quote_share=0.5).sections}
+    assert by_section["qrg/rec-36"].title == 0 and by_section["qrg/rec-36"].quotes == []  # title line, no boilerplate
+    assert by_section["box-10"].quotes == [4]  # its best passage only
+    above = _evidence(index, {0: 0.9, 1: 0.7, 4: 0.6})
+    assert is_context_worth_quoting(above.units[1], above.lead)
+    assert {s.section_id: s.quotes for s in select(above, index, quote_share=0.5).sections} == {
+        "qrg/rec-36": [1], "box-10": [4]}
 
 
 def test_a_sentence_that_refers_back_brings_the_one_before_it():
