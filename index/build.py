@@ -54,7 +54,7 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, progres
         corpus = load_corpus(corpus_dir, FileLimits.from_settings(settings))
         passages = split_passages(list(corpus.sections), settings.max_passage_chars)
         labels = {s.section_id: s.label for s in corpus.sections}
-        units = answer_units(passages, labels)
+        units = answer_units(passages, labels, {s.section_id for s in corpus.sections if s.kind == "pointer"})
         seconds["parsing"] = time.perf_counter() - t
 
         t = time.perf_counter()

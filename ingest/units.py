@@ -9,7 +9,7 @@ quality statement is relevant to). Titles and context lines are citable but neve
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
@@ -55,13 +55,16 @@ def unit_kind(text: str, label: str) -> UnitKind:
     return "lead-in" if text.endswith(":") else "text"
 
 
-def answer_units(passages: Sequence, labels: dict[str, str]) -> list[AnswerUnit]:
-    """Every unit of every passage (`passages` have section_id, doc_id and text; `labels`: section id -> label)."""
+def answer_units(passages: Sequence, labels: dict[str, str], pointers: Collection[str] = ()) -> list[AnswerUnit]:
+    """Every unit of every passage (`passages` have section_id, doc_id and text; `labels`: section id -> label).
+    A section that only points elsewhere ("See ... / National strategy, policy and commissioning", `pointers`)
+    says no more than its title, so its lines are titles: shown as what they are, never quoted."""
     cut = [(n, p, position, text) for n, p in enumerate(passages) for position, text in enumerate(split_units(p.text))]
     sections_of: dict[tuple[str, str], set[str]] = defaultdict(set)
     for _, passage, _, text in cut:
         sections_of[passage.doc_id, text].add(passage.section_id)
-    return [AnswerUnit(p.section_id, n, position, p.order, text, unit_kind(text, labels[p.section_id]),
+    return [AnswerUnit(p.section_id, n, position, p.order, text,
+                       "title" if p.section_id in pointers else unit_kind(text, labels[p.section_id]),
                        len(sections_of[p.doc_id, text]) > 1)
             for n, p, position, text in cut]
 

@@ -107,7 +107,8 @@ def _dated(document: Document) -> str:
     return ", ".join(p for p in (year, replaced) if p)
 
 
-TITLE_NOUNS = {"recommendation": "a recommendation", "quality-statement": "a quality statement", "box": "a box"}
+TITLE_NOUNS = {"recommendation": "a recommendation", "quality-statement": "a quality statement", "box": "a box",
+               "pointer": "a box"}
 
 
 def title_line(section: Section, document: Document, rank: int) -> AnswerLine:

@@ -39,6 +39,15 @@ def test_units_know_titles_context_lines_and_shared_topic_text():
     assert {u.passage for u in units if u.section_id == "other/box-9"} == {2}
 
 
+def test_a_box_that_only_points_elsewhere_is_a_title_not_a_sentence():
+    passages = [_Passage("path/box-2", "path", "See Looked-after children / National strategy and commissioning"),
+                _Passage("path/box-3", "path", "Plan services together.")]
+    labels = {"path/box-2": "Box 2: National strategy and commissioning", "path/box-3": "Box 3: Local strategy"}
+    units = answer_units(passages, labels, pointers={"path/box-2"})
+    assert [(u.section_id, u.kind) for u in units] == [("path/box-2", "title"), ("path/box-3", "text")]
+    assert [u.kind for u in answer_units(passages, labels)] == ["text", "text"]
+
+
 def test_unit_round_trips_and_rejects_unknown_kinds():
     unit = AnswerUnit("s", 0, 1, 0, "A sentence.", "text", False)
     assert AnswerUnit.from_json(unit.to_json()) == unit

@@ -96,3 +96,17 @@ def test_weights_round_trip_and_refuse_other_features():
 
     with pytest.raises(ValueError, match="python -m eval.fit"):
         EvidenceWeights.from_json({**weights.to_json(), "features": ["cosine"]})
+
+
+def test_a_pointer_box_is_shown_as_a_box_title_with_its_date_and_status():
+    from ingest.model import Document, Section
+    from qa.answer import title_line
+
+    document = Document("path-2020", "NICE Pathway: Looked-after children (2020)", "p.md", "", date="2020-11-04",
+                        status="superseded", superseded_by="NG205 (2021)")
+    section = Section("path-2020/box-2", "path-2020", "Box 2: National strategy, policy and commissioning",
+                      "See Looked-after children / National strategy, policy and commissioning", kind="pointer")
+    line = title_line(section, document, 1)
+    assert line.text == ("NICE Pathway has a box on this: Box 2: National strategy, policy and commissioning "
+                         "(2020, replaced by NG205 (2021)).")
+    assert line.kind == "title" and line.citations == (1,)
