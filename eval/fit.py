@@ -8,7 +8,8 @@ questions, same file. What is fitted, all on `train` only (dev chooses between v
   chosen by grouped cross-validation on top-1 accuracy);
 - the refusal threshold on the best unit's probability (as many near out-of-scope questions refused as possible
   while at most MAX_FALSE_REFUSAL of the answerable ones are);
-- the share of the best probability a further sentence needs to be quoted;
+- the share of the best probability a further sentence needs to be quoted, and the share of the best substantive
+  sentence's probability that shared topic text needs to be quoted beside it;
 - the margins by which a question's best probability must rise with the previous question for it to be treated as
   a follow-up (one for a question that points back, a larger one for a question that does not);
 - the coverage model: P(the guidance answers the question) over qa.evidence.COVER_FEATURES, with a persona-balanced
@@ -29,11 +30,13 @@ import numpy as np
 from eval.metrics import main_clause, normalise
 from eval.questions import QUESTIONS_DIR, load_questions
 from qa.evidence import COVER_FEATURES, FEATURES, LEANING_KINDS, WEIGHTS_FILE, EvidenceWeights, LinearModel, is_quotable
+from qa.select import MAX_QUOTES, is_shared_text
 
 MAX_FALSE_REFUSAL = 0.03
 CLOSENESS_QUANTILE = 0.01
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 SHARE_GRID = tuple(round(x, 2) for x in np.arange(0.3, 0.96, 0.05))
+CONTEXT_GRID = tuple(round(x, 2) for x in np.arange(0.3, 1.51, 0.05))
 MARGIN_GRID = tuple(round(x, 2) for x in np.arange(-0.1, 0.41, 0.02))
 FOLDS = 5
 QUESTION_COVER_C = 10.0  # strength of the question classifier, chosen on dev among 1, 3 and 10 (see README)
@@ -63,6 +66,7 @@ class Example:
     features: np.ndarray  # one row per candidate unit
     labels: np.ndarray  # holds gold evidence
     quotable: np.ndarray  # may be quoted as the answer's content
+    shared: np.ndarray  # shared topic text: quoted beside the lead only from the fitted context share
 
 
 def resolved_question(item: dict) -> str:
@@ -82,7 +86,8 @@ def examples(assistant, items: Sequence[dict], directions: np.ndarray) -> list[E
         labels = np.array([holds_evidence(units[n].text, item["evidence"]) for n in ids], dtype=bool)
         sections = assistant.scorer.index.sections
         quotable = np.array([is_quotable(units[n], sections[units[n].section_id].kind) for n in ids], dtype=bool)
-        out.append(Example(item, features, labels, quotable))
+        shared = np.array([is_shared_text(units[n]) for n in ids], dtype=bool)
+        out.append(Example(item, features, labels, quotable, shared))
     return out
 
 
@@ -169,10 +174,11 @@ def fit(assistant, train: Sequence[dict]) -> EvidenceWeights:
     mean, scale, coef, intercept = _fit(answerable, c)
     weights = _weights(mean, scale, coef, intercept, direction)
     share = quote_share(answerable, weights)
+    context = context_share(answerable, replace(weights, quote_share=share))
     margin, stand_alone = follow_up_margins(assistant, train, weights)
     about = about_threshold(assistant, train, direction)
     weights = replace(_weights(mean, scale, coef, intercept, direction, quote_share=share, follow_up_margin=margin,
-                               about_above=about), stand_alone_margin=stand_alone)
+                               about_above=about), stand_alone_margin=stand_alone, context_share=context)
     cover, question, refuse_below = fit_cover(assistant, train, weights)
     weights = replace(weights, cover=cover, question_cover=question, refuse_below=round(refuse_below, 6))
     return replace(weights, min_closeness=min_closeness(assistant, train, weights))
@@ -260,6 +266,31 @@ def quote_share(answerable: Sequence[Example], weights: EvidenceWeights) -> floa
 
     ceiling = found(0.0)
     return max((s for s in SHARE_GRID if found(s) >= ceiling - 0.01), default=SHARE_GRID[0])
+
+
+def context_share(answerable: Sequence[Example], weights: EvidenceWeights) -> float:
+    """The highest share of the lead's probability (the best substantive sentence) that shared topic text needs to
+    be quoted beside it, while the quoted units (the lead, then the rest from the quote share, up to MAX_QUOTES)
+    still find the evidence nearly as often as quoting shared text like any other sentence: context only where it
+    answers."""
+    def found(context: float) -> float:
+        hits = []
+        for e in answerable:
+            if not e.quotable.any():
+                continue
+            p = weights.probabilities(e.features)
+            lead = int(np.flatnonzero(e.quotable)[np.argmax(p[e.quotable])])
+            quoted = [lead]
+            for k in np.argsort(-p, kind="stable"):
+                if len(quoted) >= MAX_QUOTES or p[k] < weights.quote_share * p[lead]:
+                    break
+                if k != lead and (e.quotable[k] or (e.shared[k] and p[k] >= context * p[lead])):
+                    quoted.append(int(k))
+            hits.append(bool(e.labels[quoted].any()))
+        return float(np.mean(hits)) if hits else 0.0
+
+    ceiling = found(weights.quote_share)
+    return max((s for s in CONTEXT_GRID if found(s) >= ceiling - 0.01), default=weights.quote_share)
 
 
 def follow_up_margins(assistant, train: Sequence[dict], weights: EvidenceWeights) -> tuple[float, float]:

@@ -101,6 +101,7 @@ class EvidenceWeights:
     question_cover: LinearModel | None = None  # in scope or not, from the question's embedding alone (persona-balanced)
     min_closeness: float = 0.0  # no unit this close by meaning: far from everything the guidance says
     stand_alone_margin: float = 1.0  # the gain a question that does not point back needs to borrow the previous one
+    context_share: float = 1.0  # shared topic text is quoted beside the lead from this share of the lead's probability
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         z = ((features - self.mean) / self.scale) @ self.coef + self.intercept
@@ -116,6 +117,7 @@ class EvidenceWeights:
             "cover": self.cover.to_json() if self.cover else None,
             "question_cover": self.question_cover.to_json() if self.question_cover else None,
             "min_closeness": self.min_closeness, "stand_alone_margin": self.stand_alone_margin,
+            "context_share": self.context_share,
         }
 
     @classmethod
@@ -132,6 +134,7 @@ class EvidenceWeights:
             question_cover=LinearModel.from_json(data["question_cover"]) if data.get("question_cover") else None,
             min_closeness=float(data.get("min_closeness", 0.0)),
             stand_alone_margin=float(data.get("stand_alone_margin", 1.0)),
+            context_share=float(data.get("context_share", 1.0)),
         )
 
     @classmethod

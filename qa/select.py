@@ -5,7 +5,8 @@
 - Only guidance text is quoted: a section's own title repeated in its text (the PH28 quick reference guide's
   recommendations) and text shared by several sections of one document (a PH28 topic paragraph) are never the
   answer's content. A PH28 title that matches is shown as what it is, on a line of its own; shared topic text is
-  context, quoted beside the best substantive sentence only when the fitted model ranks it higher still.
+  context, quoted beside the best substantive sentence only when the fitted model finds it nearly as likely (a
+  share fitted on train).
 - A further sentence is quoted when it is nearly as likely to answer as the best one (a share fitted on train);
   a sentence that opens by referring back ("These skills...") brings the sentence before it.
 """
@@ -43,13 +44,14 @@ def is_shared_text(unit: AnswerUnit) -> bool:
     return unit.kind == "text" and unit.shared
 
 
-def is_context_worth_quoting(scored: ScoredUnit, lead: ScoredUnit) -> bool:
+def is_context_worth_quoting(scored: ScoredUnit, lead: ScoredUnit, context_share: float) -> bool:
     """Shared topic text is context for the sections that share it: it is quoted (beside the substantive lead,
-    never instead of it) only when the fitted model ranks it above every substantive sentence."""
-    return is_shared_text(scored.unit) and scored.probability >= lead.probability
+    never instead of it) only when the fitted model finds it nearly as likely as the lead, or more (a share of the
+    lead's probability fitted on train, eval/fit.py context_share)."""
+    return is_shared_text(scored.unit) and scored.probability >= context_share * lead.probability
 
 
-def select(evidence: Evidence, index, quote_share: float) -> Selection:
+def select(evidence: Evidence, index, quote_share: float, context_share: float = 1.0) -> Selection:
     """The sections, passages and sentences an answer shows (assumes the question is covered)."""
     lead = evidence.lead
     if lead is None:
@@ -82,7 +84,7 @@ def select(evidence: Evidence, index, quote_share: float) -> Selection:
                 entry = cited.setdefault(unit.section_id, CitedSection(unit.section_id, unit.passage))
                 entry.title = scored.index
                 titles += 1
-        elif is_quotable(unit, index.sections[unit.section_id].kind) or is_context_worth_quoting(scored, lead):
+        elif is_quotable(unit, index.sections[unit.section_id].kind) or is_context_worth_quoting(scored, lead, context_share):
             quote(scored)
     for entry in cited.values():
         entry.quotes = with_antecedents(entry.quotes, index)

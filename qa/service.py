@@ -218,7 +218,7 @@ class Assistant:
             evidence = self.evidence(query)
         if not self._covered(query, evidence):
             return self._refusal(question, text, evidence, notices)
-        selection = select(evidence, self.scorer.index, weights.quote_share)
+        selection = select(evidence, self.scorer.index, weights.quote_share, weights.context_share)
         answer = compose_answer(question, evidence, selection, self.scorer.index, self._explainer, notices=notices,
                                 uncovered_parts=uncovered if covered else (),
                                 about_guidance=evidence.about_guidance >= weights.about_above)

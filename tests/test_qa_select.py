@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from eval.fit import holds_evidence, refusal_threshold
+from eval.fit import CONTEXT_GRID, Example, context_share, holds_evidence, refusal_threshold
 from ingest.units import AnswerUnit
 from qa.evidence import FEATURES, Evidence, EvidenceWeights, ScoredUnit, is_quotable
 from qa.select import is_context_worth_quoting, select, with_antecedents
@@ -56,17 +56,30 @@ def test_only_substantive_text_leads_and_a_title_is_shown_as_a_title():
     assert by_section["box-10"].quotes == [4] and by_section["box-10"].passage == 2
 
 
-def test_shared_topic_text_is_quoted_only_when_ranked_above_the_best_substantive_sentence():
+def test_shared_topic_text_is_quoted_beside_the_lead_only_from_the_fitted_context_share():
     index = _index()
     below = _evidence(index, {0: 0.9, 4: 0.6, 1: 0.5, 2: 0.4})  # the topic text is likely, but less than box 10's
-    assert not is_context_worth_quoting(below.units[2], below.lead)
-    by_section = {s.section_id: s for s in select(below, index, quote_share=0.5).sections}
+    assert not is_context_worth_quoting(below.units[2], below.lead, context_share=0.85)
+    assert is_context_worth_quoting(below.units[2], below.lead, context_share=0.8)
+    by_section = {s.section_id: s for s in select(below, index, quote_share=0.5, context_share=0.85).sections}
     assert by_section["qrg/rec-36"].title == 0 and by_section["qrg/rec-36"].quotes == []  # title line, no boilerplate
     assert by_section["box-10"].quotes == [4]  # its best passage only
     above = _evidence(index, {0: 0.9, 1: 0.7, 4: 0.6})
-    assert is_context_worth_quoting(above.units[1], above.lead)
-    assert {s.section_id: s.quotes for s in select(above, index, quote_share=0.5).sections} == {
+    assert {s.section_id: s.quotes for s in select(above, index, quote_share=0.5, context_share=0.85).sections} == {
         "qrg/rec-36": [1], "box-10": [4]}
+
+
+def test_context_share_is_the_highest_that_still_finds_the_evidence():
+    # Candidates: the substantive lead (no evidence), shared topic text (the evidence in the first question only).
+    features = np.array([[1.0], [0.0]])
+    quotable, shared = np.array([True, False]), np.array([False, True])
+    weights = EvidenceWeights(("x",), np.zeros(1), np.ones(1), np.array([1.0]), 0.0, np.zeros((3, 1), np.float32),
+                              0.2, 0.3, 0.1, 0.3)
+    lead_p, shared_p = weights.probabilities(features)
+    needed = Example({}, features, np.array([False, True]), quotable, shared)
+    assert context_share([needed], weights) >= 0.3 and context_share([needed], weights) <= shared_p / lead_p
+    unneeded = Example({}, features, np.array([True, False]), quotable, shared)
+    assert context_share([unneeded], weights) == max(CONTEXT_GRID)  # the topic text never helps: quoted only if it beats the lead
 
 
 def test_a_sentence_that_refers_back_brings_the_one_before_it():
