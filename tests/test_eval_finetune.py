@@ -25,6 +25,7 @@ def pairs() -> list[Pair]:
     return training_pairs(settings.corpus_dir, Path("eval/questions").resolve(), Recipe(), settings.max_passage_chars)
 
 
+@pytest.mark.slow  # matching every unit against every train question's spans: ~10 s
 def test_question_pairs_come_from_train_questions_and_positives_from_the_corpus(pairs):
     settings = Settings()
     train_anchors = {expand(resolved_question(item)) for item in load_split("train")}
@@ -40,6 +41,7 @@ def test_question_pairs_come_from_train_questions_and_positives_from_the_corpus(
     assert all(p.anchor in labels.values() for p in pairs if p.source == "title")
 
 
+@pytest.mark.slow
 def test_sources_can_be_left_out(pairs):
     settings = Settings()
     only_titles = training_pairs(settings.corpus_dir, Path("eval/questions").resolve(),
@@ -47,16 +49,20 @@ def test_sources_can_be_left_out(pairs):
     assert only_titles == [p for p in pairs if p.source == "title"]
 
 
-def test_batches_hold_every_pair_once_without_repeats_and_do_not_mix_passages_with_sentences(pairs):
-    chosen = batches(pairs, 32, random.Random(5))
+def test_batches_hold_every_pair_once_without_repeats_and_do_not_mix_passages_with_sentences():
+    pairs = [Pair(f"question {n % 7}", f"sentence {n}", "question") for n in range(40)]
+    pairs += [Pair(f"question {n % 7}", f"Box {n}\npassage {n}", "question", passage=True) for n in range(20)]
+    pairs += [Pair("Recommendation 1: Title", f"its sentence {n}", "title") for n in range(5)]
+    chosen = batches(pairs, 8, random.Random(5))
     assert sorted(map(repr, (p for b in chosen for p in b))) == sorted(map(repr, pairs))
     for batch in chosen:
-        assert 0 < len(batch) <= 32
+        assert 0 < len(batch) <= 8
         texts = [p.anchor for p in batch] + [p.positive for p in batch]
         assert len(set(texts)) == len(texts)
         assert len({p.passage for p in batch}) == 1
-    assert chosen == batches(pairs, 32, random.Random(5))
-    assert data_digest(pairs) == data_digest(list(pairs))
+    assert chosen == batches(pairs, 8, random.Random(5))
+    assert chosen != batches(pairs, 8, random.Random(6))
+    assert data_digest(pairs) == data_digest(list(pairs)) != data_digest(pairs[1:])
 
 
 @pytest.mark.slow
