@@ -10,8 +10,8 @@ questions, same file. What is fitted, all on `train` only (dev chooses between v
   while at most MAX_FALSE_REFUSAL of the answerable ones are);
 - the share of the best probability a further sentence needs to be quoted, and the share of the best substantive
   sentence's probability that shared topic text needs to be quoted beside it;
-- the margins by which a question's best probability must rise with the previous question for it to be treated as
-  a follow-up (one for a question that points back, a larger one for a question that does not);
+- the margin by which a question's best probability must rise with the previous question for it to be treated as
+  a follow-up;
 - the coverage model: P(the guidance answers the question) over qa.evidence.COVER_FEATURES, with a persona-balanced
   classifier over the question's embedding stacked into it, and its refusal threshold.
 """
@@ -175,10 +175,10 @@ def fit(assistant, train: Sequence[dict]) -> EvidenceWeights:
     weights = _weights(mean, scale, coef, intercept, direction)
     share = quote_share(answerable, weights)
     context = context_share(answerable, replace(weights, quote_share=share))
-    margin, stand_alone = follow_up_margins(assistant, train, weights)
+    margin = follow_up_margin(assistant, train, weights)
     about = about_threshold(assistant, train, direction)
     weights = replace(_weights(mean, scale, coef, intercept, direction, quote_share=share, follow_up_margin=margin,
-                               about_above=about), stand_alone_margin=stand_alone, context_share=context)
+                               about_above=about), context_share=context)
     cover, question, refuse_below = fit_cover(assistant, train, weights)
     weights = replace(weights, cover=cover, question_cover=question, refuse_below=round(refuse_below, 6))
     return replace(weights, min_closeness=min_closeness(assistant, train, weights))
@@ -293,27 +293,19 @@ def context_share(answerable: Sequence[Example], weights: EvidenceWeights) -> fl
     return max((s for s in CONTEXT_GRID if found(s) >= ceiling - 0.01), default=weights.quote_share)
 
 
-def follow_up_margins(assistant, train: Sequence[dict], weights: EvidenceWeights) -> tuple[float, float]:
-    """The margins that best separate follow-ups (borrow the previous question) from topic switches (do not): one
-    for questions that point back ("does that include...") and a larger one for questions that do not."""
-    from qa.conversation import points_back
-
+def follow_up_margin(assistant, train: Sequence[dict], weights: EvidenceWeights) -> float:
+    """The margin that best separates follow-ups (borrow the previous question) from topic switches (do not)."""
     items = [i for i in train if i["history"] and i["kind"] in ("follow-up", "topic-switch")]
     if not items:
-        return 0.1, 1.0
+        return 0.1
     gains = []
     for item in items:
         alone = assistant.evidence(item["question"], weights).lead_probability
         joined = assistant.evidence(f"{item['history'][-1]} {item['question']}", weights).lead_probability
-        gains.append((item["kind"] == "follow-up", points_back(item["question"]), joined - alone))
-
-    def accuracy(margin: float, alone_margin: float) -> float:
-        return float(np.mean([(gain > (margin if back else alone_margin)) == borrow for borrow, back, gain in gains]))
-
-    pairs = [(m, a) for m in MARGIN_GRID for a in MARGIN_GRID if a >= m]
-    best = max(pairs, key=lambda p: (accuracy(*p), -abs(p[0] - 0.1), p[1]))
-    logging.info("follow-up margins %s: train accuracy %.3f", best, accuracy(*best))
-    return best
+        gains.append((item["kind"] == "follow-up", joined - alone))
+    accuracy = {m: float(np.mean([(gain > m) == borrow for borrow, gain in gains])) for m in MARGIN_GRID}
+    logging.info("follow-up margin accuracy: %s", accuracy)
+    return max(MARGIN_GRID, key=lambda m: (accuracy[m], -abs(m - 0.1)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -331,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     weights = fit(assistant, load_split("train", args.questions))
     weights.save(args.out)
     print(f"wrote {args.out}: refuse below {weights.refuse_below:.3f}, quote share {weights.quote_share}, "
-          f"follow-up margin {weights.follow_up_margin} (stand-alone {weights.stand_alone_margin})")
+          f"follow-up margin {weights.follow_up_margin}")
     return 0
 
 

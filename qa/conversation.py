@@ -1,8 +1,8 @@
 """Question structure: the parts of a compound question, parts the answer's framing lines answer, and whether a
 question points back at an earlier one.
 
-(Whether a question is a follow-up is decided by evidence, qa.service.Assistant._resolve: a question that points
-back needs a smaller gain from the previous question than one that does not.)"""
+(Whether a question is a follow-up is decided by evidence, qa.service.Assistant._resolve; a question far from
+everything the guidance says is a new topic unless it points back.)"""
 
 from __future__ import annotations
 

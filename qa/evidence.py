@@ -94,13 +94,11 @@ class EvidenceWeights:
     directions: np.ndarray  # one query-embedding direction per LEANING_KINDS
     refuse_below: float  # best probability under which a question is not covered
     quote_share: float  # a further sentence is quoted when its probability is at least this share of the best
-    follow_up_margin: float  # a question that points back ("it", "those") borrows the previous one when that
-    # raises its best probability this much
+    follow_up_margin: float  # a question borrows the previous one when that raises its best probability this much
     about_above: float  # from this lean on the about-guidance direction a question is about the guidance itself
     cover: LinearModel | None = None  # P(the guidance answers the question) over COVER_FEATURES
     question_cover: LinearModel | None = None  # in scope or not, from the question's embedding alone (persona-balanced)
     min_closeness: float = 0.0  # no unit this close by meaning: far from everything the guidance says
-    stand_alone_margin: float = 1.0  # the gain a question that does not point back needs to borrow the previous one
     context_share: float = 1.0  # shared topic text is quoted beside the lead from this share of the lead's probability
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
@@ -116,7 +114,7 @@ class EvidenceWeights:
             "follow_up_margin": self.follow_up_margin, "about_above": self.about_above,
             "cover": self.cover.to_json() if self.cover else None,
             "question_cover": self.question_cover.to_json() if self.question_cover else None,
-            "min_closeness": self.min_closeness, "stand_alone_margin": self.stand_alone_margin,
+            "min_closeness": self.min_closeness,
             "context_share": self.context_share,
         }
 
@@ -133,7 +131,6 @@ class EvidenceWeights:
             cover=LinearModel.from_json(data["cover"]) if data.get("cover") else None,
             question_cover=LinearModel.from_json(data["question_cover"]) if data.get("question_cover") else None,
             min_closeness=float(data.get("min_closeness", 0.0)),
-            stand_alone_margin=float(data.get("stand_alone_margin", 1.0)),
             context_share=float(data.get("context_share", 1.0)),
         )
 

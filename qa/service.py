@@ -241,16 +241,20 @@ class Assistant:
 
     def _resolve(self, text: str, history: tuple[str, ...]) -> tuple[str, Evidence]:
         """A follow-up is a question that does not stand on its own: with the previous question its best sentence
-        becomes clearly more likely to answer, by the fitted margin for a question that points back ("does that
-        include...") or the larger one for a question that does not. A topic switch stands on its own."""
+        becomes clearly more likely to answer (by the fitted margin). A topic switch stands on its own, and so does a
+        question that neither points back ("does that include...") nor comes close to anything the guidance says
+        ("What's the weather forecast for tomorrow?"): it is a new topic, not a follow-up."""
         alone = self.evidence(text)
         if not history:
             return text, alone
         joined_query = f"{history[-1]} {text}"
         joined = self.evidence(joined_query)
         assert self.weights is not None  # set by warm_up
-        margin = self.weights.follow_up_margin if points_back(text) else self.weights.stand_alone_margin
-        return (joined_query, joined) if joined.lead_probability - alone.lead_probability > margin else (text, alone)
+        if joined.lead_probability - alone.lead_probability <= self.weights.follow_up_margin:
+            return text, alone
+        if not points_back(text) and self.closeness(text, alone) < self.weights.min_closeness:
+            return text, alone
+        return joined_query, joined
 
     def _split_by_coverage(self, parts: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """For a question with several parts: the parts the guidance covers, and those it says nothing about.

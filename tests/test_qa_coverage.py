@@ -1,5 +1,5 @@
 """The "not covered" decision and conversations, without a model: the signals beyond the domain's generic words,
-the persona-balanced question classifier, and follow-up margins that keep topic switches on their own."""
+the persona-balanced question classifier, and which questions point back at an earlier one."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from eval.fit import follow_up_margins, question_cover
+from eval.fit import question_cover
 from qa.conversation import points_back
 from qa.evidence import EvidenceScorer, TermWeights
 
@@ -83,32 +83,3 @@ def test_question_classifier_learns_the_topic_not_the_askers_voice():
     voice_weight, topic_weight = model.coef
     assert topic_weight < 0 and abs(voice_weight) < 0.25 * abs(topic_weight)  # unweighted: voice -3.1, topic -1.9
     assert model.logit(np.array([1.0, 0.0])) > 0  # an in-scope topic in a carer's voice is in scope
-
-
-class _Assistant:
-    """Lead probabilities by query, standing in for Assistant.evidence."""
-
-    def __init__(self, lead: dict[str, float]):
-        self.lead = lead
-
-    def evidence(self, query, weights=None):
-        return type("E", (), {"lead_probability": self.lead[query]})()
-
-
-def test_follow_up_margins_keep_a_topic_switch_that_does_not_point_back_on_its_own():
-    turns = [  # (kind, earlier, question, P alone, P with the earlier question)
-        ("follow-up", "what is respite", "does that include weekends", 0.1, 0.6),
-        ("follow-up", "what training is there", "can i do it from home", 0.2, 0.5),
-        ("follow-up", "what is life story work", "who runs it", 0.1, 0.2),
-        ("topic-switch", "what is respite", "What's the football score tonight?", 0.0, 0.15),
-        ("topic-switch", "what training is there", "How long does a care order last?", 0.05, 0.25),
-        ("topic-switch", "what is respite", "whats a virtual school", 0.7, 0.2),
-    ]
-    lead = {}
-    for _, earlier, question, alone, joined in turns:
-        lead[question], lead[f"{earlier} {question}"] = alone, joined
-    train = [{"kind": kind, "history": [earlier], "question": question} for kind, earlier, question, *_ in turns]
-    margin, stand_alone = follow_up_margins(_Assistant(lead), train, None)
-    for kind, _, question, alone, joined in turns:
-        borrows = joined - alone > (margin if points_back(question) else stand_alone)
-        assert bool(borrows) is (kind == "follow-up"), question
