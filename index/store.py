@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
+import hashlib
 import json
 import os
 import shutil
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+import ingest
 from errors import IndexUnavailableError
 from index.dense import DenseIndex
 from index.encoders.factory import vector_space
@@ -51,10 +54,28 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
     return {p.name: sha256_file(p) for p in ingest_inputs(corpus_dir)}
 
 
+# The code that decides what an index holds: how documents are cleaned and split (with its data files) and how
+# the index is built and written.
+INDEXING_CODE = (Path(ingest.__file__).parent, Path(__file__).parent)
+
+
+@functools.cache
+def indexing_code_fingerprint() -> str:
+    """One hash of INDEXING_CODE, so an index built by other code (an upgrade that splits the guidance
+    differently) is rebuilt rather than served as fresh, without anyone remembering to bump FORMAT_VERSION.
+    A rebuild after a code change is quick: unchanged passages take their vectors from the embedding cache."""
+    digest = hashlib.sha256()
+    for root in INDEXING_CODE:
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix not in {".pyc", ".pyo"}):
+            digest.update(f"{path.relative_to(root.parent)}\0{sha256_file(path)}\n".encode())
+    return digest.hexdigest()
+
+
 def build_key(settings: Settings) -> dict:
-    """The settings that change what an index contains; a mismatch means rebuild."""
+    """The settings and code that change what an index contains; a mismatch means rebuild."""
     return {
         "format": FORMAT_VERSION,
+        "indexing_code": indexing_code_fingerprint(),
         "embedding_model": vector_space(settings.embedding_model, settings.embedder_backend),
         "max_passage_chars": settings.max_passage_chars,
     }

@@ -70,6 +70,42 @@ def test_damaged_index_is_detected(built, settings, tmp_path, damage, expected):
 
 
 @pytest.mark.slow
+def test_index_built_by_other_indexing_code_is_stale(built, settings, tmp_path):
+    """After an upgrade that changes how the guidance is split, the old index is rebuilt, not served as fresh."""
+    victim = tmp_path / "idx"
+    shutil.copytree(built, victim)
+    manifest = json.loads((victim / "manifest.json").read_text())
+    manifest["indexing_code"] = "code-of-an-older-version"
+    (victim / "manifest.json").write_text(json.dumps(manifest))
+    check = check_index(victim, settings, settings.corpus_dir)
+    assert not check.usable and "indexing_code" in check.reason
+
+
+def test_indexing_code_fingerprint_follows_every_file_of_the_indexing_code(tmp_path, monkeypatch):
+    import index.store as store
+
+    package = tmp_path / "ingest"
+    (package / "data").mkdir(parents=True)
+    (package / "split.py").write_text("LIMIT = 600\n")
+    (package / "data" / "roles.txt").write_text("Carers\n")
+    monkeypatch.setattr(store, "INDEXING_CODE", (package,))
+
+    def fingerprint() -> str:
+        store.indexing_code_fingerprint.cache_clear()
+        return store.indexing_code_fingerprint()
+
+    try:
+        first = fingerprint()
+        assert fingerprint() == first
+        (package / "split.py").write_text("LIMIT = 800\n")
+        second = fingerprint()
+        (package / "data" / "roles.txt").write_text("Carers\nSchools\n")
+        assert len({first, second, fingerprint()}) == 3
+    finally:
+        store.indexing_code_fingerprint.cache_clear()
+
+
+@pytest.mark.slow
 def test_other_model_or_changed_corpus_marks_index_stale(built, settings, tmp_path):
     assert "embedding_model" in check_index(built, settings.replace(embedding_model="other"), None).reason
     corpus = tmp_path / "corpus"
