@@ -126,6 +126,16 @@ def test_chat_answers_with_cards_and_examples(browser, app_url):
     assert page.outside == [], f"the page fetched from outside: {page.outside}"
 
 
+def test_an_example_question_is_answered_on_its_own_not_as_a_follow_up(browser, app_url):
+    """Example questions are written to stand alone: clicked after another topic, the sibling example is answered
+    about siblings (typed, the same question would be read with the respite question before it, see README)."""
+    page = open_page(browser, app_url)
+    ask(page, "Can I get a break from caring?")
+    page.locator(".lac-examples").get_by_role("button", name=SIBLINGS).click()
+    wait_for_answer(page, 1)
+    assert "sibling placements" in answers(page).last.locator(".lac-card").first.inner_text().lower()
+
+
 # 1, 2: the safety notice, first and distinct, on a refusal and on an answer.
 # refused=None: the notice must come first whether or not the guidance answers the question (answer quality,
 # issue 12, decides that; "hasn't come home tonight" is refused by today's coverage model).

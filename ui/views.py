@@ -83,8 +83,10 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
     first_doc = next(iter(outline.doc_titles), None)
     first_section = outline.first_section(first_doc) if first_doc else None
 
-    def show_question(question: str, chat: list):
-        """At once, before any work: the question in the chat and a visible "finding the guidance" state."""
+    def show_question(question: str, chat: list, standalone: bool = False):
+        """At once, before any work: the question in the chat and a visible "finding the guidance" state.
+        `standalone`: an example question or a nearest topic, written to stand on its own, so it is answered
+        without the conversation's history (a typed question may be a follow-up)."""
         try:
             text = clean_question(question or "", max_chars)
         except LacGuideError as exc:
@@ -93,13 +95,14 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
             {"role": "user", "content": user_html(text)},
             {"role": "assistant", "content": PENDING_HTML},
         ]
-        return "", chat, text
+        return "", chat, {"question": text, "standalone": standalone}
 
-    def answer(question: str, chat: list, turns: list):
+    def answer(pending_question: dict, chat: list, turns: list):
         """Replaces the "finding the guidance" message with the answer."""
         chat = list(chat or [])[:-1]
+        history = [] if pending_question["standalone"] else _history(turns)
         try:
-            result = assistant.ask(question, history=_history(turns))
+            result = assistant.ask(pending_question["question"], history=history)
         except LacGuideError as exc:
             chat.append({"role": "assistant", "content": f'<p class="lac-error">{esc(exc)}</p>'})
             return chat, turns, _cited_picker()
@@ -148,7 +151,7 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
                 f"{esc(PRIVACY_NOTE)}</p></div>", elem_id="privacy-note")
         large = gr.Checkbox(label="Larger text (for projectors and easier reading)", value=False, elem_id="large-text")
         turns = gr.State([])
-        pending = gr.State("")  # the question being answered, between showing it and answering it
+        pending = gr.State({})  # the question being answered, between showing it and answering it
         with gr.Tabs() as tabs:
             with gr.Tab("Ask", id="ask"):
                 with gr.Row(equal_height=False):
@@ -224,7 +227,7 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
 
         def on_option(chat_value, evt: gr.SelectData):
             value = evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value)
-            return show_question(value, chat_value)
+            return show_question(value, chat_value, standalone=True)
 
         ask_from(chat.option_select(on_option, [chat], shown, **quick))
         ask_from(chat.example_select(on_option, [chat], shown, **quick))
@@ -232,7 +235,7 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
 
         def new_conversation():
             """Every way of clearing (the chat's bin, "New conversation") forgets history, citations and turns."""
-            return "", [], [], "", _cited_picker()
+            return "", [], [], {}, _cited_picker()
 
         cleared = [box, chat, turns, pending, cited]
         # A late answer to the old conversation must not bring it back: clearing cancels answers in flight.
@@ -266,7 +269,7 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
 
 def _fixed(fn: Callable, question: str) -> Callable:
     def run(chat):
-        return fn(question, chat)
+        return fn(question, chat, standalone=True)
 
     return run
 
