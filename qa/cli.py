@@ -89,16 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         assistant = Assistant(settings_for_index(settings, args.index) if args.index else settings)
         if args.batch is None:
-            answer = assistant.ask(args.question, history)
-            print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_text(answer))
+            print(_render(assistant.ask(args.question, history), args.json))
             return 0
         questions = read_lines(args.batch)
         assistant.warm_up(progress=True)
         separator = "\n" if args.json else "\n\n"
         for question in questions:
             try:
-                answer = assistant.ask(question, history)
-                text = json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_text(answer)
+                text = _render(assistant.ask(question, history), args.json)
             except BadInputError as exc:
                 error = {"question": question, "error": str(exc)}
                 text = json.dumps(error, ensure_ascii=False) if args.json else str(exc)
@@ -109,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return _reader_went_away()
+
+
+def _render(answer: Answer, as_json: bool) -> str:
+    return json.dumps(answer.to_json(), ensure_ascii=False) if as_json else format_text(answer)
 
 
 def _reader_went_away() -> int:

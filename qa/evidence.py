@@ -102,8 +102,8 @@ class EvidenceWeights:
     context_share: float = 1.0  # shared topic text is quoted beside the lead from this share of the lead's probability
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        z = ((features - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        """P(each unit holds the answer): the ranker is a LinearModel over FEATURES."""
+        return LinearModel(self.mean, self.scale, self.coef, self.intercept).probability(features)
 
     def to_json(self) -> dict:
         return {
