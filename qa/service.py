@@ -127,7 +127,7 @@ class Assistant:
         self.weights: EvidenceWeights | None = None
         self._chat_model = chat_model
         self._generator = None
-        self._english: EnglishCheck | None = None
+        self._english = EnglishCheck()
         self._lock = threading.Lock()
         self._cached_ask = lru_cache(maxsize=1024)(self._ask)
 
@@ -148,7 +148,6 @@ class Assistant:
                                                                           domain_words()))
             self._explainer = TermExplainer(glossary_hits(index))
             self._retriever = Retriever(index, self.embedder, self.settings)
-            self._english = EnglishCheck.from_texts(f"{s.label}\n{s.text}" for s in index.sections.values())
             self._generator = self._make_generator()
 
     @property
@@ -235,7 +234,6 @@ class Assistant:
     def _refusal(self, question: str, text: str, evidence: Evidence, notices: tuple[str, ...],
                  reason: str | None = None) -> Answer:
         """The "not covered" answer; a question that does not look English is told only English is supported."""
-        assert self._english is not None  # set by warm_up
         answer = refusal(question, evidence.retrieval, self.settings.nearest_topic_similarity, notices, reason)
         return answer if self._english.looks_english(text) else with_language_note(answer)
 

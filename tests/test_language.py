@@ -1,0 +1,63 @@
+"""Which questions are judged not English (a refusal then says only English is supported): the train and dev
+questions and everyday carers' English never; real questions in the languages spoken in UK homes always."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.questions import load_questions
+from qa.language import EnglishCheck
+
+
+@pytest.fixture(scope="module")
+def check() -> EnglishCheck:
+    return EnglishCheck()
+
+
+def test_every_train_and_dev_question_and_earlier_turn_is_english(check):
+    texts = {text for q in load_questions(("train", "dev")) for text in (q.question, *q.history)}  # never test
+    assert len(texts) > 300
+    assert [text for text in sorted(texts) if not check.looks_english(text)] == []
+
+
+@pytest.mark.parametrize("question", [
+    "i cant leave the house in the evenings though",
+    "the lad wont turn the telly off at night",
+    "my foster son keeps runing away from hom what shoud i do",
+    "shes kicking off every nite after contact wiv her mum",
+    "cant get hold of the social worker at weekends",
+    "our lass is being bullied at school, who do i tell",
+    "How do I bake a cake for the child?",
+    "respitee",  # one unknown word is a typo, not a language
+    "Can I get a bre\u0301ak from cari\u0301ng?",
+])
+def test_everyday_english_is_english(check, question):
+    assert check.looks_english(question)
+
+
+@pytest.mark.parametrize("question", [
+    "A allaf gael seibiant o ofalu?",  # Welsh
+    "Pwy ddylai wneud asesiad iechyd y plentyn?",
+    "Ydy fy mhlentyn maeth yn cael aros gyda'i frodyr a chwiorydd?",
+    "Beth yw ysgol rithwir?",
+    "Est-ce que je peux avoir du répit?",  # French
+    "Quels sont les droits des enfants placés ?",
+    "Mon fils d'accueil fugue souvent, que dois-je faire?",
+    "Czy mogę dostać przerwę od opieki nad dzieckiem?",  # Polish
+    "Mój syn zastępczy ciągle ucieka z domu, co mam robić?",
+    "¿Puedo tomar un descanso del cuidado del niño?",  # Spanish
+    "Mi hijo de acogida se escapa de casa, ¿qué debo hacer?",
+    "Kann ich eine Pause von der Pflege bekommen?",  # German
+    "Chi deve fare la valutazione della salute del bambino?",  # Italian
+    "Quem deve fazer a avaliação de saúde da criança?",  # Portuguese
+    "Pot să iau o pauză de la îngrijirea copilului?",  # Romanian
+    "Ar galiu gauti pertrauką nuo vaiko priežiūros?",  # Lithuanian
+    "Çocuğun bakımından biraz ara verebilir miyim?",  # Turkish
+    "کیا مجھے دیکھ بھال سے وقفہ مل سکتا ہے؟",  # Urdu
+    "هل يمكنني الحصول على استراحة من الرعاية؟",  # Arabic
+    "ਕੀ ਮੈਨੂੰ ਦੇਖਭਾਲ ਤੋਂ ਛੁੱਟੀ ਮਿਲ ਸਕਦੀ ਹੈ?",  # Punjabi
+    "Могу ли я получить перерыв в уходе за ребёнком?",  # Russian
+    "我可以暂停照顾孩子吗？",  # Chinese
+])
+def test_questions_in_other_languages_are_not_english(check, question):
+    assert not check.looks_english(question)
