@@ -17,12 +17,15 @@ _PART_BREAK = re.compile(
 )
 
 
-# Words that stand for something said before: pronouns, "what about ...", "... though".
-_POINTS_BACK = re.compile(
-    r"\b(that|this|it|they|them|those|these|he|she|him|her|his|their|themselves|itself)\b|^\W*(?:and|what about)\b"
-    r"|\bthough\W*$",
-    re.IGNORECASE,
-)
+# "what about ...", "and ...", "... though": the question continues the one before.
+_CONTINUES = re.compile(r"^\W*(?:and|what about)\b|\bthough\W*$", re.IGNORECASE)
+_WORDS = re.compile(r"[a-z]+(?:'[a-z]+)?")
+# Pronouns for people find their antecedent in the question itself when a noun phrase opened by an article or a
+# possessive comes before them ("Will the child I look after be placed with their brothers and sisters?"); pronouns
+# for things ("does the kids birth mum have to do it as well") and demonstratives always point back.
+_PERSON_PRONOUNS = frozenset("he she him her his hers they them their theirs themselves himself herself".split())
+_THING_PRONOUNS = frozenset("that this it its itself those these".split())
+_OPENS_NOUN_PHRASE = frozenset("the a an my our your".split())
 _ASKS_WHO_ACTS = re.compile(r"^\W*(?:and\s+|so\s+|also\s+)?who\b", re.IGNORECASE)
 
 
@@ -32,8 +35,23 @@ def asks_who_acts(part: str) -> bool:
 
 
 def points_back(question: str) -> bool:
-    """The question refers to something said before ("does that include stuff online", "what about the schools?")."""
-    return bool(_POINTS_BACK.search(question))
+    """The question refers to something said before ("does that include stuff online", "what about the schools?"):
+    it continues the question before, or has a pronoun whose antecedent the question itself does not give."""
+    if _CONTINUES.search(question):
+        return True
+    words = _WORDS.findall(question.lower().replace("’", "'"))
+    has_antecedent = False
+    for n, word in enumerate(words):
+        opened_by = words[n - 2] if n >= 2 else ""
+        if word in _THING_PRONOUNS:
+            if word != "that" or opened_by not in _OPENS_NOUN_PHRASE:  # "the committee that ..." is a relative clause
+                return True
+        elif word in _PERSON_PRONOUNS:
+            if not has_antecedent:
+                return True
+        elif n and words[n - 1] in _OPENS_NOUN_PHRASE:
+            has_antecedent = True  # "the child", "my foster son", "a school"
+    return False
 
 
 def question_parts(question: str) -> list[str]:

@@ -22,6 +22,18 @@ from qa.evidence import EvidenceScorer, TermWeights
     ("What's the weather forecast for tomorrow?", False),
     ("How long does a care order last?", False),
     ("whats a virtual school", False),
+    # a pronoun for a person refers inside the question when a noun phrase comes before it
+    ("Will the child I look after be placed with their brothers and sisters?", False),
+    ("Can my foster son see his birth dad at Christmas?", False),
+    ("Does a child in care keep their social worker when they move?", False),
+    ("will their brothers be placed with them", True),
+    ("can he still see his mum", True),
+    ("Who chaired the committee that developed the 2010 guidance?", False),  # "that" opens a relative clause
+    # pronouns for things and demonstratives always point back
+    ("does the kids birth mum have to do it as well", True),
+    ("Should those services be on the same site?", True),
+    ("Which guideline number is it from?", True),
+    ("Does that include looking after the carers' own wellbeing?", True),
 ])
 def test_points_back_is_about_reference_words_not_topics(question, back):
     assert points_back(question) is back

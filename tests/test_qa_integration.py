@@ -119,6 +119,17 @@ def test_cli_history_makes_follow_ups_work(assistant, tmp_path):
     assert "nice-pathway-2021/box-10" in [c["section_id"] for c in payload["citations"]]
 
 
+def test_a_typed_topic_switch_whose_pronoun_refers_inside_it_does_not_borrow_the_previous_question(assistant):
+    """"their" refers to "the child I look after": the question names its own topic (siblings), so it is answered
+    as asked, not about respite (the earlier question)."""
+    question = "Will the child I look after be placed with their brothers and sisters?"
+    answer = assistant.ask(question, ["Can I get a break from caring?"])
+    cited = [c.section_id for c in answer.citations]
+    assert not answer.refused and cited[0] == "ph28-qrg/rec-15"  # Support sibling placements
+    assert "nice-pathway-2021/box-9" not in cited  # respite and short breaks
+    assert cited == [c.section_id for c in assistant.ask(question).citations]
+
+
 @pytest.mark.parametrize("args", [["   "], ["--batch", "/no/such/file"], []])
 def test_cli_bad_input_exits_2_with_one_line(assistant, args):
     result = _cli(*args, index=assistant.index.path)
