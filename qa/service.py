@@ -114,7 +114,7 @@ def outline_of(documents: Mapping[str, Document], sections: Mapping[str, Section
 # the previous question only when that raises its best sentence's probability this much more than the fitted
 # follow-up margin: "Will the child I look after be placed with their brothers and sisters?" after "Can I get a
 # break from caring?" gains 0.04 and stands alone. Chosen on dev between 0 (before), 0.1 and the 0.24 that train's
-# own follow-ups and topic switches would pick: 0.05-0.14 change no train or dev follow-up; 0.24 loses a dev one.
+# own follow-ups and topic switches would pick: 0.05-0.13 change no train or dev answer; 0.24 loses a dev follow-up.
 OWN_TOPIC_EXTRA_GAIN = 0.1
 CANDIDATE_SECTIONS = 8  # retrieved sections whose units are scored (besides the units nearest by meaning)
 
