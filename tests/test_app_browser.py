@@ -128,7 +128,7 @@ def test_chat_answers_with_cards_and_examples(browser, app_url):
 
 def test_an_example_question_is_answered_on_its_own_not_as_a_follow_up(browser, app_url):
     """Example questions are written to stand alone: clicked after another topic, the sibling example is answered
-    about siblings (typed, the same question would be read with the respite question before it, see README)."""
+    about siblings (test_layout_and_screenshots types it after the respite example)."""
     page = open_page(browser, app_url)
     ask(page, "Can I get a break from caring?")
     page.locator(".lac-examples").get_by_role("button", name=SIBLINGS).click()
@@ -233,6 +233,8 @@ def test_layout_and_screenshots(browser, app_url, view):
     examples.first.click()
     wait_for_answer(page, 0)
     ask(page, SIBLINGS)
+    assert "sibling placements" in answers(page).last.locator(".lac-card").first.inner_text().lower(), \
+        "typed after the respite example, the sibling question is answered about siblings (README: Follow-ups)"
     assert page.locator("#chat [data-testid='block-label']").count() == 0, "no floating label over the chat"
     assert not page.locator("#chat .scroll-down-button-container").is_visible(), "no arrow over the answer"
     question = box_of(page, "#chat .lac-question")
