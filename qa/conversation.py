@@ -22,9 +22,10 @@ _CONTINUES = re.compile(r"^\W*(?:and|what about)\b|\bthough\W*$", re.IGNORECASE)
 _WORDS = re.compile(r"[a-z]+(?:'[a-z]+)?")
 # Pronouns for people find their antecedent in the question itself when a noun phrase opened by an article or a
 # possessive comes before them ("Will the child I look after be placed with their brothers and sisters?"); pronouns
-# for things ("does the kids birth mum have to do it as well") and demonstratives always point back.
-_PERSON_PRONOUNS = frozenset("he she him her his hers they them their theirs themselves himself herself".split())
-_THING_PRONOUNS = frozenset("that this it its itself those these".split())
+# for things ("does the kids birth mum have to do it as well"), demonstratives and reflexives ("what should the
+# schools themselves do?" sets the schools against what was asked before) always point back.
+_PERSON_PRONOUNS = frozenset("he she him her his hers they them their theirs".split())
+_ALWAYS_POINT_BACK = frozenset("that this it its itself those these themselves himself herself".split())
 _OPENS_NOUN_PHRASE = frozenset("the a an my our your".split())
 _ASKS_WHO_ACTS = re.compile(r"^\W*(?:and\s+|so\s+|also\s+)?who\b", re.IGNORECASE)
 
@@ -43,7 +44,7 @@ def points_back(question: str) -> bool:
     has_antecedent = False
     for n, word in enumerate(words):
         opened_by = words[n - 2] if n >= 2 else ""
-        if word in _THING_PRONOUNS:
+        if word in _ALWAYS_POINT_BACK:
             if word != "that" or opened_by not in _OPENS_NOUN_PHRASE:  # "the committee that ..." is a relative clause
                 return True
         elif word in _PERSON_PRONOUNS:

@@ -29,7 +29,8 @@ from qa.evidence import EvidenceScorer, TermWeights
     ("will their brothers be placed with them", True),
     ("can he still see his mum", True),
     ("Who chaired the committee that developed the 2010 guidance?", False),  # "that" opens a relative clause
-    # pronouns for things and demonstratives always point back
+    # pronouns for things, demonstratives and reflexives always point back
+    ("what should the schools themselves do?", True),
     ("does the kids birth mum have to do it as well", True),
     ("Should those services be on the same site?", True),
     ("Which guideline number is it from?", True),
