@@ -39,7 +39,7 @@ SHARE_GRID = tuple(round(x, 2) for x in np.arange(0.3, 0.96, 0.05))
 CONTEXT_GRID = tuple(round(x, 2) for x in np.arange(0.3, 1.51, 0.05))
 MARGIN_GRID = tuple(round(x, 2) for x in np.arange(-0.1, 0.41, 0.02))
 FOLDS = 5
-QUESTION_COVER_C = 10.0  # strength of the question classifier, chosen on dev among 1, 3 and 10 (see README)
+QUESTION_COVER_C = 3.0  # strength of the question classifier, chosen on dev among 1, 3, 10 and 30 (see README)
 MIN_SPAN_CHARS = 40  # a unit this long that lies inside a gold span is part of the evidence
 
 
@@ -196,12 +196,11 @@ def fit_cover(assistant, train: Sequence[dict], weights: EvidenceWeights):
     """P(answerable) over COVER_FEATURES, and the threshold refusing at most MAX_FALSE_REFUSAL of the answerable
     train questions, judged on cross-validated probabilities (not on the questions each fold was fitted on).
 
-    The question_in_scope feature is a classifier over the question's embedding, stacked: each train question's
-    value comes from a classifier fitted on the other folds, so the coverage model does not learn to trust it more
-    than it deserves on new questions."""
-    from qa.vocabulary import expand
-
-    vectors = np.stack([assistant.embedder.embed_query(expand(resolved_question(i))) for i in train])
+    The question_in_scope feature is a classifier over the question's embedding in the asker's own words (the
+    vocabulary's guidance words make a near out-of-scope question look like an answerable one, so the classifier
+    learnt the voice instead), stacked: each train question's value comes from a classifier fitted on the other
+    folds, so the coverage model does not learn to trust it more than it deserves on new questions."""
+    vectors = np.stack([assistant.own_vector(resolved_question(i)) for i in train])
     answerable = np.array([i["scope"] == "in" for i in train])
     folds = np.arange(len(train)) % FOLDS
     in_scope = np.zeros(len(train))

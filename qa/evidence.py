@@ -24,7 +24,7 @@ from ingest.units import SCORED_UNIT_KINDS, AnswerUnit
 from qa.model import Retrieval
 from qa.patterns import DATA_DIR, load_rules
 from qa.retrieve import is_definition_question
-from qa.vocabulary import expand
+from qa.vocabulary import bridges, expand
 
 WEIGHTS_FILE = DATA_DIR / "evidence_weights.json"
 SCOPE_FILE = DATA_DIR / "scope.toml"
@@ -49,7 +49,7 @@ LEANING_KINDS = ("about-guidance", "which-recommendation", "who-acts")
 # Whether the guidance answers the question at all: the best quotable unit's signals; how much of what the question
 # asks in its own words, beyond the domain's generic words (child, foster, carer...), the best sentence and the top
 # sections say, and how much of it the guidance never says at all; and a persona-balanced classifier over the
-# question's embedding (trained so a carer's voice is not taken for "out of scope").
+# question's embedding in the asker's own words (trained so a carer's voice is not taken for "out of scope").
 COVER_FEATURES = (
     "lead_probability", "lead_cosine", "lead_specific_coverage", "lead_words", "best_cosine", "best_probability",
     "best_similarity", "lead_own_words", "top_sections_own_words", "unknown_own_words", "question_in_scope",
@@ -304,17 +304,26 @@ class EvidenceScorer:
 
     def own_word_shares(self, query: str, lead: int | None, retrieval: Retrieval) -> tuple[float, float, float]:
         """Of the question's own words beyond the domain's generic ones (rarity-weighted): the share the best
-        sentence holds, the share the top sections hold, and the share the guidance never uses. A question with
-        no such word (all generic) counts as fully held and fully known."""
+        sentence holds, the share the top sections hold, and the share the guidance never uses. A word the
+        vocabulary bridges to the guidance's wording counts as held where one of its guidance words is ("brothers"
+        where the sentence says "siblings") and as known when the guidance uses them. A question with no such
+        word (all generic) counts as fully held and fully known."""
         own = {t for t in tokenize(query) if t not in self.terms.generic}
         total = sum(self.terms.weight(t) for t in own)
         if not total:
             return 1.0, 1.0, 0.0
+        aliases = {t: {t} for t in own}
+        for phrase, guidance_words in bridges(query):
+            for t in own.intersection(tokenize(phrase)):
+                aliases[t].update(w for w in tokenize(guidance_words) if w not in self.terms.generic)
         lead_terms = self.unit_terms[lead] if lead is not None else frozenset()
         section_terms = frozenset().union(*(self.section_terms[h.section.section_id]
                                             for h in retrieval.hits[:TOP_SECTIONS]))
-        return (self.terms.coverage(lead_terms, own, total), self.terms.coverage(section_terms, own, total),
-                sum(self.terms.weight(t) for t in own - self.known_terms) / total)
+
+        def share(terms: frozenset[str]) -> float:
+            return sum(self.terms.weight(t) for t in own if not aliases[t].isdisjoint(terms)) / total
+
+        return share(lead_terms), share(section_terms), 1.0 - share(self.known_terms)
 
     def closeness(self, evidence: Evidence, own_vector: np.ndarray) -> float:
         """The best cosine of any candidate unit to the question in the asker's own words (`own_vector`: embedded
@@ -323,7 +332,9 @@ class EvidenceScorer:
         return float((self.index.unit_vectors[evidence.candidates] @ own_vector).max()) if len(evidence.candidates) else 0.0
 
     def score(self, query: str, query_vector: np.ndarray, retrieval: Retrieval,
-              weights: EvidenceWeights | None = None) -> Evidence:
+              weights: EvidenceWeights | None = None, own_vector: np.ndarray | None = None) -> Evidence:
+        """`query_vector`: the question with the vocabulary's guidance words, which finds the units; `own_vector`:
+        the question in the asker's own words (default: the same), which the question classifier reads."""
         weights = weights or self.weights
         if weights is None:
             raise RuntimeError("no evidence weights: fit them with python -m eval.fit")
@@ -340,7 +351,8 @@ class EvidenceScorer:
                                                         sections[self.index.units[int(ids[k])].section_id].kind)), None)
         column = {name: n for n, name in enumerate(FEATURES)}
         lead_row = features[lead_at] if lead_at is not None else np.zeros(len(FEATURES))
-        in_scope = float(weights.question_cover.logit(query_vector)) if weights.question_cover is not None else 0.0
+        own_vector = query_vector if own_vector is None else own_vector
+        in_scope = float(weights.question_cover.logit(own_vector)) if weights.question_cover is not None else 0.0
         cover_features = (
             float(probabilities[lead_at]) if lead_at is not None else 0.0, lead_row[column["cosine"]],
             lead_row[column["specific_coverage"]], lead_row[column["words"]], float(features[:, column["cosine"]].max()),
