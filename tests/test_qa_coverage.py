@@ -29,7 +29,12 @@ from qa.evidence import EvidenceScorer, TermWeights
     ("will their brothers be placed with them", True),
     ("can he still see his mum", True),
     ("Who chaired the committee that developed the 2010 guidance?", False),  # "that" opens a relative clause
-    # pronouns for things, demonstratives and reflexives always point back
+    ("Including kids we've placed in other authorities?", True),  # opens by continuing the question before
+    # once the question has named its own topic (4+ content words), a later pronoun refers inside it
+    ("How should respite be explained to the young person so it doesn't feel like rejection?", False),
+    ("Which PH28 rec covers specialist knowledge about BAME LAC, and who should provide it?", False),
+    ("do i get taught how to do it", True),
+    # before that, pronouns for things, demonstratives and reflexives always point back
     ("what should the schools themselves do?", True),
     ("does the kids birth mum have to do it as well", True),
     ("Should those services be on the same site?", True),
