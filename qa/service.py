@@ -24,6 +24,7 @@ from qa.retrieve import Retriever
 from qa.safety import safety_notices
 from qa.scope import outside_scope, scope_reason
 from qa.select import select
+from qa.spelling import SpellingCorrector
 from qa.terms import TermExplainer, with_abbreviations_spelt_out
 from qa.vocabulary import expand
 from settings import Settings
@@ -134,6 +135,7 @@ class Assistant:
         self._chat_model = chat_model
         self._generator = None
         self._english = EnglishCheck()
+        self._spelling: SpellingCorrector | None = None
         self._lock = threading.Lock()
         self._cached_ask = lru_cache(maxsize=1024)(self._ask)
 
@@ -153,6 +155,7 @@ class Assistant:
             self.scorer = EvidenceScorer(index, self.weights, TermWeights([p.text for p in index.passages],
                                                                           domain_words()))
             self._explainer = TermExplainer(glossary_hits(index))
+            self._spelling = SpellingCorrector(p.text for p in index.passages)
             self._retriever = Retriever(index, self.embedder, self.settings)
             self._generator = self._make_generator()
 
@@ -191,6 +194,12 @@ class Assistant:
         history = clean_history(history, self.settings.max_question_chars)
         return self._cached_ask(question, history)
 
+    def spelt(self, text: str) -> str:
+        """The text with misspelt words corrected (qa.spelling): what safety, retrieval, ranking and coverage see."""
+        self.warm_up()
+        assert self._spelling is not None  # set by warm_up
+        return self._spelling.correct(text)
+
     def candidate_retrieval(self, query: str) -> tuple[Retrieval, np.ndarray]:
         """The sections whose units are scored for a question, and the question's vector (in the guidance's words)."""
         retrieval = self.retrieve(query, max(self.settings.top_k, CANDIDATE_SECTIONS))
@@ -215,8 +224,9 @@ class Assistant:
         self.warm_up()
         weights = self.weights
         assert weights is not None and self.scorer is not None and self._english is not None  # set by warm_up
-        text = fold_accents(without_markup(question))
-        notices = safety_notices(question)
+        text = self.spelt(fold_accents(without_markup(question)))
+        history = tuple(self.spelt(h) for h in history)
+        notices = safety_notices(text)
         parts = question_parts(text) or [text]
         query, evidence = self._resolve(text, history)
         if all(outside_scope(p) for p in parts):
