@@ -78,7 +78,13 @@ class SpellingCorrector:
 
     def correct(self, text: str) -> str:
         """The text with each unknown word replaced by its correction; everything else unchanged."""
-        return _WORD.sub(lambda m: self.correction(m.group()) or m.group(), text)
+        return _WORD.sub(lambda m: (None if _is_name(text, m.start()) else self.correction(m.group())) or m.group(), text)
+
+
+def _is_name(text: str, start: int) -> bool:
+    """A capitalised word inside a sentence is taken for a name (Kayleigh, Tyrese), which a dictionary does not know."""
+    before = text[:start].rstrip()
+    return text[start].isupper() and bool(before) and before[-1] not in ".?!:;\"'(“‘"
 
 
 __all__ = ["GUIDANCE_BOOST", "MIN_LETTERS", "SpellingCorrector"]
