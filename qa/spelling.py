@@ -16,6 +16,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 
+from ingest.text import STOPWORDS
 from qa.terms import abbreviations
 from qa.vocabulary import load_vocabulary
 
@@ -36,13 +37,15 @@ def words_of(text: str) -> list[str]:
 
 
 class SpellingCorrector:
-    """Built from the guidance's texts (cheap); the English dictionary (about 0.2 s) loads on the first word that the
-    guidance does not know."""
+    """Built from the guidance's texts (cheap); the English dictionary (about 0.2 s) loads on the first word that
+    neither the guidance nor the list of function words knows."""
 
     def __init__(self, guidance_texts: Iterable[str]):
         self.guidance_counts = Counter(w for text in guidance_texts for w in words_of(text))
+        # Function words ("what", "does") are known without the dictionary, so a question in the guidance's own
+        # words never pays for loading it.
         self.protected = frozenset(words_of(" ".join(abbreviations())) + [
-            w for phrase, _, _ in load_vocabulary() for w in words_of(phrase)])
+            w for phrase, _, _ in load_vocabulary() for w in words_of(phrase)]).union(STOPWORDS)
         self._checker = None
         self._lock = threading.Lock()
 

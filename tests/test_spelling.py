@@ -62,3 +62,14 @@ def test_a_misspelt_emergency_gets_the_safety_notice_first(assistant):
     answer = assistant.ask("my foster daughter has run awya what do i do")
     assert answer.notices and "999" in answer.notices[0]
     assert answer.lines[0].kind == "safety-notice"
+
+
+def test_a_question_in_the_guidances_words_does_not_load_the_english_dictionary():
+    """Function words ("what", "should", "the") are known without the dictionary, so a question worded like the
+    guidance never pays the dictionary's load at a cold start."""
+    corrector = SpellingCorrector(GUIDANCE)
+    assert corrector.correct("What should the IRO do about the PEP and placement stability?") == (
+        "What should the IRO do about the PEP and placement stability?")
+    assert corrector._checker is None
+    assert corrector.correct("is there traning") == "is there training"
+    assert corrector._checker is not None
