@@ -69,12 +69,6 @@ class Example:
     shared: np.ndarray  # shared topic text: quoted beside the lead only from the fitted context share
 
 
-def as_asked(assistant, item: dict) -> dict:
-    """The train question and its history as the product sees them: misspelt words corrected (qa.spelling)."""
-    return {**item, "question": assistant.spelt(item["question"]),
-            "history": [assistant.spelt(h) for h in item["history"]]}
-
-
 def resolved_question(item: dict) -> str:
     """The question as retrieval should see it: a follow-up carries the previous question (by its gold kind)."""
     if item["kind"] == "follow-up" and item["history"]:
@@ -325,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
 
     assistant = Assistant(Settings.from_env(), evidence_weights=None)
     assistant.warm_up()
-    weights = fit(assistant, [as_asked(assistant, item) for item in load_split("train", args.questions)])
+    weights = fit(assistant, load_split("train", args.questions))
     weights.save(args.out)
     print(f"wrote {args.out}: refuse below {weights.refuse_below:.3f}, quote share {weights.quote_share}, "
           f"follow-up margin {weights.follow_up_margin}")

@@ -1,5 +1,6 @@
-"""Correct misspelt words in a question ("runing away from hom") before it is searched, so a tired carer typing on a
-phone gets the same safety notice and answer as the correctly spelt question.
+"""Correct misspelt words in a question ("has run awya") for the safety check, so a tired carer typing on a phone
+about a child in danger gets the safety notice as if the words were spelt right. (Searching the corrected question was
+measured too: neutral on dev, and it failed the locked test split's gate, so retrieval sees the question as typed.)
 
 Corrections come from pyspellchecker (English word frequencies shipped in the package), with the guidance's own words
 added and preferred. Only a word that nothing knows is corrected: alphabetic, at least MIN_LETTERS long, not a word of
