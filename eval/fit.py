@@ -12,8 +12,9 @@ questions, same file. What is fitted, all on `train` only (dev chooses between v
   sentence's probability that shared topic text needs to be quoted beside it;
 - the margin by which a question's best probability must rise with the previous question for it to be treated as
   a follow-up;
-- the coverage model: P(the guidance answers the question) over qa.evidence.COVER_FEATURES, with a persona-balanced
-  classifier over the question's embedding stacked into it, and its refusal threshold.
+- the coverage model: P(the guidance answers the question) over qa.evidence.COVER_FEATURES, with two persona-balanced
+  classifiers over the question's embedding (own words; with the vocabulary's guidance words) stacked into it, and its
+  refusal threshold.
 """
 
 from __future__ import annotations
@@ -179,8 +180,9 @@ def fit(assistant, train: Sequence[dict]) -> EvidenceWeights:
     about = about_threshold(assistant, train, direction)
     weights = replace(_weights(mean, scale, coef, intercept, direction, quote_share=share, follow_up_margin=margin,
                                about_above=about), context_share=context)
-    cover, question, refuse_below = fit_cover(assistant, train, weights)
-    weights = replace(weights, cover=cover, question_cover=question, refuse_below=round(refuse_below, 6))
+    cover, question, question_guidance_words, refuse_below = fit_cover(assistant, train, weights)
+    weights = replace(weights, cover=cover, question_cover=question,
+                      question_cover_guidance_words=question_guidance_words, refuse_below=round(refuse_below, 6))
     return replace(weights, min_closeness=min_closeness(assistant, train, weights))
 
 
@@ -199,22 +201,30 @@ def fit_cover(assistant, train: Sequence[dict], weights: EvidenceWeights):
     The question_in_scope feature is a classifier over the question's embedding in the asker's own words (the
     vocabulary's guidance words make a near out-of-scope question look like an answerable one, so the classifier
     learnt the voice instead), stacked: each train question's value comes from a classifier fitted on the other
-    folds, so the coverage model does not learn to trust it more than it deserves on new questions."""
-    vectors = np.stack([assistant.own_vector(resolved_question(i)) for i in train])
+    folds, so the coverage model does not learn to trust it more than it deserves on new questions. The
+    question_in_scope_guidance_words feature is the same classifier over the question as searched (with the
+    vocabulary's guidance words), stacked the same way: alone, the own-words classifier took a disclosure of abuse
+    ("someone at home is hurting her", which the guidance is silent on) for a carer's answerable question."""
+    from qa.vocabulary import expand
+
+    questions = [resolved_question(i) for i in train]
+    own = np.stack([assistant.own_vector(q) for q in questions])
+    searched = np.stack([assistant.embedder.embed_query(expand(q)) for q in questions])
     answerable = np.array([i["scope"] == "in" for i in train])
     folds = np.arange(len(train)) % FOLDS
-    in_scope = np.zeros(len(train))
-    for fold in range(FOLDS):
-        model = question_cover(vectors[folds != fold], [i for i, f in zip(train, folds) if f != fold])
-        in_scope[folds == fold] = model.logit(vectors[folds == fold])
-    features = np.array([assistant.evidence(resolved_question(i), weights).cover_features for i in train])
-    features[:, COVER_FEATURES.index("question_in_scope")] = in_scope
+    features = np.array([assistant.evidence(q, weights).cover_features for q in questions])
+    for name, vectors in (("question_in_scope", own), ("question_in_scope_guidance_words", searched)):
+        in_scope = np.zeros(len(train))
+        for fold in range(FOLDS):
+            model = question_cover(vectors[folds != fold], [i for i, f in zip(train, folds) if f != fold])
+            in_scope[folds == fold] = model.logit(vectors[folds == fold])
+        features[:, COVER_FEATURES.index(name)] = in_scope
     held_out = np.zeros(len(train))
     for fold in range(FOLDS):
         test = folds == fold
         held_out[test] = _cover_model(features[~test], answerable[~test]).probability(features[test])
-    return _cover_model(features, answerable), question_cover(vectors, train), refusal_threshold(list(zip(
-        ["in" if a else "out" for a in answerable], held_out)))
+    return (_cover_model(features, answerable), question_cover(own, train), question_cover(searched, train),
+            refusal_threshold(list(zip(["in" if a else "out" for a in answerable], held_out))))
 
 
 def question_cover(vectors: np.ndarray, items: Sequence[dict]) -> LinearModel:

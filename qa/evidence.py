@@ -48,11 +48,14 @@ FEATURES = (
 LEANING_KINDS = ("about-guidance", "which-recommendation", "who-acts")
 # Whether the guidance answers the question at all: the best quotable unit's signals; how much of what the question
 # asks in its own words, beyond the domain's generic words (child, foster, carer...), the best sentence and the top
-# sections say, and how much of it the guidance never says at all; and a persona-balanced classifier over the
-# question's embedding in the asker's own words (trained so a carer's voice is not taken for "out of scope").
+# sections say, and how much of it the guidance never says at all; and two persona-balanced classifiers over the
+# question's embedding: in the asker's own words (trained so a carer's voice is not taken for "out of scope") and
+# as searched, with the vocabulary's guidance words (it kept "someone at home is hurting her" out of scope when
+# the own-words one alone took it in; both are stacked into the coverage model, which weighs them on train).
 COVER_FEATURES = (
     "lead_probability", "lead_cosine", "lead_specific_coverage", "lead_words", "best_cosine", "best_probability",
     "best_similarity", "lead_own_words", "top_sections_own_words", "unknown_own_words", "question_in_scope",
+    "question_in_scope_guidance_words",
 )
 TOP_SECTIONS = 3  # retrieved sections whose words count for top_sections_own_words
 
@@ -98,6 +101,7 @@ class EvidenceWeights:
     about_above: float  # from this lean on the about-guidance direction a question is about the guidance itself
     cover: LinearModel | None = None  # P(the guidance answers the question) over COVER_FEATURES
     question_cover: LinearModel | None = None  # in scope or not, from the question's embedding alone (persona-balanced)
+    question_cover_guidance_words: LinearModel | None = None  # the same over the question with the vocabulary's words
     min_closeness: float = 0.0  # no unit this close by meaning: far from everything the guidance says
     context_share: float = 1.0  # shared topic text is quoted beside the lead from this share of the lead's probability
 
@@ -114,6 +118,8 @@ class EvidenceWeights:
             "follow_up_margin": self.follow_up_margin, "about_above": self.about_above,
             "cover": self.cover.to_json() if self.cover else None,
             "question_cover": self.question_cover.to_json() if self.question_cover else None,
+            "question_cover_guidance_words": (self.question_cover_guidance_words.to_json()
+                                              if self.question_cover_guidance_words else None),
             "min_closeness": self.min_closeness,
             "context_share": self.context_share,
         }
@@ -130,6 +136,8 @@ class EvidenceWeights:
             follow_up_margin=float(data["follow_up_margin"]), about_above=float(data["about_above"]),
             cover=LinearModel.from_json(data["cover"]) if data.get("cover") else None,
             question_cover=LinearModel.from_json(data["question_cover"]) if data.get("question_cover") else None,
+            question_cover_guidance_words=(LinearModel.from_json(data["question_cover_guidance_words"])
+                                           if data.get("question_cover_guidance_words") else None),
             min_closeness=float(data.get("min_closeness", 0.0)),
             context_share=float(data.get("context_share", 1.0)),
         )
@@ -334,7 +342,7 @@ class EvidenceScorer:
     def score(self, query: str, query_vector: np.ndarray, retrieval: Retrieval,
               weights: EvidenceWeights | None = None, own_vector: np.ndarray | None = None) -> Evidence:
         """`query_vector`: the question with the vocabulary's guidance words, which finds the units; `own_vector`:
-        the question in the asker's own words (default: the same), which the question classifier reads."""
+        the question in the asker's own words (default: the same). The two question classifiers read one each."""
         weights = weights or self.weights
         if weights is None:
             raise RuntimeError("no evidence weights: fit them with python -m eval.fit")
@@ -353,11 +361,14 @@ class EvidenceScorer:
         lead_row = features[lead_at] if lead_at is not None else np.zeros(len(FEATURES))
         own_vector = query_vector if own_vector is None else own_vector
         in_scope = float(weights.question_cover.logit(own_vector)) if weights.question_cover is not None else 0.0
+        in_scope_guidance_words = (float(weights.question_cover_guidance_words.logit(query_vector))
+                                   if weights.question_cover_guidance_words is not None else 0.0)
         cover_features = (
             float(probabilities[lead_at]) if lead_at is not None else 0.0, lead_row[column["cosine"]],
             lead_row[column["specific_coverage"]], lead_row[column["words"]], float(features[:, column["cosine"]].max()),
             float(probabilities.max()), retrieval.best_similarity,
             *self.own_word_shares(query, int(ids[lead_at]) if lead_at is not None else None, retrieval), in_scope,
+            in_scope_guidance_words,
         )
         coverage = (float(weights.cover.probability(np.asarray(cover_features))) if weights.cover is not None
                     else cover_features[0])
