@@ -21,4 +21,8 @@ class IndexUnavailableError(LacGuideError):
     """The index is missing, damaged or built from other settings, and could not be rebuilt."""
 
 
-__all__ = ["LacGuideError", "BadInputError", "CorpusError", "IndexUnavailableError", "SettingsError"]
+class FittedDataError(LacGuideError):
+    """The fitted answer weights or question memory (qa/data, from `python -m eval.fit`) are missing or damaged."""
+
+
+__all__ = ["LacGuideError", "BadInputError", "CorpusError", "FittedDataError", "IndexUnavailableError", "SettingsError"]

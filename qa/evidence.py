@@ -14,19 +14,22 @@ import json
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from errors import FittedDataError
 from ingest.text import tokenize
 from ingest.units import SCORED_UNIT_KINDS, AnswerUnit
+from qa.memory import QuestionMemory
 from qa.model import Retrieval
 from qa.patterns import DATA_DIR, load_rules
 from qa.retrieve import is_definition_question
 from qa.vocabulary import bridges, expand
 
 WEIGHTS_FILE = DATA_DIR / "evidence_weights.json"
+MEMORY_VECTORS = "question_memory.npy"  # written beside the weights file (qa/memory.py)
 SCOPE_FILE = DATA_DIR / "scope.toml"
 NEAREST_UNITS = 15  # units nearest the question by meaning, added to those of the retrieved sections
 GENERIC_SHARE = 0.15  # a word in at least this share of passages says nothing about the topic
@@ -34,13 +37,16 @@ META_KINDS = frozenset({"legal", "about", "intro"})  # sections about the guidan
 NO_CONTENT_KINDS = frozenset({"pointer"})  # sections that only point elsewhere in the online pathway
 ANAPHORIC_OPENERS = ("These ", "This ", "They ", "Those ", "Such ", "It ", "Their ", "In these ", "In this ")
 
+# The unit's section as the train questions answer it (qa/memory.py): the nearest train question it answers, as a
+# gap to the nearest train question of all, and whether it answers any.
+MEMORY_FEATURES = ("memory_gap", "memory_known")
 FEATURES = (
     "cosine", "cosine_gap", "words", "words_share", "coverage", "specific_coverage", "label_coverage",
     "section_coverage", "section_fused", "section_rank", "section_cosine", "section_similarity", "title_cosine",
     "passage_cosine", "passage_words", "title", "shared", "first",
     "glossary", "meta", "news", "pointer", "quality_statement", "superseded", "definition_glossary",
     "about_guidance", "about_guidance_meta", "which_title", "which_shared", "who_title", "who_shared", "length",
-    "anaphoric",
+    "anaphoric", *MEMORY_FEATURES,
 )
 # Kinds of question whose lean in the embedding space is learned on train (mean of the kind minus the rest):
 # a question about the guidance itself wants its legal and about text; "which recommendation" and "who should
@@ -104,6 +110,7 @@ class EvidenceWeights:
     question_cover_guidance_words: LinearModel | None = None  # the same over the question with the vocabulary's words
     min_closeness: float = 0.0  # no unit this close by meaning: far from everything the guidance says
     context_share: float = 1.0  # shared topic text is quoted beside the lead from this share of the lead's probability
+    memory: QuestionMemory = field(default_factory=lambda: QuestionMemory((), ()))  # the train questions remembered
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """P(each unit holds the answer): the ranker is a LinearModel over FEATURES."""
@@ -122,6 +129,7 @@ class EvidenceWeights:
                                               if self.question_cover_guidance_words else None),
             "min_closeness": self.min_closeness,
             "context_share": self.context_share,
+            "memory": self.memory.to_json(MEMORY_VECTORS),
         }
 
     @classmethod
@@ -144,9 +152,18 @@ class EvidenceWeights:
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> EvidenceWeights:
-        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        """The fitted weights and the question memory beside them (both ship with the repository)."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return replace(cls.from_json(data), memory=QuestionMemory.from_json(data["memory"], path.parent))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise FittedDataError(
+                f"The fitted answer weights ({path}) cannot be used: {error}. Restore qa/data from the repository, "
+                "or refit them with: python -m eval.fit") from error
 
     def save(self, path: Path = WEIGHTS_FILE) -> None:
+        """Writes the weights and, beside them, the question memory's vectors (MEMORY_VECTORS)."""
+        path.with_name(MEMORY_VECTORS).write_bytes(self.memory.vectors_bytes())
         path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
 
 
@@ -251,9 +268,10 @@ class EvidenceScorer:
         weights = weights or self.weights
         return weights.directions @ query_vector if weights is not None else np.zeros(len(LEANING_KINDS))
 
-    def features(self, query: str, query_vector: np.ndarray, retrieval: Retrieval,
-                 leans: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(unit positions, feature matrix in FEATURES order) for one question."""
+    def features(self, query: str, query_vector: np.ndarray, retrieval: Retrieval, leans: np.ndarray | None = None,
+                 *, memory: QuestionMemory) -> tuple[np.ndarray, np.ndarray]:
+        """(unit positions, feature matrix in FEATURES order) for one question; `memory`: the train questions
+        remembered (the fit leaves out the question being fitted)."""
         unit_cosines = self.index.unit_vectors @ query_vector
         ids, cosines = self.candidates(unit_cosines, retrieval)
         query_terms = set(tokenize(expand(query)))  # the guidance's words too: "a break" should find "respite"
@@ -308,7 +326,8 @@ class EvidenceScorer:
                 which * title, which * unit.shared, who * title, who * unit.shared,
                 math.log(len(unit.text) + 1), unit.text.startswith(ANAPHORIC_OPENERS),
             ))
-        return ids, np.asarray(rows, dtype=np.float64).reshape(len(ids), len(FEATURES))
+        remembered = memory.section_signals(query_vector, [units[n].section_id for n in ids])
+        return ids, np.hstack([np.asarray(rows, dtype=np.float64).reshape(len(ids), len(FEATURES) - len(MEMORY_FEATURES)), remembered])
 
     def own_word_shares(self, query: str, lead: int | None, retrieval: Retrieval) -> tuple[float, float, float]:
         """Of the question's own words beyond the domain's generic ones (rarity-weighted): the share the best
@@ -348,7 +367,7 @@ class EvidenceScorer:
             raise RuntimeError("no evidence weights: fit them with python -m eval.fit")
         leans = self.leans(query_vector, weights)
         about = float(leans[0])
-        ids, features = self.features(query, query_vector, retrieval, leans)
+        ids, features = self.features(query, query_vector, retrieval, leans, memory=weights.memory)
         if not len(ids):
             return Evidence((), about, retrieval=retrieval)
         probabilities = weights.probabilities(features)
@@ -376,5 +395,5 @@ class EvidenceScorer:
         return Evidence(units, about, lead, coverage, cover_features, retrieval, ids)
 
 
-__all__ = ["COVER_FEATURES", "LEANING_KINDS", "NO_CONTENT_KINDS", "EvidenceScorer", "LinearModel", "is_quotable", "EvidenceWeights", "Evidence", "FEATURES", "ScoredUnit", "TermWeights",
+__all__ = ["COVER_FEATURES", "LEANING_KINDS", "MEMORY_FEATURES", "MEMORY_VECTORS", "NO_CONTENT_KINDS", "EvidenceScorer", "LinearModel", "is_quotable", "EvidenceWeights", "Evidence", "FEATURES", "ScoredUnit", "TermWeights",
            "WEIGHTS_FILE", "domain_words"]
