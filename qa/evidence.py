@@ -37,9 +37,9 @@ META_KINDS = frozenset({"legal", "about", "intro"})  # sections about the guidan
 NO_CONTENT_KINDS = frozenset({"pointer"})  # sections that only point elsewhere in the online pathway
 ANAPHORIC_OPENERS = ("These ", "This ", "They ", "Those ", "Such ", "It ", "Their ", "In these ", "In this ")
 
-# The unit's section as the train questions answer it (qa/memory.py): the nearest train question it answers, as a
-# gap to the nearest train question of all, and whether it answers any.
-MEMORY_FEATURES = ("memory_gap", "memory_known")
+# The unit's section as the train questions answer it (qa/memory.py): the share of the nearest train questions it
+# answers, and whether it answers any.
+MEMORY_FEATURES = ("memory_vote", "memory_known")
 FEATURES = (
     "cosine", "cosine_gap", "words", "words_share", "coverage", "specific_coverage", "label_coverage",
     "section_coverage", "section_fused", "section_rank", "section_cosine", "section_similarity", "title_cosine",

@@ -1,10 +1,9 @@
 """Question memory: the train split's answerable questions, as the product embeds them, with their gold sections.
 
 A new question close to a train question probably wants that question's section. For each candidate section the
-ranker gets two signals (qa.evidence MEMORY_FEATURES): how close the nearest train question answered by that
-section is, relative to the nearest train question of all (so the shared wording of "Which PH28 recommendation
-covers ..., and who acts?" questions does not lift every PH28 section), and whether any train question is answered
-by that section at all. How much they count is fitted with the other weights by `python -m eval.fit`, which
+ranker gets two signals (qa.evidence MEMORY_FEATURES): the share of the 5 train questions nearest the new one that
+it answers (a vote, so the shared wording of "Which PH28 recommendation covers ..., and who acts?" questions does not
+lift every PH28 section), and whether any train question is answered by that section at all. How much they count is fitted with the other weights by `python -m eval.fit`, which
 computes them for each train question from the *other* train questions (leave-one-out: not itself, not its
 conversation, not a near-duplicate), so the fitted weight is what the memory is worth on a new question.
 
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-UNKNOWN_GAP = -1.0  # the gap given to a section no remembered question is answered by (cosines lie in [-1, 1])
+NEAREST = 5  # remembered questions nearest the new one that vote for their sections
 
 
 def _stored(vectors: np.ndarray) -> np.ndarray:
@@ -61,14 +60,13 @@ class QuestionMemory:
         return self.vectors @ np.asarray(query_vector, dtype=np.float32) if len(self.ids) else np.zeros(0)
 
     def section_signals(self, query_vector: np.ndarray, section_ids: Sequence[str]) -> np.ndarray:
-        """Per section (rows in the order given): the nearest remembered question it answers, as a gap to the
-        nearest remembered question of all (UNKNOWN_GAP when it answers none), and 1.0 when it answers any."""
-        similarities = self.similarities(query_vector)
-        best = float(similarities.max()) if len(similarities) else 0.0
+        """Per section (rows in the order given): the share of the NEAREST remembered questions it answers, and 1.0
+        when it answers any remembered question."""
+        nearest = np.argsort(-self.similarities(query_vector), kind="stable")[:NEAREST]
         signals = {}
         for sid in dict.fromkeys(section_ids):
             rows = self._entries.get(sid)
-            signals[sid] = (float(similarities[rows].max()) - best, 1.0) if rows is not None else (UNKNOWN_GAP, 0.0)
+            signals[sid] = (float(np.isin(nearest, rows).mean()), 1.0) if rows is not None else (0.0, 0.0)
         return np.array([signals[sid] for sid in section_ids], dtype=np.float64).reshape(len(section_ids), 2)
 
     def vectors_bytes(self) -> bytes:
@@ -95,4 +93,4 @@ class QuestionMemory:
                    np.load(io.BytesIO(raw), allow_pickle=False))
 
 
-__all__ = ["QuestionMemory", "UNKNOWN_GAP"]
+__all__ = ["NEAREST", "QuestionMemory"]

@@ -7,10 +7,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+import qa.memory
 from errors import FittedDataError
 from eval.fit import held_out_memories, linked, load_split, question_memory
 from qa.evidence import FEATURES, MEMORY_VECTORS, EvidenceWeights
-from qa.memory import UNKNOWN_GAP, QuestionMemory
+from qa.memory import QuestionMemory
 
 WORDS = ("zebra", "stripes", "quartz", "crystal", "lantern")
 
@@ -52,14 +53,14 @@ def test_only_answerable_questions_are_remembered_with_their_gold_sections():
     assert memory.sections[3] == ("box-9", "rec-15")
 
 
-def test_the_section_of_the_nearest_remembered_question_gets_the_top_signal():
+def test_the_sections_of_the_nearest_remembered_questions_get_their_votes(monkeypatch):
+    monkeypatch.setattr(qa.memory, "NEAREST", 1)
     _, memory = _memory()
     signals = memory.section_signals(WordEmbedder().embed_query("quartz crystal lantern"), ["rec-15", "box-2", "box-5"])
-    gap, known = signals[:, 0], signals[:, 1]
-    assert gap[0] == pytest.approx(0.0)  # rec-15 answers the nearest remembered question
-    assert gap[1] < gap[0]  # box-2's questions are further
-    assert (gap[2], known[2]) == (UNKNOWN_GAP, 0.0)  # no remembered question is answered by box-5
-    assert list(known[:2]) == [1.0, 1.0]
+    assert signals.tolist() == [[1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]  # box-5 answers no remembered question
+    monkeypatch.setattr(qa.memory, "NEAREST", 2)  # the follow-up mentioning a lantern is the second nearest
+    signals = memory.section_signals(WordEmbedder().embed_query("quartz crystal lantern"), ["rec-15", "box-2", "box-9"])
+    assert signals[:, 0].tolist() == [0.5, 0.5, 0.5]
 
 
 def test_leave_one_out_drops_the_question_its_conversation_and_near_duplicates():
@@ -72,12 +73,13 @@ def test_leave_one_out_drops_the_question_its_conversation_and_near_duplicates()
     assert linked(TRAIN[0], TRAIN[1]) and not linked(TRAIN[0], TRAIN[3])
 
 
-def test_a_question_left_out_no_longer_lifts_its_own_section():
+def test_a_question_left_out_no_longer_lifts_its_own_section(monkeypatch):
+    monkeypatch.setattr(qa.memory, "NEAREST", 1)
     assistant, memory = _memory()
     own = held_out_memories(assistant, TRAIN, memory)["zebra-1"]
     vector = WordEmbedder().embed_query("zebra stripes")
-    assert memory.section_signals(vector, ["box-2"])[0, 0] == pytest.approx(0.0)
-    assert own.section_signals(vector, ["box-2"])[0].tolist() == [UNKNOWN_GAP, 0.0]
+    assert memory.section_signals(vector, ["box-2"]).tolist() == [[1.0, 1.0]]
+    assert own.section_signals(vector, ["box-2"]).tolist() == [[0.0, 0.0]]
 
 
 def _weights(memory: QuestionMemory) -> EvidenceWeights:
@@ -136,4 +138,4 @@ def test_a_paraphrase_of_a_train_question_finds_its_section_in_the_memory():
     other = next(s for s in assistant.index.sections if s not in {x for ss in memory.sections for x in ss})
     signals = memory.section_signals(vector, [gold, other])
     assert "trauma" in train[nearest]["question"].lower()
-    assert signals[0].tolist() == [pytest.approx(0.0), 1.0] and signals[1].tolist() == [UNKNOWN_GAP, 0.0]
+    assert signals[0, 0] >= 1 / qa.memory.NEAREST and signals[0, 1] == 1.0 and signals[1].tolist() == [0.0, 0.0]
