@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -63,11 +64,9 @@ class QuestionMemory:
         """Per section (rows in the order given): the share of the NEAREST remembered questions it answers, and 1.0
         when it answers any remembered question."""
         nearest = np.argsort(-self.similarities(query_vector), kind="stable")[:NEAREST]
-        signals = {}
-        for sid in dict.fromkeys(section_ids):
-            rows = self._entries.get(sid)
-            signals[sid] = (float(np.isin(nearest, rows).mean()), 1.0) if rows is not None else (0.0, 0.0)
-        return np.array([signals[sid] for sid in section_ids], dtype=np.float64).reshape(len(section_ids), 2)
+        votes = Counter(sid for n in nearest for sid in set(self.sections[n]))
+        return np.array([(votes[sid] / len(nearest) if votes[sid] else 0.0, float(sid in self._entries))
+                         for sid in section_ids], dtype=np.float64).reshape(len(section_ids), 2)
 
     def vectors_bytes(self) -> bytes:
         buffer = io.BytesIO()
