@@ -21,8 +21,4 @@ class IndexUnavailableError(LacGuideError):
     """The index is missing, damaged or built from other settings, and could not be rebuilt."""
 
 
-class FittedDataError(LacGuideError):
-    """The fitted answer weights or question memory (qa/data, from `python -m eval.fit`) are missing or damaged."""
-
-
-__all__ = ["LacGuideError", "BadInputError", "CorpusError", "FittedDataError", "IndexUnavailableError", "SettingsError"]
+__all__ = ["LacGuideError", "BadInputError", "CorpusError", "IndexUnavailableError", "SettingsError"]

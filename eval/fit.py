@@ -1,12 +1,7 @@
 """`python -m eval.fit [--questions DIR] [--out FILE]`: fit the answer-evidence weights on the train split.
 
-Writes qa/data/evidence_weights.json and, beside it, qa/data/question_memory.npy, which the product loads offline.
-Deterministic: same index, same train questions, same files. What is fitted, all on `train` only (dev chooses
-between variants, test is never read):
-- the question memory (qa/memory.py): the answerable train questions, embedded as the product embeds a question,
-  with their gold sections. Whenever a train question is scored during the fit, the memory leaves out that
-  question, the questions of its conversation and its near-duplicates (leave-one-out), so the memory signals are
-  as informative in the fit as on a new question, not perfect;
+Writes qa/data/evidence_weights.json, which the product loads offline. Deterministic: same index, same train
+questions, same file. What is fitted, all on `train` only (dev chooses between variants, test is never read):
 - which way questions about the guidance itself lean, in the embedding space (mean of the about-guidance
   questions minus mean of the rest);
 - a logistic regression over qa.evidence.FEATURES for "this unit holds a gold evidence span" (its strength C
@@ -17,9 +12,8 @@ between variants, test is never read):
   sentence's probability that shared topic text needs to be quoted beside it;
 - the margin by which a question's best probability must rise with the previous question for it to be treated as
   a follow-up;
-- the coverage model: P(the guidance answers the question) over qa.evidence.COVER_FEATURES, with two persona-balanced
-  classifiers over the question's embedding (own words; with the vocabulary's guidance words) stacked into it, and its
-  refusal threshold.
+- the coverage model: P(the guidance answers the question) over qa.evidence.COVER_FEATURES, with a persona-balanced
+  classifier over the question's embedding stacked into it, and its refusal threshold.
 """
 
 from __future__ import annotations
@@ -27,9 +21,8 @@ from __future__ import annotations
 import argparse
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +30,6 @@ import numpy as np
 from eval.metrics import main_clause, normalise
 from eval.questions import QUESTIONS_DIR, load_questions
 from qa.evidence import COVER_FEATURES, FEATURES, LEANING_KINDS, WEIGHTS_FILE, EvidenceWeights, LinearModel, is_quotable
-from qa.memory import QuestionMemory
 from qa.select import MAX_QUOTES, is_shared_text
 
 MAX_FALSE_REFUSAL = 0.03
@@ -47,9 +39,8 @@ SHARE_GRID = tuple(round(x, 2) for x in np.arange(0.3, 0.96, 0.05))
 CONTEXT_GRID = tuple(round(x, 2) for x in np.arange(0.3, 1.51, 0.05))
 MARGIN_GRID = tuple(round(x, 2) for x in np.arange(-0.1, 0.41, 0.02))
 FOLDS = 5
-QUESTION_COVER_C = 10.0  # strength of the question classifier, chosen on train (held-out folds) and dev among 1, 3, 10 and 30 (see README)
+QUESTION_COVER_C = 10.0  # strength of the question classifier, chosen on dev among 1, 3 and 10 (see README)
 MIN_SPAN_CHARS = 40  # a unit this long that lies inside a gold span is part of the evidence
-NEAR_DUPLICATE = 0.9  # train questions this similar (cosine, as embedded) are one question for the leave-one-out
 
 
 def load_split(split: str, directory: Path = QUESTIONS_DIR) -> list[dict]:
@@ -85,52 +76,12 @@ def resolved_question(item: dict) -> str:
     return item["question"]
 
 
-def embedded(assistant, item: dict) -> np.ndarray:
-    """The question's vector as the product embeds it (a follow-up with its previous turn, the guidance's words)."""
-    from qa.vocabulary import expand
-
-    return assistant.embedder.embed_query(expand(resolved_question(item)))
-
-
-def question_memory(assistant, train: Sequence[dict]) -> QuestionMemory:
-    """The answerable train questions (with evidence), embedded as the product embeds them, and their gold sections."""
-    remembered = [i for i in train if i["scope"] == "in" and i["evidence"]]
-    vectors = np.stack([embedded(assistant, i) for i in remembered]) if remembered else np.zeros((0, 0))
-    return QuestionMemory(tuple(i["id"] for i in remembered), tuple(tuple(i["gold_sections"]) for i in remembered),
-                          vectors)
-
-
-def linked(a: dict, b: dict) -> bool:
-    """Two train questions that are one for the leave-one-out: the same question, or one conversation."""
-    if a["id"] == b["id"] or a["question"].casefold() == b["question"].casefold():
-        return True
-    return bool(set(a["history"]) & set(b["history"])) or a["question"] in b["history"] or b["question"] in a["history"]
-
-
-def held_out_memories(assistant, train: Sequence[dict], memory: QuestionMemory) -> dict[str, QuestionMemory]:
-    """Per train question id: the memory without that question, its conversation and its near-duplicates."""
-    by_id = {i["id"]: i for i in train}
-    out = {}
-    for item in train:
-        similarities = memory.similarities(embedded(assistant, item))
-        out[item["id"]] = memory.without({qid for qid, similarity in zip(memory.ids, similarities)
-                                          if similarity >= NEAR_DUPLICATE or linked(item, by_id[qid])})
-    return out
-
-
-def without_own_memory(weights: EvidenceWeights, memories: Mapping[str, QuestionMemory], item: dict) -> EvidenceWeights:
-    """The weights as a train question may be scored with in the fit: its own memory left out."""
-    return replace(weights, memory=memories[item["id"]])
-
-
-def examples(assistant, items: Sequence[dict], directions: np.ndarray,
-             memories: Mapping[str, QuestionMemory]) -> list[Example]:
+def examples(assistant, items: Sequence[dict], directions: np.ndarray) -> list[Example]:
     out = []
     for item in items:
         question = resolved_question(item)
         retrieval, vector = assistant.candidate_retrieval(question)
-        ids, features = assistant.scorer.features(question, vector, retrieval, directions @ vector,
-                                                  memory=memories[item["id"]])
+        ids, features = assistant.scorer.features(question, vector, retrieval, directions @ vector)
         units = assistant.scorer.index.units
         labels = np.array([holds_evidence(units[n].text, item["evidence"]) for n in ids], dtype=bool)
         sections = assistant.scorer.index.sections
@@ -188,8 +139,7 @@ def _top1(examples_: Sequence[Example], weights: EvidenceWeights) -> float:
 def _weights(mean, scale, coef, intercept, direction, **thresholds) -> EvidenceWeights:
     return EvidenceWeights(FEATURES, mean, scale, coef, intercept, direction,
                            thresholds.get("refuse_below", 0.0), thresholds.get("quote_share", 0.5),
-                           thresholds.get("follow_up_margin", 0.1), thresholds.get("about_above", 1.0),
-                           memory=thresholds.get("memory", QuestionMemory((), ())))
+                           thresholds.get("follow_up_margin", 0.1), thresholds.get("about_above", 1.0))
 
 
 def choose_c(train: Sequence[Example], direction: np.ndarray) -> float:
@@ -218,66 +168,54 @@ def refusal_threshold(best: Sequence[tuple[str, float]]) -> float:
 
 def fit(assistant, train: Sequence[dict]) -> EvidenceWeights:
     direction = kind_directions(assistant, train)
-    memory = question_memory(assistant, train)
-    memories = held_out_memories(assistant, train, memory)
-    train_examples = examples(assistant, train, direction, memories)
+    train_examples = examples(assistant, train, direction)
     c = choose_c(train_examples, direction)
     answerable = [e for e in train_examples if e.item["scope"] == "in" and len(e.labels)]
     mean, scale, coef, intercept = _fit(answerable, c)
-    weights = _weights(mean, scale, coef, intercept, direction, memory=memory)
+    weights = _weights(mean, scale, coef, intercept, direction)
     share = quote_share(answerable, weights)
     context = context_share(answerable, replace(weights, quote_share=share))
-    margin = follow_up_margin(assistant, train, weights, memories)
+    margin = follow_up_margin(assistant, train, weights)
     about = about_threshold(assistant, train, direction)
     weights = replace(_weights(mean, scale, coef, intercept, direction, quote_share=share, follow_up_margin=margin,
-                               about_above=about, memory=memory), context_share=context)
-    cover, question, question_guidance_words, refuse_below = fit_cover(assistant, train, weights, memories)
-    weights = replace(weights, cover=cover, question_cover=question,
-                      question_cover_guidance_words=question_guidance_words, refuse_below=round(refuse_below, 6))
-    return replace(weights, min_closeness=min_closeness(assistant, train, weights, memories))
+                               about_above=about), context_share=context)
+    cover, question, refuse_below = fit_cover(assistant, train, weights)
+    weights = replace(weights, cover=cover, question_cover=question, refuse_below=round(refuse_below, 6))
+    return replace(weights, min_closeness=min_closeness(assistant, train, weights))
 
 
-def min_closeness(assistant, train: Sequence[dict], weights: EvidenceWeights,
-                  memories: Mapping[str, QuestionMemory]) -> float:
+def min_closeness(assistant, train: Sequence[dict], weights: EvidenceWeights) -> float:
     """The closeness (best unit cosine) that CLOSENESS_QUANTILE of the answerable train questions reach: below it
     a question is far from everything the guidance says (weather, recipes), whatever the coverage model says."""
-    closeness = [assistant.closeness(q, assistant.evidence(q, without_own_memory(weights, memories, i)))
-                 for i, q in ((i, resolved_question(i)) for i in train if i["scope"] == "in")]
+    closeness = [assistant.closeness(q, assistant.evidence(q, weights))
+                 for q in (resolved_question(i) for i in train if i["scope"] == "in")]
     return round(float(np.quantile(closeness, CLOSENESS_QUANTILE)), 4) if closeness else 0.0
 
 
-def fit_cover(assistant, train: Sequence[dict], weights: EvidenceWeights, memories: Mapping[str, QuestionMemory]):
+def fit_cover(assistant, train: Sequence[dict], weights: EvidenceWeights):
     """P(answerable) over COVER_FEATURES, and the threshold refusing at most MAX_FALSE_REFUSAL of the answerable
     train questions, judged on cross-validated probabilities (not on the questions each fold was fitted on).
 
-    The question_in_scope feature is a classifier over the question's embedding in the asker's own words (the
-    vocabulary's guidance words make a near out-of-scope question look like an answerable one, so the classifier
-    learnt the voice instead), stacked: each train question's value comes from a classifier fitted on the other
-    folds, so the coverage model does not learn to trust it more than it deserves on new questions. The
-    question_in_scope_guidance_words feature is the same classifier over the question as searched (with the
-    vocabulary's guidance words), stacked the same way: alone, the own-words classifier took a disclosure of abuse
-    ("someone at home is hurting her", which the guidance is silent on) for a carer's answerable question."""
+    The question_in_scope feature is a classifier over the question's embedding, stacked: each train question's
+    value comes from a classifier fitted on the other folds, so the coverage model does not learn to trust it more
+    than it deserves on new questions."""
     from qa.vocabulary import expand
 
-    questions = [resolved_question(i) for i in train]
-    own = np.stack([assistant.own_vector(q) for q in questions])
-    searched = np.stack([assistant.embedder.embed_query(expand(q)) for q in questions])
+    vectors = np.stack([assistant.embedder.embed_query(expand(resolved_question(i))) for i in train])
     answerable = np.array([i["scope"] == "in" for i in train])
     folds = np.arange(len(train)) % FOLDS
-    features = np.array([assistant.evidence(q, without_own_memory(weights, memories, i)).cover_features
-                         for i, q in zip(train, questions)])
-    for name, vectors in (("question_in_scope", own), ("question_in_scope_guidance_words", searched)):
-        in_scope = np.zeros(len(train))
-        for fold in range(FOLDS):
-            model = question_cover(vectors[folds != fold], [i for i, f in zip(train, folds) if f != fold])
-            in_scope[folds == fold] = model.logit(vectors[folds == fold])
-        features[:, COVER_FEATURES.index(name)] = in_scope
+    in_scope = np.zeros(len(train))
+    for fold in range(FOLDS):
+        model = question_cover(vectors[folds != fold], [i for i, f in zip(train, folds) if f != fold])
+        in_scope[folds == fold] = model.logit(vectors[folds == fold])
+    features = np.array([assistant.evidence(resolved_question(i), weights).cover_features for i in train])
+    features[:, COVER_FEATURES.index("question_in_scope")] = in_scope
     held_out = np.zeros(len(train))
     for fold in range(FOLDS):
         test = folds == fold
         held_out[test] = _cover_model(features[~test], answerable[~test]).probability(features[test])
-    return (_cover_model(features, answerable), question_cover(own, train), question_cover(searched, train),
-            refusal_threshold(list(zip(["in" if a else "out" for a in answerable], held_out))))
+    return _cover_model(features, answerable), question_cover(vectors, train), refusal_threshold(list(zip(
+        ["in" if a else "out" for a in answerable], held_out)))
 
 
 def question_cover(vectors: np.ndarray, items: Sequence[dict]) -> LinearModel:
@@ -355,43 +293,19 @@ def context_share(answerable: Sequence[Example], weights: EvidenceWeights) -> fl
     return max((s for s in CONTEXT_GRID if found(s) >= ceiling - 0.01), default=weights.quote_share)
 
 
-def follow_up_margin(assistant, train: Sequence[dict], weights: EvidenceWeights,
-                     memories: Mapping[str, QuestionMemory]) -> float:
+def follow_up_margin(assistant, train: Sequence[dict], weights: EvidenceWeights) -> float:
     """The margin that best separates follow-ups (borrow the previous question) from topic switches (do not)."""
     items = [i for i in train if i["history"] and i["kind"] in ("follow-up", "topic-switch")]
     if not items:
         return 0.1
     gains = []
     for item in items:
-        own = without_own_memory(weights, memories, item)
-        alone = assistant.evidence(item["question"], own).lead_probability
-        joined = assistant.evidence(f"{item['history'][-1]} {item['question']}", own).lead_probability
+        alone = assistant.evidence(item["question"], weights).lead_probability
+        joined = assistant.evidence(f"{item['history'][-1]} {item['question']}", weights).lead_probability
         gains.append((item["kind"] == "follow-up", joined - alone))
     accuracy = {m: float(np.mean([(gain > m) == borrow for borrow, gain in gains])) for m in MARGIN_GRID}
     logging.info("follow-up margin accuracy: %s", accuracy)
     return max(MARGIN_GRID, key=lambda m: (accuracy[m], -abs(m - 0.1)))
-
-
-@lru_cache(maxsize=1)
-def _held_out_product():
-    from qa.service import Assistant
-    from settings import Settings
-
-    assistant = Assistant(Settings.from_env())
-    assistant.warm_up()
-    train = load_split("train")
-    return assistant, {(i["question"], tuple(i["history"])): i for i in train}, held_out_memories(
-        assistant, train, assistant.weights.memory)
-
-
-def held_out_answerer(question: str, history: Sequence[str]) -> dict:
-    """The product answering a train question with that question, its conversation and its near-duplicates left
-    out of the question memory, as the fit scores it: the honest in-sample check of the memory
-    (`python -m eval --split train --no-baselines --answerer eval.fit:held_out_answerer`)."""
-    assistant, items, memories = _held_out_product()
-    item = items[question, tuple(history)]
-    assistant.weights = assistant.scorer.weights = without_own_memory(assistant.weights, memories, item)
-    return assistant.ask(question, history).to_json()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -408,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     assistant.warm_up()
     weights = fit(assistant, load_split("train", args.questions))
     weights.save(args.out)
-    print(f"wrote {args.out} ({len(weights.memory.ids)} train questions remembered): refuse below {weights.refuse_below:.3f}, quote share {weights.quote_share}, "
+    print(f"wrote {args.out}: refuse below {weights.refuse_below:.3f}, quote share {weights.quote_share}, "
           f"follow-up margin {weights.follow_up_margin}")
     return 0
 

@@ -14,22 +14,19 @@ import json
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from errors import FittedDataError
 from ingest.text import tokenize
 from ingest.units import SCORED_UNIT_KINDS, AnswerUnit
-from qa.memory import QuestionMemory
 from qa.model import Retrieval
 from qa.patterns import DATA_DIR, load_rules
 from qa.retrieve import is_definition_question
-from qa.vocabulary import bridges, expand
+from qa.vocabulary import expand
 
 WEIGHTS_FILE = DATA_DIR / "evidence_weights.json"
-MEMORY_VECTORS = "question_memory.npy"  # written beside the weights file (qa/memory.py)
 SCOPE_FILE = DATA_DIR / "scope.toml"
 NEAREST_UNITS = 15  # units nearest the question by meaning, added to those of the retrieved sections
 GENERIC_SHARE = 0.15  # a word in at least this share of passages says nothing about the topic
@@ -37,16 +34,13 @@ META_KINDS = frozenset({"legal", "about", "intro"})  # sections about the guidan
 NO_CONTENT_KINDS = frozenset({"pointer"})  # sections that only point elsewhere in the online pathway
 ANAPHORIC_OPENERS = ("These ", "This ", "They ", "Those ", "Such ", "It ", "Their ", "In these ", "In this ")
 
-# The unit's section as the train questions answer it (qa/memory.py): the share of the nearest train questions it
-# answers, and whether it answers any.
-MEMORY_FEATURES = ("memory_vote", "memory_known")
 FEATURES = (
     "cosine", "cosine_gap", "words", "words_share", "coverage", "specific_coverage", "label_coverage",
     "section_coverage", "section_fused", "section_rank", "section_cosine", "section_similarity", "title_cosine",
     "passage_cosine", "passage_words", "title", "shared", "first",
     "glossary", "meta", "news", "pointer", "quality_statement", "superseded", "definition_glossary",
     "about_guidance", "about_guidance_meta", "which_title", "which_shared", "who_title", "who_shared", "length",
-    "anaphoric", *MEMORY_FEATURES,
+    "anaphoric",
 )
 # Kinds of question whose lean in the embedding space is learned on train (mean of the kind minus the rest):
 # a question about the guidance itself wants its legal and about text; "which recommendation" and "who should
@@ -54,14 +48,11 @@ FEATURES = (
 LEANING_KINDS = ("about-guidance", "which-recommendation", "who-acts")
 # Whether the guidance answers the question at all: the best quotable unit's signals; how much of what the question
 # asks in its own words, beyond the domain's generic words (child, foster, carer...), the best sentence and the top
-# sections say, and how much of it the guidance never says at all; and two persona-balanced classifiers over the
-# question's embedding: in the asker's own words (trained so a carer's voice is not taken for "out of scope") and
-# as searched, with the vocabulary's guidance words (it kept "someone at home is hurting her" out of scope when
-# the own-words one alone took it in; both are stacked into the coverage model, which weighs them on train).
+# sections say, and how much of it the guidance never says at all; and a persona-balanced classifier over the
+# question's embedding (trained so a carer's voice is not taken for "out of scope").
 COVER_FEATURES = (
     "lead_probability", "lead_cosine", "lead_specific_coverage", "lead_words", "best_cosine", "best_probability",
     "best_similarity", "lead_own_words", "top_sections_own_words", "unknown_own_words", "question_in_scope",
-    "question_in_scope_guidance_words",
 )
 TOP_SECTIONS = 3  # retrieved sections whose words count for top_sections_own_words
 
@@ -107,10 +98,8 @@ class EvidenceWeights:
     about_above: float  # from this lean on the about-guidance direction a question is about the guidance itself
     cover: LinearModel | None = None  # P(the guidance answers the question) over COVER_FEATURES
     question_cover: LinearModel | None = None  # in scope or not, from the question's embedding alone (persona-balanced)
-    question_cover_guidance_words: LinearModel | None = None  # the same over the question with the vocabulary's words
     min_closeness: float = 0.0  # no unit this close by meaning: far from everything the guidance says
     context_share: float = 1.0  # shared topic text is quoted beside the lead from this share of the lead's probability
-    memory: QuestionMemory = field(default_factory=lambda: QuestionMemory((), ()))  # the train questions remembered
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """P(each unit holds the answer): the ranker is a LinearModel over FEATURES."""
@@ -125,11 +114,8 @@ class EvidenceWeights:
             "follow_up_margin": self.follow_up_margin, "about_above": self.about_above,
             "cover": self.cover.to_json() if self.cover else None,
             "question_cover": self.question_cover.to_json() if self.question_cover else None,
-            "question_cover_guidance_words": (self.question_cover_guidance_words.to_json()
-                                              if self.question_cover_guidance_words else None),
             "min_closeness": self.min_closeness,
             "context_share": self.context_share,
-            "memory": self.memory.to_json(MEMORY_VECTORS),
         }
 
     @classmethod
@@ -144,26 +130,15 @@ class EvidenceWeights:
             follow_up_margin=float(data["follow_up_margin"]), about_above=float(data["about_above"]),
             cover=LinearModel.from_json(data["cover"]) if data.get("cover") else None,
             question_cover=LinearModel.from_json(data["question_cover"]) if data.get("question_cover") else None,
-            question_cover_guidance_words=(LinearModel.from_json(data["question_cover_guidance_words"])
-                                           if data.get("question_cover_guidance_words") else None),
             min_closeness=float(data.get("min_closeness", 0.0)),
             context_share=float(data.get("context_share", 1.0)),
         )
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> EvidenceWeights:
-        """The fitted weights and the question memory beside them (both ship with the repository)."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return replace(cls.from_json(data), memory=QuestionMemory.from_json(data["memory"], path.parent))
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise FittedDataError(
-                f"The fitted answer weights ({path}) cannot be used: {error}. Restore qa/data from the repository, "
-                "or refit them with: python -m eval.fit") from error
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
 
     def save(self, path: Path = WEIGHTS_FILE) -> None:
-        """Writes the weights and, beside them, the question memory's vectors (MEMORY_VECTORS)."""
-        path.with_name(MEMORY_VECTORS).write_bytes(self.memory.vectors_bytes())
         path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
 
 
@@ -268,10 +243,9 @@ class EvidenceScorer:
         weights = weights or self.weights
         return weights.directions @ query_vector if weights is not None else np.zeros(len(LEANING_KINDS))
 
-    def features(self, query: str, query_vector: np.ndarray, retrieval: Retrieval, leans: np.ndarray | None = None,
-                 *, memory: QuestionMemory) -> tuple[np.ndarray, np.ndarray]:
-        """(unit positions, feature matrix in FEATURES order) for one question; `memory`: the train questions
-        remembered (the fit leaves out the question being fitted)."""
+    def features(self, query: str, query_vector: np.ndarray, retrieval: Retrieval,
+                 leans: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(unit positions, feature matrix in FEATURES order) for one question."""
         unit_cosines = self.index.unit_vectors @ query_vector
         ids, cosines = self.candidates(unit_cosines, retrieval)
         query_terms = set(tokenize(expand(query)))  # the guidance's words too: "a break" should find "respite"
@@ -326,31 +300,21 @@ class EvidenceScorer:
                 which * title, which * unit.shared, who * title, who * unit.shared,
                 math.log(len(unit.text) + 1), unit.text.startswith(ANAPHORIC_OPENERS),
             ))
-        remembered = memory.section_signals(query_vector, [units[n].section_id for n in ids])
-        return ids, np.hstack([np.asarray(rows, dtype=np.float64).reshape(len(ids), len(FEATURES) - len(MEMORY_FEATURES)), remembered])
+        return ids, np.asarray(rows, dtype=np.float64).reshape(len(ids), len(FEATURES))
 
     def own_word_shares(self, query: str, lead: int | None, retrieval: Retrieval) -> tuple[float, float, float]:
         """Of the question's own words beyond the domain's generic ones (rarity-weighted): the share the best
-        sentence holds, the share the top sections hold, and the share the guidance never uses. A word the
-        vocabulary bridges to the guidance's wording counts as held where one of its guidance words is ("brothers"
-        where the sentence says "siblings") and as known when the guidance uses them. A question with no such
-        word (all generic) counts as fully held and fully known."""
+        sentence holds, the share the top sections hold, and the share the guidance never uses. A question with
+        no such word (all generic) counts as fully held and fully known."""
         own = {t for t in tokenize(query) if t not in self.terms.generic}
         total = sum(self.terms.weight(t) for t in own)
         if not total:
             return 1.0, 1.0, 0.0
-        aliases = {t: {t} for t in own}
-        for phrase, guidance_words in bridges(query):
-            for t in own.intersection(tokenize(phrase)):
-                aliases[t].update(w for w in tokenize(guidance_words) if w not in self.terms.generic)
         lead_terms = self.unit_terms[lead] if lead is not None else frozenset()
         section_terms = frozenset().union(*(self.section_terms[h.section.section_id]
                                             for h in retrieval.hits[:TOP_SECTIONS]))
-
-        def share(terms: frozenset[str]) -> float:
-            return sum(self.terms.weight(t) for t in own if not aliases[t].isdisjoint(terms)) / total
-
-        return share(lead_terms), share(section_terms), 1.0 - share(self.known_terms)
+        return (self.terms.coverage(lead_terms, own, total), self.terms.coverage(section_terms, own, total),
+                sum(self.terms.weight(t) for t in own - self.known_terms) / total)
 
     def closeness(self, evidence: Evidence, own_vector: np.ndarray) -> float:
         """The best cosine of any candidate unit to the question in the asker's own words (`own_vector`: embedded
@@ -359,15 +323,13 @@ class EvidenceScorer:
         return float((self.index.unit_vectors[evidence.candidates] @ own_vector).max()) if len(evidence.candidates) else 0.0
 
     def score(self, query: str, query_vector: np.ndarray, retrieval: Retrieval,
-              weights: EvidenceWeights | None = None, own_vector: np.ndarray | None = None) -> Evidence:
-        """`query_vector`: the question with the vocabulary's guidance words, which finds the units; `own_vector`:
-        the question in the asker's own words (default: the same). The two question classifiers read one each."""
+              weights: EvidenceWeights | None = None) -> Evidence:
         weights = weights or self.weights
         if weights is None:
             raise RuntimeError("no evidence weights: fit them with python -m eval.fit")
         leans = self.leans(query_vector, weights)
         about = float(leans[0])
-        ids, features = self.features(query, query_vector, retrieval, leans, memory=weights.memory)
+        ids, features = self.features(query, query_vector, retrieval, leans)
         if not len(ids):
             return Evidence((), about, retrieval=retrieval)
         probabilities = weights.probabilities(features)
@@ -378,16 +340,12 @@ class EvidenceScorer:
                                                         sections[self.index.units[int(ids[k])].section_id].kind)), None)
         column = {name: n for n, name in enumerate(FEATURES)}
         lead_row = features[lead_at] if lead_at is not None else np.zeros(len(FEATURES))
-        own_vector = query_vector if own_vector is None else own_vector
-        in_scope = float(weights.question_cover.logit(own_vector)) if weights.question_cover is not None else 0.0
-        in_scope_guidance_words = (float(weights.question_cover_guidance_words.logit(query_vector))
-                                   if weights.question_cover_guidance_words is not None else 0.0)
+        in_scope = float(weights.question_cover.logit(query_vector)) if weights.question_cover is not None else 0.0
         cover_features = (
             float(probabilities[lead_at]) if lead_at is not None else 0.0, lead_row[column["cosine"]],
             lead_row[column["specific_coverage"]], lead_row[column["words"]], float(features[:, column["cosine"]].max()),
             float(probabilities.max()), retrieval.best_similarity,
             *self.own_word_shares(query, int(ids[lead_at]) if lead_at is not None else None, retrieval), in_scope,
-            in_scope_guidance_words,
         )
         coverage = (float(weights.cover.probability(np.asarray(cover_features))) if weights.cover is not None
                     else cover_features[0])
@@ -395,5 +353,5 @@ class EvidenceScorer:
         return Evidence(units, about, lead, coverage, cover_features, retrieval, ids)
 
 
-__all__ = ["COVER_FEATURES", "LEANING_KINDS", "MEMORY_FEATURES", "MEMORY_VECTORS", "NO_CONTENT_KINDS", "EvidenceScorer", "LinearModel", "is_quotable", "EvidenceWeights", "Evidence", "FEATURES", "ScoredUnit", "TermWeights",
+__all__ = ["COVER_FEATURES", "LEANING_KINDS", "NO_CONTENT_KINDS", "EvidenceScorer", "LinearModel", "is_quotable", "EvidenceWeights", "Evidence", "FEATURES", "ScoredUnit", "TermWeights",
            "WEIGHTS_FILE", "domain_words"]

@@ -209,17 +209,13 @@ class Assistant:
     def evidence(self, query: str, weights: EvidenceWeights | None = None) -> Evidence:
         retrieval, vector = self.candidate_retrieval(query)
         assert self.scorer is not None  # set by warm_up (candidate_retrieval warms up)
-        return self.scorer.score(query, vector, retrieval, weights, own_vector=self.own_vector(query))
-
-    def own_vector(self, query: str) -> np.ndarray:
-        """The question's vector in the asker's own words, abbreviations spelt out (without the vocabulary's guidance
-        words); the same vector as the search's (cached) when neither adds words."""
-        return self.embedder.embed_query(with_abbreviations_spelt_out(query))
+        return self.scorer.score(query, vector, retrieval, weights)
 
     def closeness(self, query: str, evidence: Evidence) -> float:
-        """How close the guidance comes to the question in the asker's own words (qa.evidence)."""
+        """How close the guidance comes to the question in the asker's own words (qa.evidence), abbreviations
+        spelt out; the same vector as the search's (cached) when neither added words."""
         assert self.scorer is not None
-        return self.scorer.closeness(evidence, self.own_vector(query))
+        return self.scorer.closeness(evidence, self.embedder.embed_query(with_abbreviations_spelt_out(query)))
 
     def _ask(self, question: str, history: tuple[str, ...]) -> Answer:
         self.warm_up()

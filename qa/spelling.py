@@ -18,8 +18,9 @@ from collections import Counter
 from collections.abc import Iterable
 
 from ingest.text import STOPWORDS
+from qa.patterns import load_rules
 from qa.terms import abbreviations
-from qa.vocabulary import load_vocabulary
+from qa.vocabulary import VOCABULARY_FILE
 
 MIN_LETTERS = 3
 # A word this short is one edit from too many words ("rec": red, reg, rev...): it is corrected only by a dropped
@@ -46,7 +47,7 @@ class SpellingCorrector:
         # Function words ("what", "does") are known without the dictionary, so a question in the guidance's own
         # words never pays for loading it.
         self.protected = frozenset(words_of(" ".join(abbreviations())) + [
-            w for phrase, _, _ in load_vocabulary() for w in words_of(phrase)]).union(STOPWORDS)
+            w for phrase in load_rules(VOCABULARY_FILE)["expand"] for w in words_of(phrase)]).union(STOPWORDS)
         self._checker = None
         self._lock = threading.Lock()
 

