@@ -1,0 +1,46 @@
+"""The shipped unit-ranker and coverage weights are what `python -m eval.fit` writes from the repository as it is:
+learned weights must come from the command, so a change to features, corpus, encoder or train questions without a
+refit fails here instead of silently shipping weights fitted on other code (found when a refit of the shipped tree
+gave dev evidence@1 0.554 against the 0.565 its committed weights gave)."""
+
+import math
+
+import pytest
+
+# Written with 6 decimals; a refit on another machine may differ in the last digits, a stale file by far more.
+TOLERANCE = 1e-3
+
+
+def _differences(shipped, refitted, path="weights"):
+    if isinstance(shipped, dict) and isinstance(refitted, dict):
+        if shipped.keys() != refitted.keys():
+            return [f"{path}: keys {sorted(shipped)} != {sorted(refitted)}"]
+        return [d for key in shipped for d in _differences(shipped[key], refitted[key], f"{path}.{key}")]
+    if isinstance(shipped, list) and isinstance(refitted, list):
+        if len(shipped) != len(refitted):
+            return [f"{path}: {len(shipped)} values != {len(refitted)}"]
+        return [d for n, (a, b) in enumerate(zip(shipped, refitted)) for d in _differences(a, b, f"{path}[{n}]")]
+    if isinstance(shipped, float | int) and isinstance(refitted, float | int) and not isinstance(shipped, bool):
+        return [] if math.isclose(shipped, refitted, abs_tol=TOLERANCE) else [f"{path}: {shipped} != {refitted}"]
+    return [] if shipped == refitted else [f"{path}: {shipped!r} != {refitted!r}"]
+
+
+@pytest.mark.slow
+def test_shipped_weights_are_what_eval_fit_writes_now(settings, embedder):
+    from eval.fit import fit, load_split
+    from qa.evidence import EvidenceWeights
+    from qa.service import Assistant
+
+    assistant = Assistant(settings, embedder=embedder, evidence_weights=None)
+    assistant.warm_up()
+    refitted = fit(assistant, load_split("train")).to_json()
+    differences = _differences(EvidenceWeights.load().to_json(), refitted)
+    assert not differences, f"qa/data/evidence_weights.json is stale: run python -m eval.fit ({differences[:5]})"
+
+
+def test_the_comparison_tolerates_rounding_but_not_a_stale_weight():
+    shipped = {"intercept": -4.345106, "weights": [0.097315, 0.5], "kinds": ["a"]}
+    assert not _differences(shipped, {"intercept": -4.3451, "weights": [0.0973, 0.5], "kinds": ["a"]})
+    assert _differences(shipped, {"intercept": -4.345106, "weights": [0.100547, 0.5], "kinds": ["a"]})
+    assert _differences(shipped, {"intercept": -4.345106, "weights": [0.097315], "kinds": ["a"]})
+    assert _differences(shipped, {"intercept": -4.345106, "weights": [0.097315, 0.5], "kinds": ["b"]})
