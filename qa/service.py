@@ -156,6 +156,7 @@ class Assistant:
                                                                           domain_words()))
             self._explainer = TermExplainer(glossary_hits(index))
             self._spelling = SpellingCorrector(p.text for p in index.passages)
+            self._english = EnglishCheck.from_texts(p.text for p in index.passages)
             self._retriever = Retriever(index, self.embedder, self.settings)
             self._generator = self._make_generator()
 

@@ -7,11 +7,17 @@ import pytest
 
 from eval.questions import load_questions
 from qa.language import EnglishCheck
+from settings import PROJECT_ROOT
+
+CORPUS = PROJECT_ROOT / "corpus"
 
 
-@pytest.fixture(scope="module")
-def check() -> EnglishCheck:
-    return EnglishCheck()
+@pytest.fixture(scope="module", params=["identifier only", "guidance words first"])
+def check(request) -> EnglishCheck:
+    """Judged by the identifier alone, and as the product judges: the guidance's words first, then the identifier."""
+    if request.param == "identifier only":
+        return EnglishCheck()
+    return EnglishCheck.from_texts(path.read_text(encoding="utf-8") for path in CORPUS.glob("*.txt"))
 
 
 def test_every_train_and_dev_question_and_earlier_turn_is_english(check):
@@ -61,3 +67,13 @@ def test_everyday_english_is_english(check, question):
 ])
 def test_questions_in_other_languages_are_not_english(check, question):
     assert not check.looks_english(question)
+
+
+def test_a_question_mostly_in_the_guidances_words_does_not_load_the_identifier():
+    """The identifier costs about a second and 95 MiB to load; a carer's question in everyday English that is mostly
+    the guidance's words and function words never needs it."""
+    check = EnglishCheck.from_texts(path.read_text(encoding="utf-8") for path in CORPUS.glob("*.txt"))
+    assert check.looks_english("who wud have them while im away")
+    assert check._identifier is None
+    assert not check.looks_english("Mon fils d'accueil fugue souvent, que dois-je faire?")
+    assert check._identifier is not None
