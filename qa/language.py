@@ -41,16 +41,11 @@ class EnglishCheck:
     question judged (only refusals are judged), not at start, and only for a question that is not mostly the
     guidance's own words and English function words."""
 
-    def __init__(self, known_words: Iterable[str] = (), min_probability: float = MIN_ENGLISH_PROBABILITY):
-        self.known_words = frozenset(known_words)
+    def __init__(self, guidance_words: Iterable[str] = (), min_probability: float = MIN_ENGLISH_PROBABILITY):
+        self.known_words = STOPWORDS.union(guidance_words)
         self.min_probability = min_probability
         self._identifier: LanguageIdentifier | None = None
         self._lock = threading.Lock()
-
-    @classmethod
-    def from_texts(cls, texts: Iterable[str]) -> EnglishCheck:
-        """Known words: those of the guidance's texts and the tokenizer's English function words."""
-        return cls(STOPWORDS.union(w for text in texts for w in _WORD.findall(fold_accents(text).lower())))
 
     def _model(self) -> LanguageIdentifier:
         with self._lock:

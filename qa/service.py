@@ -134,7 +134,7 @@ class Assistant:
         self.weights: EvidenceWeights | None = None
         self._chat_model = chat_model
         self._generator = None
-        self._english = EnglishCheck()
+        self._english: EnglishCheck | None = None
         self._spelling: SpellingCorrector | None = None
         self._lock = threading.Lock()
         self._cached_ask = lru_cache(maxsize=1024)(self._ask)
@@ -156,7 +156,7 @@ class Assistant:
                                                                           domain_words()))
             self._explainer = TermExplainer(glossary_hits(index))
             self._spelling = SpellingCorrector(p.text for p in index.passages)
-            self._english = EnglishCheck.from_texts(p.text for p in index.passages)
+            self._english = EnglishCheck(self._spelling.guidance_counts)  # the same words, counted once
             self._retriever = Retriever(index, self.embedder, self.settings)
             self._generator = self._make_generator()
 
@@ -221,7 +221,7 @@ class Assistant:
     def _ask(self, question: str, history: tuple[str, ...]) -> Answer:
         self.warm_up()
         weights = self.weights
-        assert weights is not None and self.scorer is not None and self._english is not None  # set by warm_up
+        assert weights is not None and self.scorer is not None  # set by warm_up
         text = fold_accents(without_markup(question))
         notices = safety_notices(self.spelt(text))  # a misspelt emergency ("has run awya") still gets the notice
         parts = question_parts(text) or [text]
@@ -252,6 +252,7 @@ class Assistant:
                  reason: str | None = None) -> Answer:
         """The "not covered" answer; a question that does not look English is told only English is supported."""
         answer = refusal(question, evidence.retrieval, self.settings.nearest_topic_similarity, notices, reason)
+        assert self._english is not None  # set by warm_up
         return answer if self._english.looks_english(text) else with_language_note(answer)
 
     def _resolve(self, text: str, history: tuple[str, ...]) -> tuple[str, Evidence]:

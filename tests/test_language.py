@@ -7,9 +7,15 @@ import pytest
 
 from eval.questions import load_questions
 from qa.language import EnglishCheck
+from qa.spelling import SpellingCorrector
 from settings import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "corpus"
+
+
+def as_the_product_judges() -> EnglishCheck:
+    """The guidance's words (as the spelling step counts them) and function words first, then the identifier."""
+    return EnglishCheck(SpellingCorrector(path.read_text(encoding="utf-8") for path in CORPUS.glob("*.txt")).guidance_counts)
 
 
 @pytest.fixture(scope="module", params=["identifier only", "guidance words first"])
@@ -17,7 +23,7 @@ def check(request) -> EnglishCheck:
     """Judged by the identifier alone, and as the product judges: the guidance's words first, then the identifier."""
     if request.param == "identifier only":
         return EnglishCheck()
-    return EnglishCheck.from_texts(path.read_text(encoding="utf-8") for path in CORPUS.glob("*.txt"))
+    return as_the_product_judges()
 
 
 def test_every_train_and_dev_question_and_earlier_turn_is_english(check):
@@ -72,7 +78,7 @@ def test_questions_in_other_languages_are_not_english(check, question):
 def test_a_question_mostly_in_the_guidances_words_does_not_load_the_identifier():
     """The identifier costs about a second and 95 MiB to load; a carer's question in everyday English that is mostly
     the guidance's words and function words never needs it."""
-    check = EnglishCheck.from_texts(path.read_text(encoding="utf-8") for path in CORPUS.glob("*.txt"))
+    check = as_the_product_judges()
     assert check.looks_english("who wud have them while im away")
     assert check._identifier is None
     assert not check.looks_english("Mon fils d'accueil fugue souvent, que dois-je faire?")
