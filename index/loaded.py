@@ -14,7 +14,8 @@ from index.build import build_index, ensure_index, records_match_corpus
 from index.dense import DenseIndex
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
-from index.store import IndexCheck, check_index, read_records, read_units, recover_interrupted_swap
+from index.store import IndexCheck, check_index, read_bank, read_records, read_units, recover_interrupted_swap
+from ingest.bank import PlacedQuestion
 from ingest.model import Document, Passage, Section
 from ingest.units import AnswerUnit
 from settings import Settings
@@ -34,6 +35,8 @@ class SearchIndex:
     units: list[AnswerUnit] = field(default_factory=list)  # the passages' sentences and bullets, in order
     unit_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     stale: str = ""  # set when an out-of-date index is served because it could not be rebuilt
+    bank: list[PlacedQuestion] = field(default_factory=list)  # the question bank (ingest/bank.py), placed
+    bank_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         return self.vectors.search(query_vector, k)
@@ -83,6 +86,7 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None, rebuild:
         raise IndexUnavailableError(f"The index at {index_dir} cannot be used: {problem}. "
                                     "Rebuild it with: python -m index build")
     units, unit_vectors = read_units(folder, passages)
+    bank, bank_vectors = read_bank(folder, passages, units)
     return SearchIndex(
         path=index_dir,
         documents={d.doc_id: d for d in documents},
@@ -94,6 +98,8 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None, rebuild:
         units=units,
         unit_vectors=unit_vectors,
         stale=stale,
+        bank=bank,
+        bank_vectors=bank_vectors,
     )
 
 

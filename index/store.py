@@ -9,6 +9,8 @@ Layout of an index (version) folder (all JSON except the FAISS file and the BM25
   documents.json  document metadata;  sections.json  citable sections;  passages.json  passages, in vector order
   vectors.faiss   one normalised vector per passage;  bm25/  the BM25 index over the same passages
   units.json      answer units (each passage's sentences and bullets);  unit-vectors.npy  one vector per unit
+  bank.json       the question bank (ingest/bank.py), each question placed on its passages and units;
+  bank-vectors.npy  one vector per bank question
 """
 
 from __future__ import annotations
@@ -31,27 +33,33 @@ import numpy as np
 import ingest
 from errors import IndexUnavailableError
 from index.dense import DenseIndex
+from index.encoders.adapter import adapter_folder
 from index.encoders.factory import vector_space
 from index.hashing import sha256_file
 from index.lexical import LexicalIndex
+from ingest.bank import PlacedQuestion
 from ingest.model import Document, Passage, Section
 from ingest.units import AnswerUnit
 from settings import Settings
 
-# bump when tokenising or the file layout changes (4: chunks.json became passages.json; 5: answer units)
-FORMAT_VERSION = 5
+# bump when tokenising or the file layout changes (4: chunks.json became passages.json; 5: answer units;
+# 6: the question bank)
+FORMAT_VERSION = 6
 MANIFEST = "manifest.json"
-DATA_FILES = ("documents.json", "sections.json", "passages.json", "vectors.faiss", "units.json", "unit-vectors.npy")
+DATA_FILES = ("documents.json", "sections.json", "passages.json", "vectors.faiss", "units.json", "unit-vectors.npy",
+              "bank.json", "bank-vectors.npy")
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
     """Hashes of every file ingest may read, so any edit, addition or removal marks the index stale
     (symbolic links are not read by ingest, so they are not hashed either)."""
+    from ingest.bank import BANK_FOLDER, bank_files
     from ingest.corpus import ingest_inputs
 
     if not corpus_dir.is_dir():
         return {}
-    return {p.name: sha256_file(p) for p in ingest_inputs(corpus_dir)}
+    return {p.name: sha256_file(p) for p in ingest_inputs(corpus_dir)} | {
+        f"{BANK_FOLDER}/{p.name}": sha256_file(p) for p in bank_files(corpus_dir)}
 
 
 # The code that decides what an index holds: how documents are cleaned and split (with its data files) and how
@@ -76,7 +84,8 @@ def build_key(settings: Settings) -> dict:
     return {
         "format": FORMAT_VERSION,
         "indexing_code": indexing_code_fingerprint(),
-        "embedding_model": vector_space(settings.embedding_model, settings.embedder_backend),
+        "embedding_model": vector_space(settings.embedding_model, settings.embedder_backend,
+                                  adapter_folder(settings.embedding_adapter)),
         "max_passage_chars": settings.max_passage_chars,
     }
 
@@ -119,6 +128,8 @@ def write_index(
     built_from: dict,
     units: Sequence[AnswerUnit] = (),
     unit_vectors: np.ndarray | None = None,
+    bank: Sequence[PlacedQuestion] = (),
+    bank_vectors: np.ndarray | None = None,
     extra=None,
 ) -> None:
     """Write everything to a temporary sibling folder, then swap it in: a crash never leaves half an index."""
@@ -135,12 +146,16 @@ def write_index(
         dimension = vectors.dimension
         rows = np.zeros((0, dimension)) if unit_vectors is None else unit_vectors
         np.save(tmp / "unit-vectors.npy", np.ascontiguousarray(rows, dtype=np.float32), allow_pickle=False)
+        _write_json(tmp / "bank.json", [q.to_dict() for q in bank])
+        rows = np.zeros((0, dimension)) if bank_vectors is None else bank_vectors
+        np.save(tmp / "bank-vectors.npy", np.ascontiguousarray(rows, dtype=np.float32), allow_pickle=False)
         if extra is not None:  # e.g. the vector cache: written with the index, not hashed in its manifest
             extra(tmp)
         files = {name: sha256_file(tmp / name) for name in DATA_FILES}
         files.update({f"bm25/{p.name}": sha256_file(p) for p in sorted((tmp / "bm25").iterdir())})
         manifest = dict(built_from, files=files, counts={
             "documents": len(documents), "sections": len(sections), "passages": len(passages),
+            "bank_questions": len(bank),
         }, dimension=vectors.dimension)
         _write_json(tmp / MANIFEST, manifest)
         _swap_in(tmp, index_dir)
@@ -269,6 +284,30 @@ def read_records(index_dir: Path) -> tuple[list[Document], list[Section], list[P
     return documents, sections, passages, vectors
 
 
+def read_bank(index_dir: Path, passages: Sequence[Passage], units: Sequence[AnswerUnit],
+              ) -> tuple[list[PlacedQuestion], np.ndarray]:
+    """The placed bank questions and their vectors, checked against the passages and units they point at."""
+    try:
+        bank = [PlacedQuestion.from_dict(q) for q in json.loads((index_dir / "bank.json").read_text("utf-8"))]
+        vectors = np.load(index_dir / "bank-vectors.npy", allow_pickle=False)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise IndexUnavailableError(
+            f"The index at {index_dir} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
+        ) from exc
+    if vectors.ndim != 2 or len(vectors) != len(bank) or vectors.dtype != np.float32:
+        raise IndexUnavailableError(
+            f"The index at {index_dir} has {len(vectors)} vectors for {len(bank)} bank questions; "
+            "rebuild it with: python -m index build"
+        )
+    if any(not 0 <= n < len(passages) for q in bank for n in q.passages) or any(
+            not 0 <= n < len(units) for q in bank for n in q.units):
+        raise IndexUnavailableError(
+            f"The index at {index_dir} has bank questions that point outside its passages; "
+            "rebuild it with: python -m index build"
+        )
+    return bank, vectors
+
+
 def read_units(index_dir: Path, passages: Sequence[Passage]) -> tuple[list[AnswerUnit], np.ndarray]:
     """The answer units and their vectors, checked against the passages they were cut from."""
     try:
@@ -293,5 +332,5 @@ def read_units(index_dir: Path, passages: Sequence[Passage]) -> tuple[list[Answe
 
 __all__ = [
     "IndexCheck", "build_key", "build_lock", "check_index", "corpus_fingerprint", "read_manifest",
-    "read_records", "read_units", "recover_interrupted_swap", "remove_leftovers", "write_index",
+    "read_bank", "read_records", "read_units", "recover_interrupted_swap", "remove_leftovers", "write_index",
 ]

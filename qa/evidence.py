@@ -40,7 +40,7 @@ FEATURES = (
     "passage_cosine", "passage_words", "title", "shared", "first",
     "glossary", "meta", "news", "pointer", "quality_statement", "superseded", "definition_glossary",
     "about_guidance", "about_guidance_meta", "which_title", "which_shared", "who_title", "who_shared", "length",
-    "anaphoric",
+    "anaphoric", "bank_unit", "bank_passage", "bank_section_gap",
 )
 # Kinds of question whose lean in the embedding space is learned on train (mean of the kind minus the rest):
 # a question about the guidance itself wants its legal and about text; "which recommendation" and "who should
@@ -53,6 +53,7 @@ LEANING_KINDS = ("about-guidance", "which-recommendation", "who-acts")
 COVER_FEATURES = (
     "lead_probability", "lead_cosine", "lead_specific_coverage", "lead_words", "best_cosine", "best_probability",
     "best_similarity", "lead_own_words", "top_sections_own_words", "unknown_own_words", "question_in_scope",
+    "bank_best_in", "bank_best_out",
 )
 TOP_SECTIONS = 3  # retrieved sections whose words count for top_sections_own_words
 
@@ -100,6 +101,7 @@ class EvidenceWeights:
     question_cover: LinearModel | None = None  # in scope or not, from the question's embedding alone (persona-balanced)
     min_closeness: float = 0.0  # no unit this close by meaning: far from everything the guidance says
     context_share: float = 1.0  # shared topic text is quoted beside the lead from this share of the lead's probability
+    cover_features: tuple[str, ...] = COVER_FEATURES  # the coverage model's inputs, by name
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """P(each unit holds the answer): the ranker is a LinearModel over FEATURES."""
@@ -116,11 +118,13 @@ class EvidenceWeights:
             "question_cover": self.question_cover.to_json() if self.question_cover else None,
             "min_closeness": self.min_closeness,
             "context_share": self.context_share,
+            "cover_features": list(self.cover_features),
         }
 
     @classmethod
     def from_json(cls, data: dict) -> EvidenceWeights:
-        if tuple(data["features"]) != FEATURES:
+        cover_features = tuple(data.get("cover_features", COVER_FEATURES))
+        if not set(data["features"]) <= set(FEATURES) or not set(cover_features) <= set(COVER_FEATURES):
             raise ValueError("evidence weights were fitted on other features; refit with: python -m eval.fit")
         return cls(
             features=tuple(data["features"]), mean=np.asarray(data["mean"]), scale=np.asarray(data["scale"]),
@@ -132,6 +136,7 @@ class EvidenceWeights:
             question_cover=LinearModel.from_json(data["question_cover"]) if data.get("question_cover") else None,
             min_closeness=float(data.get("min_closeness", 0.0)),
             context_share=float(data.get("context_share", 1.0)),
+            cover_features=cover_features,
         )
 
     @classmethod
@@ -244,8 +249,14 @@ class EvidenceScorer:
         return weights.directions @ query_vector if weights is not None else np.zeros(len(LEANING_KINDS))
 
     def features(self, query: str, query_vector: np.ndarray, retrieval: Retrieval,
-                 leans: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(unit positions, feature matrix in FEATURES order) for one question."""
+                 leans: np.ndarray | None = None, names: Sequence[str] = FEATURES) -> tuple[np.ndarray, np.ndarray]:
+        """(unit positions, feature matrix with the columns `names`, in that order) for one question."""
+        ids, columns = self.feature_columns(query, query_vector, retrieval, leans)
+        return ids, np.column_stack([columns[name] for name in names]).reshape(len(ids), len(names))
+
+    def feature_columns(self, query: str, query_vector: np.ndarray, retrieval: Retrieval,
+                        leans: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(unit positions, one named column per feature in FEATURES) for one question's candidate units."""
         unit_cosines = self.index.unit_vectors @ query_vector
         ids, cosines = self.candidates(unit_cosines, retrieval)
         query_terms = set(tokenize(expand(query)))  # the guidance's words too: "a break" should find "respite"
@@ -257,50 +268,74 @@ class EvidenceScorer:
         top = retrieval.hits[0].score if retrieval.hits else 1.0
         rank = {h.section.section_id: r for r, h in enumerate(retrieval.hits)}
         fused = {h.section.section_id: h.score / top for h in retrieval.hits}
-        units = self.index.units
+        units = [self.index.units[n] for n in ids]
+        sids = [u.section_id for u in units]
         shared = self.shared_weight(query_terms)[ids]
         shared_specific = self.shared_weight(specific)[ids] if specific_total else np.zeros(len(ids))
         words = shared / np.sqrt(self.unit_sizes[ids] + 4)  # rarity-weighted shared words, damped by length
-        coverage = shared / total if total else np.zeros(len(ids))
-        specific_coverage = shared_specific / specific_total if specific_total else np.zeros(len(ids))
         best_words = words.max() if len(words) and words.max() > 0 else 1.0
-        best_cosine = cosines.max() if len(cosines) else 0.0
         passage_cosine = self.passage_vectors @ query_vector
         bm25 = self.index.lexical.scores(expand(query))
         bm25 = bm25 / bm25.max() if len(bm25) and bm25.max() > 0 else bm25
         title_cosine = {sid: float(unit_cosines[n]) for sid, n in self.section_title.items()}
         section_cosine: dict[str, float] = {}
-        for n, c in zip(ids, cosines):
-            sid = units[n].section_id
+        for sid, c in zip(sids, cosines):
             section_cosine[sid] = max(section_cosine.get(sid, -1.0), float(c))
-        per_section: dict[str, tuple] = {}  # what every unit of a section shares, computed once per question
-        rows = []
-        for n, cosine, overlap, covered, covered_specific in zip(ids, cosines, words, coverage, specific_coverage):
-            unit: AnswerUnit = units[n]
-            sid = unit.section_id
-            if sid not in per_section:
-                section = self.index.sections[sid]
-                meta = section.kind in META_KINDS
-                per_section[sid] = (
-                    (self.terms.coverage(self.label_terms[sid], query_terms, total),
-                     self.terms.coverage(self.section_terms[sid], query_terms, total),
-                     fused.get(sid, 0.0), 1.0 / (rank[sid] + 1) if sid in rank else 0.0, section_cosine[sid],
-                     retrieval.similarity.get(sid, 0.0), title_cosine.get(sid, 0.0)),
-                    (section.kind == "glossary", meta, section.kind == "news", section.kind == "pointer",
-                     section.kind == "quality-statement",
-                     self.index.documents[section.doc_id].status == "superseded",
-                     definition and section.kind == "glossary", about, about * meta),
-                )
-            scores, kinds = per_section[sid]
-            title = unit.kind == "title"
-            rows.append((
-                cosine, cosine - best_cosine, overlap, overlap / best_words, covered, covered_specific,
-                *scores, passage_cosine[unit.passage], bm25[unit.passage],
-                title, unit.shared, unit.position == 0 and unit.passage_order == 0, *kinds,
-                which * title, which * unit.shared, who * title, who * unit.shared,
-                math.log(len(unit.text) + 1), unit.text.startswith(ANAPHORIC_OPENERS),
-            ))
-        return ids, np.asarray(rows, dtype=np.float64).reshape(len(ids), len(FEATURES))
+        sections = {sid: self.index.sections[sid] for sid in set(sids)}
+        label_coverage = {sid: self.terms.coverage(self.label_terms[sid], query_terms, total) for sid in sections}
+        section_coverage = {sid: self.terms.coverage(self.section_terms[sid], query_terms, total) for sid in sections}
+        bank = retrieval.bank
+
+        def per_section(value) -> np.ndarray:
+            """A column from a value of each unit's section."""
+            return np.array([value(sid) for sid in sids], dtype=np.float64)
+
+        def of_kind(*kinds: str) -> np.ndarray:
+            return per_section(lambda sid: sections[sid].kind in kinds)
+
+        title = np.array([u.kind == "title" for u in units], dtype=np.float64)
+        unit_shared = np.array([u.shared for u in units], dtype=np.float64)
+        meta = of_kind(*META_KINDS)
+        columns = {
+            "cosine": cosines,
+            "cosine_gap": cosines - (cosines.max() if len(cosines) else 0.0),
+            "words": words,
+            "words_share": words / best_words,
+            "coverage": shared / total if total else np.zeros(len(ids)),
+            "specific_coverage": shared_specific / specific_total if specific_total else np.zeros(len(ids)),
+            "label_coverage": per_section(label_coverage.__getitem__),
+            "section_coverage": per_section(section_coverage.__getitem__),
+            "section_fused": per_section(lambda sid: fused.get(sid, 0.0)),
+            "section_rank": per_section(lambda sid: 1.0 / (rank[sid] + 1) if sid in rank else 0.0),
+            "section_cosine": per_section(section_cosine.__getitem__),
+            "section_similarity": per_section(lambda sid: retrieval.similarity.get(sid, 0.0)),
+            "title_cosine": per_section(lambda sid: title_cosine.get(sid, 0.0)),
+            "passage_cosine": passage_cosine[[u.passage for u in units]],
+            "passage_words": bm25[[u.passage for u in units]],
+            "title": title,
+            "shared": unit_shared,
+            "first": np.array([u.position == 0 and u.passage_order == 0 for u in units], dtype=np.float64),
+            "glossary": of_kind("glossary"),
+            "meta": meta,
+            "news": of_kind("news"),
+            "pointer": of_kind("pointer"),
+            "quality_statement": of_kind("quality-statement"),
+            "superseded": per_section(lambda sid: self.index.documents[sections[sid].doc_id].status == "superseded"),
+            "definition_glossary": of_kind("glossary") * definition,
+            "about_guidance": np.full(len(ids), about),
+            "about_guidance_meta": about * meta,
+            "which_title": which * title,
+            "which_shared": which * unit_shared,
+            "who_title": who * title,
+            "who_shared": who * unit_shared,
+            "length": np.log(np.array([len(u.text) for u in units], dtype=np.float64) + 1),
+            "anaphoric": np.array([u.text.startswith(ANAPHORIC_OPENERS) for u in units], dtype=np.float64),
+            # what the nearest question-bank questions vote for (qa/channels/bank.py), relative to the nearest
+            "bank_unit": np.array([bank.units.get(int(n), 0.0) for n in ids]),
+            "bank_passage": np.array([bank.passages.get(u.passage, 0.0) for u in units]),
+            "bank_section_gap": per_section(lambda sid: bank.sections.get(sid, 0.0) - bank.best_in),
+        }
+        return ids, columns
 
     def own_word_shares(self, query: str, lead: int | None, retrieval: Retrieval) -> tuple[float, float, float]:
         """Of the question's own words beyond the domain's generic ones (rarity-weighted): the share the best
@@ -329,26 +364,34 @@ class EvidenceScorer:
             raise RuntimeError("no evidence weights: fit them with python -m eval.fit")
         leans = self.leans(query_vector, weights)
         about = float(leans[0])
-        ids, features = self.features(query, query_vector, retrieval, leans)
+        ids, columns = self.feature_columns(query, query_vector, retrieval, leans)
         if not len(ids):
             return Evidence((), about, retrieval=retrieval)
-        probabilities = weights.probabilities(features)
+        probabilities = weights.probabilities(np.column_stack([columns[name] for name in weights.features]))
         order = sorted(range(len(ids)), key=lambda k: (-probabilities[k], int(ids[k])))
         units = tuple(ScoredUnit(int(ids[k]), self.index.units[int(ids[k])], float(probabilities[k])) for k in order)
         sections = self.index.sections
         lead_at = next((k for k in order if is_quotable(self.index.units[int(ids[k])],
                                                         sections[self.index.units[int(ids[k])].section_id].kind)), None)
-        column = {name: n for n, name in enumerate(FEATURES)}
-        lead_row = features[lead_at] if lead_at is not None else np.zeros(len(FEATURES))
+
+        def at_lead(name: str) -> float:
+            return float(columns[name][lead_at]) if lead_at is not None else 0.0
+
         in_scope = float(weights.question_cover.logit(query_vector)) if weights.question_cover is not None else 0.0
-        cover_features = (
-            float(probabilities[lead_at]) if lead_at is not None else 0.0, lead_row[column["cosine"]],
-            lead_row[column["specific_coverage"]], lead_row[column["words"]], float(features[:, column["cosine"]].max()),
-            float(probabilities.max()), retrieval.best_similarity,
-            *self.own_word_shares(query, int(ids[lead_at]) if lead_at is not None else None, retrieval), in_scope,
-        )
+        lead_own, top_own, unknown_own = self.own_word_shares(
+            query, int(ids[lead_at]) if lead_at is not None else None, retrieval)
+        cover_columns = {
+            "lead_probability": float(probabilities[lead_at]) if lead_at is not None else 0.0,
+            "lead_cosine": at_lead("cosine"), "lead_specific_coverage": at_lead("specific_coverage"),
+            "lead_words": at_lead("words"), "best_cosine": float(columns["cosine"].max()),
+            "best_probability": float(probabilities.max()), "best_similarity": retrieval.best_similarity,
+            "lead_own_words": lead_own, "top_sections_own_words": top_own, "unknown_own_words": unknown_own,
+            "question_in_scope": in_scope, "bank_best_in": retrieval.bank.best_in,
+            "bank_best_out": retrieval.bank.best_out,
+        }
+        cover_features = tuple(cover_columns[name] for name in weights.cover_features)
         coverage = (float(weights.cover.probability(np.asarray(cover_features))) if weights.cover is not None
-                    else cover_features[0])
+                    else cover_columns["lead_probability"])
         lead = next((u for u in units if lead_at is not None and u.index == int(ids[lead_at])), None)
         return Evidence(units, about, lead, coverage, cover_features, retrieval, ids)
 

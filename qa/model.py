@@ -26,10 +26,23 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class BankVotes:
+    """Per passage, unit and section: the similarity of the nearest bank question it answers (among the
+    NEIGHBOURS nearest); and how close the nearest answerable and out-of-scope bank questions are."""
+
+    passages: dict[int, float] = field(default_factory=dict)
+    units: dict[int, float] = field(default_factory=dict)
+    sections: dict[str, float] = field(default_factory=dict)
+    best_in: float = 0.0
+    best_out: float = 0.0
+
+
+@dataclass(frozen=True)
 class Retrieval:
     hits: tuple[Hit, ...]
     best_similarity: float  # cosine of the best passage to the question: the "is this covered at all" signal
     similarity: dict[str, float]  # per section id, best cosine among its passages
+    bank: BankVotes = field(default_factory=BankVotes)  # what the nearest question-bank questions vote for
 
 
 @dataclass(frozen=True)
@@ -158,5 +171,5 @@ class Answer:
         )
 
 
-__all__ = ["FRAMING_KINDS", "GUIDANCE_KINDS", "Answer", "AnswerLine", "Citation", "Hit", "LineKind", "Retrieval",
+__all__ = ["FRAMING_KINDS", "GUIDANCE_KINDS", "Answer", "AnswerLine", "BankVotes", "Citation", "Hit", "LineKind", "Retrieval",
            "render_text"]

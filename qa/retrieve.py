@@ -1,12 +1,15 @@
-"""Hybrid retrieval: dense (FAISS) and BM25 rankings fused by reciprocal rank, then grouped by section."""
+"""Hybrid retrieval: the channels' rankings (dense, BM25, question bank: qa/channels) fused by reciprocal rank,
+then grouped by section."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 
 from index.embedder import Embedder
 from index.loaded import SearchIndex
+from qa.channels import BankChannel, BankVotes, Channel, Query, channels_for
 from qa.model import Hit, Retrieval
 from qa.vocabulary import expand
 from settings import Settings
@@ -36,29 +39,37 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int) -> dict[int, float
 
 
 class Retriever:
-    def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings):
+    """Fuses the channels' passage rankings (qa/channels) by reciprocal rank, then groups passages by section."""
+
+    def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings,
+                 channels: Sequence[Channel] | None = None):
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self.channels = tuple(channels) if channels is not None else channels_for(index)
+        self.bank = next((c for c in self.channels if isinstance(c, BankChannel)), None)
         self._section_passages: dict[str, list[int]] = defaultdict(list)
         for position, passage in enumerate(index.passages):
             self._section_passages[passage.section_id].append(position)
 
-    def search(self, query: str, top_k: int | None = None) -> Retrieval:
+    def query(self, text: str) -> Query:
+        # Every channel sees the question in the guidance's own words as well as the user's.
+        expanded = expand(text)
+        return Query(text, expanded, self.embedder.embed_query(expanded))
+
+    def search(self, text: str, top_k: int | None = None) -> Retrieval:
         top_k = top_k or self.settings.top_k
         n = self.settings.candidates
-        # Both retrievers see the question in the guidance's own words as well as the user's.
-        expanded = expand(query)
-        dense = self.index.dense(self.embedder.embed_query(expanded), n)
-        lexical = self.index.bm25(expanded, n)
-        fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]], self.settings.rrf_k)
-        cosine = dict(dense)
+        query = self.query(text)
+        rankings = {channel.name: channel.rank(query, n) for channel in self.channels}
+        fused = reciprocal_rank_fusion([[i for i, _ in ranking] for ranking in rankings.values()], self.settings.rrf_k)
+        cosine = dict(rankings.get("dense", ()))
 
         by_section: dict[str, list[int]] = defaultdict(list)
         for position in sorted(fused, key=lambda i: (-fused[i], i)):
             by_section[self.index.passages[position].section_id].append(position)
 
-        kind_weight = {**KIND_WEIGHT, **DEFINITION_WEIGHT} if is_definition_question(query) else KIND_WEIGHT
+        kind_weight = {**KIND_WEIGHT, **DEFINITION_WEIGHT} if is_definition_question(text) else KIND_WEIGHT
         scored = []
         similarity: dict[str, float] = {}
         for section_id, positions in by_section.items():
@@ -80,8 +91,9 @@ class Retriever:
             )
             for score, section_id, positions in scored[:top_k]
         )
-        best = max((s for _, s in dense), default=0.0)
-        return Retrieval(hits=hits, best_similarity=best, similarity=similarity)
+        best = max((s for _, s in rankings.get("dense", ())), default=0.0)
+        votes = self.bank.votes(query.vector) if self.bank is not None else BankVotes()
+        return Retrieval(hits=hits, best_similarity=best, similarity=similarity, bank=votes)
 
 
 __all__ = ["KIND_WEIGHT", "STATUS_WEIGHT", "Retrieval", "Retriever", "is_definition_question", "reciprocal_rank_fusion"]

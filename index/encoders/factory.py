@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 
 from errors import IndexUnavailableError
+from index.encoders.adapter import AdapterError, adapted_model_folder, adapter_digest
 from index.encoders.base import Encoder, read_layout
 
 log = logging.getLogger("lac.index")
@@ -45,17 +46,28 @@ def vector_precision(backend: str) -> str:
     return "int8" if chosen == "onnx-int8" else "fp32"
 
 
-def vector_space(model_name: str, backend: str) -> str:
-    """Which vectors an index holds: the model name, marked "+int8" for quantised vectors. fp32 backends give
-    the same vectors (to ~1e-6), so an index built with one serves the others; int8 vectors need their own."""
+def vector_space(model_name: str, backend: str, adapter: Path | None = None) -> str:
+    """Which vectors an index holds: the model name, marked "+int8" for quantised vectors and with the adapter's
+    digest when one is merged in. fp32 backends give the same vectors (to ~1e-6), so an index built with one
+    serves the others; int8 vectors, and another adapter's, need their own."""
     precision = vector_precision(backend)
-    return model_name if precision == "fp32" else f"{model_name}+{precision}"
+    space = model_name if precision == "fp32" else f"{model_name}+{precision}"
+    return space if adapter is None else f"{space}+adapter-{adapter_digest(adapter)[:16]}"
 
 
-def create_encoder(model_name: str, backend: str = "auto", *, cache_dir: Path, threads: int = 1) -> Encoder:
+def create_encoder(model_name: str, backend: str = "auto", *, cache_dir: Path, threads: int = 1,
+                   adapter: Path | None = None) -> Encoder:
+    """`adapter`: an encoder adapter folder merged into the model first (index/encoders/adapter.py)."""
     if backend not in BACKENDS:
         raise ValueError(f"embedder backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     location = resolve_model(model_name)
+    if adapter is not None:
+        if not Path(location).is_dir():
+            raise IndexUnavailableError(f"The encoder adapter needs a local model folder; '{model_name}' is not one.")
+        try:
+            location = str(adapted_model_folder(Path(location), adapter, cache_dir))
+        except AdapterError as exc:
+            raise IndexUnavailableError(str(exc)) from exc
     layout = read_layout(location) if Path(location).is_dir() else None
     if backend != "torch" and layout is not None:
         chosen = DEFAULT_BACKEND if backend == "auto" else backend

@@ -1,0 +1,44 @@
+"""Retrieval channels: each ranks the index's passages for one question its own way; qa/retrieve.py fuses them.
+
+A channel is a small class with `rank(query, n) -> [(passage position, score), ...]`, best first. Adding a channel
+means one module here and one line in `channels_for` (the retriever and the ranker are unchanged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from index.loaded import SearchIndex
+from qa.channels.bank import BankChannel
+from qa.channels.dense import DenseChannel
+from qa.channels.lexical import LexicalChannel
+from qa.model import BankVotes
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question as the channels see it: as typed, in the guidance's words too, and its vector."""
+
+    text: str
+    expanded: str  # with the guidance's words for everyday phrases (qa/vocabulary.py)
+    vector: np.ndarray  # the embedding of `expanded`
+
+
+class Channel(Protocol):
+    name: str
+
+    def rank(self, query: Query, n: int) -> list[tuple[int, float]]: ...
+
+
+def channels_for(index: SearchIndex) -> tuple[Channel, ...]:
+    """The channels an index supports: the bank channel only when the corpus has a question bank."""
+    channels: list[Channel] = [DenseChannel(index), LexicalChannel(index)]
+    if len(index.bank):
+        channels.append(BankChannel(index))
+    return tuple(channels)
+
+
+__all__ = ["BankChannel", "BankVotes", "Channel", "DenseChannel", "LexicalChannel", "Query", "channels_for"]

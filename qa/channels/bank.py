@@ -1,0 +1,64 @@
+"""The bank channel: the written questions nearest the user's (corpus/questions, ingest/bank.py) vote for the
+passages and answer units that answer them.
+
+People ask in their own words; passages are written in the guidance's. A carer's "will they keep the kids
+together" is far from "Support sibling placements" but near bank questions written in that voice, whose gold
+passage is the sibling recommendation. The votes also feed the answer ranker (qa/evidence.py) and the coverage
+model: how close the nearest answerable and the nearest out-of-scope bank questions are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.loaded import SearchIndex
+from qa.model import BankVotes
+
+if TYPE_CHECKING:
+    from qa.channels import Query
+
+NEIGHBOURS = 20  # bank questions that vote
+
+
+class BankChannel:
+    name = "bank"
+
+    def __init__(self, index: SearchIndex, neighbours: int = NEIGHBOURS):
+        self.index = index
+        self.neighbours = neighbours
+        self.answerable = np.array([q.question.answerable for q in index.bank], dtype=bool)
+
+    def votes(self, vector: np.ndarray, exclude: Collection[int] = ()) -> BankVotes:
+        """`exclude`: bank positions left out (fitting on the bank itself: a question must not find itself)."""
+        if not len(self.index.bank):
+            return BankVotes()
+        similarity = self.index.bank_vectors @ vector
+        if exclude:
+            similarity = similarity.copy()
+            similarity[list(exclude)] = -1.0
+        answerable = np.where(self.answerable, similarity, -1.0)
+        outside = np.where(self.answerable, -1.0, similarity)
+        k = min(self.neighbours, int(self.answerable.sum()))
+        nearest = np.argpartition(-answerable, k - 1)[:k] if k else np.zeros(0, dtype=int)
+        passages: dict[int, float] = {}
+        units: dict[int, float] = {}
+        sections: dict[str, float] = {}
+        for position in nearest[np.argsort(-answerable[nearest], kind="stable")]:
+            placed, score = self.index.bank[int(position)], float(answerable[position])
+            for n in placed.passages:
+                passages.setdefault(n, score)
+                sections.setdefault(self.index.passages[n].section_id, score)
+            for n in placed.units:
+                units.setdefault(n, score)
+        return BankVotes(passages, units, sections, float(answerable.max()),
+                         float(outside.max()) if (~self.answerable).any() else 0.0)
+
+    def rank(self, query: Query, n: int) -> list[tuple[int, float]]:
+        votes = self.votes(query.vector)
+        return sorted(votes.passages.items(), key=lambda item: (-item[1], item[0]))[:n]
+
+
+__all__ = ["BankChannel", "BankVotes", "NEIGHBOURS"]
