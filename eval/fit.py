@@ -76,11 +76,26 @@ def resolved_question(item: dict) -> str:
     return item["question"]
 
 
+def bank_items(assistant) -> list[dict]:
+    """The question bank (corpus/questions) as fitting items: answerable ones with their gold spans, out-of-scope
+    ones as near out-of-scope questions. Each leaves itself out of the bank channel (`bank_exclude`), so a bank
+    question is scored as a new question would be, by its neighbours, not by itself."""
+    return [{"id": placed.question.question_id, "question": placed.question.question, "kind": "practical",
+             "scope": "in" if placed.question.answerable else "near", "persona": placed.question.voice,
+             "history": [], "evidence": [g.evidence for g in placed.question.gold],
+             "gold_sections": [g.section_id for g in placed.question.gold], "bank_exclude": frozenset({n})}
+            for n, placed in enumerate(assistant.index.bank)]
+
+
+def _exclude(item: dict) -> frozenset[int]:
+    return item.get("bank_exclude", frozenset())
+
+
 def examples(assistant, items: Sequence[dict], directions: np.ndarray) -> list[Example]:
     out = []
     for item in items:
         question = resolved_question(item)
-        retrieval, vector = assistant.candidate_retrieval(question)
+        retrieval, vector = assistant.candidate_retrieval(question, _exclude(item))
         ids, features = assistant.scorer.features(question, vector, retrieval, directions @ vector)
         units = assistant.scorer.index.units
         labels = np.array([holds_evidence(units[n].text, item["evidence"]) for n in ids], dtype=bool)
@@ -166,9 +181,11 @@ def refusal_threshold(best: Sequence[tuple[str, float]]) -> float:
     return float(answerable[allowed]) - 1e-6 if allowed < len(answerable) else 0.0
 
 
-def fit(assistant, train: Sequence[dict]) -> EvidenceWeights:
+def fit(assistant, train: Sequence[dict], bank: Sequence[dict] = ()) -> EvidenceWeights:
+    """Directions, the follow-up margin and the closeness floor from `train` (real questions with their kinds and
+    conversations); the ranker, the quote shares and the coverage model from `train` and `bank` together."""
     direction = kind_directions(assistant, train)
-    train_examples = examples(assistant, train, direction)
+    train_examples = examples(assistant, [*train, *bank], direction)
     c = choose_c(train_examples, direction)
     answerable = [e for e in train_examples if e.item["scope"] == "in" and len(e.labels)]
     mean, scale, coef, intercept = _fit(answerable, c)
@@ -179,7 +196,7 @@ def fit(assistant, train: Sequence[dict]) -> EvidenceWeights:
     about = about_threshold(assistant, train, direction)
     weights = replace(_weights(mean, scale, coef, intercept, direction, quote_share=share, follow_up_margin=margin,
                                about_above=about), context_share=context)
-    cover, question, refuse_below = fit_cover(assistant, train, weights)
+    cover, question, refuse_below = fit_cover(assistant, [*train, *bank], weights)
     weights = replace(weights, cover=cover, question_cover=question, refuse_below=round(refuse_below, 6))
     return replace(weights, min_closeness=min_closeness(assistant, train, weights))
 
@@ -208,7 +225,7 @@ def fit_cover(assistant, train: Sequence[dict], weights: EvidenceWeights):
     for fold in range(FOLDS):
         model = question_cover(vectors[folds != fold], [i for i, f in zip(train, folds) if f != fold])
         in_scope[folds == fold] = model.logit(vectors[folds == fold])
-    features = np.array([assistant.evidence(resolved_question(i), weights).cover_features for i in train])
+    features = np.array([assistant.evidence(resolved_question(i), weights, _exclude(i)).cover_features for i in train])
     features[:, COVER_FEATURES.index("question_in_scope")] = in_scope
     held_out = np.zeros(len(train))
     for fold in range(FOLDS):
@@ -313,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--questions", type=Path, default=QUESTIONS_DIR, help="folder holding train.jsonl")
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE, help="weights file to write")
+    parser.add_argument("--no-bank", action="store_true", help="fit on the train split alone, not the question bank")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from qa.service import Assistant
@@ -320,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
 
     assistant = Assistant(Settings.from_env(), evidence_weights=None)
     assistant.warm_up()
-    weights = fit(assistant, load_split("train", args.questions))
+    weights = fit(assistant, load_split("train", args.questions), () if args.no_bank else bank_items(assistant))
     weights.save(args.out)
     print(f"wrote {args.out}: refuse below {weights.refuse_below:.3f}, quote share {weights.quote_share}, "
           f"follow-up margin {weights.follow_up_margin}")

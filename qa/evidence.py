@@ -21,6 +21,7 @@ import numpy as np
 
 from ingest.text import tokenize
 from ingest.units import SCORED_UNIT_KINDS, AnswerUnit
+from qa.channels.bank import bank_documents
 from qa.model import Retrieval
 from qa.patterns import DATA_DIR, load_rules
 from qa.retrieve import is_definition_question
@@ -224,6 +225,8 @@ class EvidenceScorer:
         self.passage_vectors = index.vectors.all_vectors()
         self.section_terms = {sid: frozenset(tokenize(f"{s.label}\n{s.text}")) for sid, s in index.sections.items()}
         self.known_terms = frozenset(terms.idf).union(*self.section_terms.values())  # every word the guidance uses
+        in_bank = bank_documents(index)  # per passage: its document has bank questions
+        self.passage_in_bank = np.array([p.doc_id in in_bank for p in index.passages], dtype=bool)
 
     def candidates(self, cosines: np.ndarray, retrieval: Retrieval) -> tuple[np.ndarray, np.ndarray]:
         """Unit positions worth scoring and their cosine to the question (`cosines`: every unit's)."""
@@ -285,6 +288,7 @@ class EvidenceScorer:
         label_coverage = {sid: self.terms.coverage(self.label_terms[sid], query_terms, total) for sid in sections}
         section_coverage = {sid: self.terms.coverage(self.section_terms[sid], query_terms, total) for sid in sections}
         bank = retrieval.bank
+        covered = self.passage_in_bank[[u.passage for u in units]] if units else np.zeros(0, dtype=bool)
 
         def per_section(value) -> np.ndarray:
             """A column from a value of each unit's section."""
@@ -330,10 +334,13 @@ class EvidenceScorer:
             "who_shared": who * unit_shared,
             "length": np.log(np.array([len(u.text) for u in units], dtype=np.float64) + 1),
             "anaphoric": np.array([u.text.startswith(ANAPHORIC_OPENERS) for u in units], dtype=np.float64),
-            # what the nearest question-bank questions vote for (qa/channels/bank.py), relative to the nearest
-            "bank_unit": np.array([bank.units.get(int(n), 0.0) for n in ids]),
-            "bank_passage": np.array([bank.passages.get(u.passage, 0.0) for u in units]),
-            "bank_section_gap": per_section(lambda sid: bank.sections.get(sid, 0.0) - bank.best_in),
+            # what the nearest question-bank questions vote for (qa/channels/bank.py); a document without bank
+            # questions (a user's own file) stands for itself, by its own similarity
+            "bank_unit": np.where(covered, [bank.units.get(int(n), 0.0) for n in ids], cosines),
+            "bank_passage": np.where(covered, [bank.passages.get(u.passage, 0.0) for u in units],
+                                     passage_cosine[[u.passage for u in units]]),
+            "bank_section_gap": np.where(covered, per_section(lambda sid: bank.sections.get(sid, 0.0)),
+                                         per_section(section_cosine.__getitem__)) - bank.best_in,
         }
         return ids, columns
 

@@ -52,15 +52,15 @@ class Retriever:
         for position, passage in enumerate(index.passages):
             self._section_passages[passage.section_id].append(position)
 
-    def query(self, text: str) -> Query:
+    def query(self, text: str, bank_exclude: frozenset[int] = frozenset()) -> Query:
         # Every channel sees the question in the guidance's own words as well as the user's.
         expanded = expand(text)
-        return Query(text, expanded, self.embedder.embed_query(expanded))
+        return Query(text, expanded, self.embedder.embed_query(expanded), bank_exclude)
 
-    def search(self, text: str, top_k: int | None = None) -> Retrieval:
+    def search(self, text: str, top_k: int | None = None, bank_exclude: frozenset[int] = frozenset()) -> Retrieval:
         top_k = top_k or self.settings.top_k
         n = self.settings.candidates
-        query = self.query(text)
+        query = self.query(text, bank_exclude)
         rankings = {channel.name: channel.rank(query, n) for channel in self.channels}
         fused = reciprocal_rank_fusion([[i for i, _ in ranking] for ranking in rankings.values()], self.settings.rrf_k)
         cosine = dict(rankings.get("dense", ()))
@@ -92,7 +92,7 @@ class Retriever:
             for score, section_id, positions in scored[:top_k]
         )
         best = max((s for _, s in rankings.get("dense", ())), default=0.0)
-        votes = self.bank.votes(query.vector) if self.bank is not None else BankVotes()
+        votes = self.bank.votes(query.vector, query.bank_exclude) if self.bank is not None else BankVotes()
         return Retrieval(hits=hits, best_similarity=best, similarity=similarity, bank=votes)
 
 

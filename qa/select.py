@@ -1,6 +1,7 @@
 """From scored units to what an answer shows: which sections it cites, which passage of each, which sentences.
 
-- The sections are cited in the order of their best unit, and each citation shows the passage holding that
+- The sections are cited in the order of their best unit, current guidance before replaced guidance (the
+  replaced one is labelled by the answer's currency note), and each citation shows the passage holding that
   unit, so a question about one detail of a long box cites the part of the box that answers it.
 - Only guidance text is quoted: a section's own title repeated in its text (the PH28 quick reference guide's
   recommendations) and text shared by several sections of one document (a PH28 topic paragraph) are never the
@@ -89,7 +90,12 @@ def select(evidence: Evidence, index, quote_share: float, context_share: float =
     for entry in cited.values():
         entry.quotes = with_antecedents(entry.quotes, index)
     order = {sid: n for n, sid in enumerate(dict.fromkeys(u.unit.section_id for u in evidence.units))}
-    return Selection(tuple(sorted(cited.values(), key=lambda e: order[e.section_id])))
+
+    def superseded(entry: CitedSection) -> bool:
+        return index.documents[index.sections[entry.section_id].doc_id].status == "superseded"
+
+    # Current guidance leads: when current and replaced guidance both answer, the current section is cited first.
+    return Selection(tuple(sorted(cited.values(), key=lambda e: (superseded(e), order[e.section_id]))))
 
 
 def with_antecedents(quotes: list[int], index) -> list[int]:

@@ -184,10 +184,11 @@ class Assistant:
         self._cached_ask.cache_clear()
         self.embedder.clear_cache()
 
-    def retrieve(self, query: str, top_k: int | None = None) -> Retrieval:
+    def retrieve(self, query: str, top_k: int | None = None, bank_exclude: frozenset[int] = frozenset()) -> Retrieval:
+        """`bank_exclude`: question-bank positions left out (fitting on the bank: a question must not find itself)."""
         self.warm_up()
         assert self._retriever is not None  # set by warm_up
-        return self._retriever.search(query, top_k)
+        return self._retriever.search(query, top_k, bank_exclude)
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Answer one question; `history` holds the earlier questions of the same conversation, oldest first."""
@@ -202,13 +203,14 @@ class Assistant:
         assert self._spelling is not None  # set by warm_up
         return self._spelling.correct(text)
 
-    def candidate_retrieval(self, query: str) -> tuple[Retrieval, np.ndarray]:
+    def candidate_retrieval(self, query: str, bank_exclude: frozenset[int] = frozenset()) -> tuple[Retrieval, np.ndarray]:
         """The sections whose units are scored for a question, and the question's vector (in the guidance's words)."""
-        retrieval = self.retrieve(query, max(self.settings.top_k, CANDIDATE_SECTIONS))
+        retrieval = self.retrieve(query, max(self.settings.top_k, CANDIDATE_SECTIONS), bank_exclude)
         return retrieval, self.embedder.embed_query(expand(query))
 
-    def evidence(self, query: str, weights: EvidenceWeights | None = None) -> Evidence:
-        retrieval, vector = self.candidate_retrieval(query)
+    def evidence(self, query: str, weights: EvidenceWeights | None = None,
+                 bank_exclude: frozenset[int] = frozenset()) -> Evidence:
+        retrieval, vector = self.candidate_retrieval(query, bank_exclude)
         assert self.scorer is not None  # set by warm_up (candidate_retrieval warms up)
         return self.scorer.score(query, vector, retrieval, weights)
 

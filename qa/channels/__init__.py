@@ -25,6 +25,7 @@ class Query:
     text: str
     expanded: str  # with the guidance's words for everyday phrases (qa/vocabulary.py)
     vector: np.ndarray  # the embedding of `expanded`
+    bank_exclude: frozenset[int] = frozenset()  # bank questions left out (fitting on the bank itself)
 
 
 class Channel(Protocol):

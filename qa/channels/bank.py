@@ -30,6 +30,7 @@ class BankChannel:
         self.index = index
         self.neighbours = neighbours
         self.answerable = np.array([q.question.answerable for q in index.bank], dtype=bool)
+        self.covered = bank_documents(index)
 
     def votes(self, vector: np.ndarray, exclude: Collection[int] = ()) -> BankVotes:
         """`exclude`: bank positions left out (fitting on the bank itself: a question must not find itself)."""
@@ -57,8 +58,18 @@ class BankChannel:
                          float(outside.max()) if (~self.answerable).any() else 0.0)
 
     def rank(self, query: Query, n: int) -> list[tuple[int, float]]:
-        votes = self.votes(query.vector)
-        return sorted(votes.passages.items(), key=lambda item: (-item[1], item[0]))[:n]
+        """Passages by their nearest bank question; a passage of a document with no bank questions (a user's own
+        file) stands for itself, by its own similarity, so that such documents are not left out of this channel."""
+        scores = dict(self.votes(query.vector, query.bank_exclude).passages)
+        for position, cosine in self.index.dense(query.vector, n):
+            if self.index.passages[position].doc_id not in self.covered:
+                scores[position] = max(scores.get(position, -1.0), cosine)
+        return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:n]
 
 
-__all__ = ["BankChannel", "BankVotes", "NEIGHBOURS"]
+def bank_documents(index: SearchIndex) -> frozenset[str]:
+    """The documents that some bank question is answered by."""
+    return frozenset(index.passages[n].doc_id for q in index.bank for n in q.passages)
+
+
+__all__ = ["BankChannel", "BankVotes", "NEIGHBOURS", "bank_documents"]
