@@ -56,7 +56,8 @@ def create_app(settings: Settings, assistant=None, progress: bool = False):
     store = FeedbackStore.from_settings(feedback_path(settings.index_dir), settings)
     demo = build_demo(assistant, store, settings)
     demo.queue(default_concurrency_limit=settings.ask_concurrency)
-    return demo, {"theme": theme(), "css": CSS, "js": PAGE_JS, "head": PAGE_HEAD,
+    # No footer: the app is for carers and staff (the /ask API is documented in the README).
+    return demo, {"theme": theme(), "css": CSS, "js": PAGE_JS, "head": PAGE_HEAD, "footer_links": [],
                   "app_kwargs": {"middleware": [request_guard(settings.max_request_bytes, demo)]}}
 
 

@@ -1,8 +1,10 @@
 """End to end in a real browser: Debian's Chromium driven by Playwright against the running app.
 
 Skips (with a reason) when /usr/bin/chromium is missing, except under CI=true, where it fails instead.
-Screenshots of the phone (390x844), desktop (1280x900) and projector (1024x768, Larger text) views, and the
-axe-core accessibility reports, go to test-artifacts/ (git-ignored) for review.
+Phone (390x844), desktop (1366x768) and projector (1920x1080 at 150%: 1280x720 CSS pixels at device scale 1.5,
+with Larger text), each in light and dark (prefers-color-scheme): axe-core on the start screen, an answer, a
+refusal, a safety notice and the section panel (no serious or critical violation), with screenshots and the axe
+reports in test-artifacts/ (git-ignored) for review, and the Enter-to-answer time in test-artifacts/timing.json.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 TIMEOUT = 60_000
-VIEWS = {"phone": (390, 844, False), "desktop": (1280, 900, False), "projector": (1024, 768, True)}
+# name: (width, height, device scale, Larger text)
+VIEWS = {"phone": (390, 844, 1, False), "desktop": (1366, 768, 1, False), "projector": (1280, 720, 1.5, True)}
 SIBLINGS = "Will the child I look after be placed with their brothers and sisters?"
 DISCLOSURE = "The girl I foster just told me someone at home is hurting her. What do I do?"
 NOT_HOME = "My foster son hasn't come home tonight, what should I do?"
@@ -50,17 +53,18 @@ def browser():
         b.close()
 
 
-def open_page(browser, url, width=1280, height=900, large=False, **context):
+def open_page(browser, url, width=1366, height=768, large=False, wait_for_examples=True, **context):
     page = browser.new_context(viewport={"width": width, "height": height}, **context).new_page()
     page.set_default_timeout(TIMEOUT)
     outside: list[str] = []
     page.on("request", lambda r: outside.append(r.url)
             if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
     page.goto(url)
-    page.wait_for_selector("#question textarea")
-    page.wait_for_function("document.querySelector('#chat .placeholder-content .examples button')")
+    page.wait_for_selector("#question textarea", state="attached")
+    if wait_for_examples:
+        page.wait_for_function("document.querySelector('#chat .placeholder-content .examples button')")
     if large:
-        page.locator("#large-text input").check()
+        page.locator("#large-text").click()
         page.wait_for_function("document.body.classList.contains('lac-large')")
     page.outside = outside
     return page
@@ -102,11 +106,15 @@ def feedback_rows(settings) -> list[tuple]:
         return con.execute("SELECT rating, question, refused, cited_sections FROM feedback ORDER BY id").fetchall()
 
 
-def rate(page, answer_number: int, button: str = "Like") -> None:
-    """Click a thumb under the answer_number-th answer (0-based) and wait for the thank-you."""
-    row = page.locator("#chat .message-row").filter(has=page.locator(".lac-answer")).nth(answer_number)
+def answer_row(page, answer_number: int):
+    return page.locator("#chat .message-row").filter(has=page.locator(".lac-answer")).nth(answer_number)
+
+
+def rate(page, answer_number: int, button: str = "Like", expect: str = "saved on this computer") -> None:
+    """Click a thumb under the answer_number-th answer (0-based) and wait for the confirmation on the control."""
+    row = answer_row(page, answer_number)
     row.locator(f"button[aria-label='{button}']").click()
-    page.wait_for_function("document.body.innerText.includes('feedback was saved')")
+    row.locator(".lac-feedback-status", has_text=expect).wait_for()
 
 
 def test_chat_answers_with_cards_and_examples(browser, app_url):
@@ -161,17 +169,18 @@ def test_safety_notice_is_a_labelled_callout_above_everything_on_a_phone(browser
     page.context.close()
 
 
-# 3: every way of clearing resets history, the cited-section list and what a thumb records.
-@pytest.mark.parametrize("clear", ["#chat button[aria-label='Clear']", "#clear"])
-def test_every_way_of_clearing_resets_history_citations_and_feedback(browser, app_url, settings, clear):
+# 3: "New conversation" resets history, the section panel and what a thumb records.
+def test_new_conversation_resets_history_panel_and_feedback(browser, app_url, settings):
     page = open_page(browser, app_url)
     ask(page, SIBLINGS)
-    assert page.locator("#cited-section input").input_value().startswith("[1]")
+    page.locator("#chat a.lac-open").first.click()
+    page.wait_for_selector("#section-panel .lac-browse")
     ask(page, FRANCE)
-    page.locator(clear).click()
+    page.locator("#clear").click()
     page.wait_for_function("document.querySelectorAll('#chat .message-row').length === 0")
-    page.wait_for_function("document.querySelector('#cited-section input').value === ''")
-    assert page.locator("#cited-section input").is_disabled()
+    page.wait_for_function("!document.querySelector('#section-panel .lac-browse')"
+                           " || !document.querySelector('#section-panel').offsetParent")
+    assert page.locator(".lac-examples").is_visible()
 
     ask(page, "respite?")  # read as a follow-up of the earlier questions if the history were still there
     assert "respite" in answers(page).last.inner_text().lower()
@@ -213,56 +222,180 @@ def test_copy_and_screen_reader_labels_are_plain_text(browser, app_url):
     page.context.close()
 
 
-# 5: layout on load and after an answer, in the three views; the screenshots for review.
+# 5: the three sizes in light and dark: the first screen, an answer with its sources and section, a refusal and a
+# safety notice; axe-core on each (no serious or critical violation); the screenshots for review.
+SCREENS = {"ask": (SIBLINGS, False), "refusal": (FRANCE, True), "safety": (DISCLOSURE, None)}
+
+
+def _axe(page, name: str, summary: dict) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.wait_for_timeout(200)
+    violations = Axe().run(page).response["violations"]
+    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(violations, indent=1))
+    serious = [f"{name}: {v['impact']} {v['id']} {[n['target'] for n in v['nodes']][:3]}"
+               for v in violations if v["impact"] in ("serious", "critical")]
+    summary[name] = {"serious_or_critical": len(serious), "all": len(violations)}
+    return serious
+
+
+def _small_targets(page) -> list[str]:
+    """Interactive elements on screen smaller than 44x44 px (WCAG 2.5.5); hidden ones and the page's own
+    skip links (off screen until focused) are left out."""
+    return page.evaluate("""(() => {
+      const sel = 'button, a[href], input:not([type=hidden]), textarea, select, [role=tab], [tabindex="0"]';
+      return [...document.querySelectorAll(sel)].filter((e) => {
+        if (e.closest('.lac-skip-row, .lac-channel') || !e.offsetParent) return false;
+        const r = e.getBoundingClientRect();
+        if (r.width < 2 || r.height < 2 || r.bottom < 0 || r.top > innerHeight) return false;  // not rendered
+        return r.width < 43.5 || r.height < 43.5;
+      }).map((e) => `${e.tagName} ${e.getAttribute('aria-label') || e.innerText.trim().slice(0, 30)} `
+                   + `${Math.round(e.getBoundingClientRect().width)}x${Math.round(e.getBoundingClientRect().height)}`);
+    })()""")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("view", list(VIEWS))
-def test_layout_and_screenshots(browser, app_url, view):
-    width, height, large = VIEWS[view]
-    page = open_page(browser, app_url, width, height, large)
-    page.wait_for_timeout(500)
+def test_sizes_and_themes_with_axe_and_screenshots(browser, app_url, view, scheme):
+    width, height, scale, large = VIEWS[view]
+    page = open_page(browser, app_url, width, height, large, wait_for_examples=False, device_scale_factor=scale,
+                     color_scheme=scheme)
+    tag = f"{view}-{scheme}"
+    found: list[str] = []
+    summary: dict = {}
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.body.classList.contains('dark')") is (scheme == "dark")
     assert page.evaluate("window.scrollY") == 0, "the page must not scroll to the question box on load"
-    for selector in ("h1", "#privacy-note"):
+    for selector in ("h1", "#privacy-note", "#question textarea"):
         assert box_of(page, selector)["bottom"] <= height, f"{selector} is off the first screen"
-    examples = page.locator("#chat .placeholder-content .examples button")
-    assert examples.count() >= 3
-    assert box_of(page, "#chat .placeholder-content .examples button:first-child")["bottom"] <= height, \
+    examples = "#chat .placeholder-content .examples button" if view == "phone" or large else ".lac-examples button"
+    assert page.locator(examples).first.is_visible()
+    assert page.locator(examples).first.bounding_box()["y"] < height, \
         "a first-time user sees example questions on the first screen"
-    if view == "desktop":
-        assert box_of(page, "#question textarea")["bottom"] <= height, "the question box is on the first screen"
-    page.screenshot(path=str(ARTIFACTS / f"app-{view}-start.png"))
+    names = page.evaluate("[...document.querySelectorAll('button')].filter(b => b.offsetParent)"
+                          ".map(b => b.innerText.trim())")
+    from ui.format import EXAMPLES
 
-    examples.first.click()
-    wait_for_answer(page, 0)
-    ask(page, SIBLINGS)
-    assert "sibling placements" in answers(page).last.locator(".lac-card").first.inner_text().lower(), \
-        "typed after the respite example, the sibling question is answered about siblings (README: Follow-ups)"
-    assert page.locator("#chat [data-testid='block-label']").count() == 0, "no floating label over the chat"
-    assert not page.locator("#chat .scroll-down-button-container").is_visible(), "no arrow over the answer"
-    question = box_of(page, "#chat .lac-question")
-    chat = box_of(page, "#chat")
-    assert chat["top"] <= question["top"], "the latest question is not covered"
-    field = box_of(page, "#cited-section input")
-    arrow = box_of(page, "#cited-section .icon-wrap")
-    assert field["right"] <= arrow["left"] + 1, "the cited-section text runs under its arrow"
-    line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#chat .lac-short p')).lineHeight)")
-    shown = min(chat["bottom"], height) - max(question["bottom"], chat["top"], 0)
-    assert shown >= 10 * line, f"the chat shows {shown / line:.1f} lines of the answer"
-    page.screenshot(path=str(ARTIFACTS / f"app-{view}-answer.png"))
+    repeated = {n for qs in EXAMPLES.values() for n in qs if names.count(n) > 1}
+    assert not repeated, f"example questions shown (and in the Tab order) twice: {repeated}"
+    if view == "phone":
+        assert box_of(page, "#question textarea")["top"] < 844
+        small = _small_targets(page)
+        assert small == [], small
+    found += _axe(page, f"{tag}-start", summary)
+    page.screenshot(path=str(ARTIFACTS / f"app-{tag}-start.png"))
 
-    if not large:
-        page.locator("#large-text input").check()
-        page.wait_for_function("document.body.classList.contains('lac-large')")
-    sizes = page.evaluate("""(() => {
-      const px = (el) => parseFloat(getComputedStyle(el).fontSize);
-      const buttons = [...document.querySelectorAll('.lac-examples button')].map(px);
-      const headings = [...document.querySelectorAll('.lac-examples h2, .lac-examples h3')].map(px);
-      return {button: Math.max(...buttons), heading: Math.min(...headings)}; })()""")
-    assert sizes["heading"] > sizes["button"], f"Larger text: headings smaller than buttons {sizes}"
-    overflow = page.evaluate("(() => { const b = document.querySelector('#clear');"
-                             " return [b.scrollWidth - b.clientWidth, b.scrollHeight - b.clientHeight]; })()")
-    assert overflow[0] <= 0 and overflow[1] <= 0, f"'New conversation' overflows its button by {overflow}"
-    ask(page, FRANCE)
-    page.screenshot(path=str(ARTIFACTS / f"app-{view}-not-covered.png"))
+    for screen, (question, refused) in SCREENS.items():
+        last = ask(page, question)
+        assert refused is None or ("lac-refused" in last.get_attribute("class")) is refused
+        clear = box_of(page, "#clear")
+        assert page.locator("#clear").is_visible() and 0 <= clear["top"] and clear["bottom"] <= height, \
+            "New conversation is on screen after an answer"
+        assert page.locator("#chat [data-testid='block-label']").count() == 0, "no floating label over the chat"
+        question_box = box_of(page, "#chat .lac-question")
+        assert 0 <= question_box["top"] and question_box["bottom"] <= box_of(page, "#composer")["top"], \
+            "the latest question is on screen, above the question box"
+        if screen == "safety":
+            notice = box_of(page, "#chat .lac-safety")
+            assert notice["bottom"] <= min(height, box_of(page, "#composer")["top"]), "the notice is not covered"
+        if view == "phone":
+            small = _small_targets(page)
+            assert small == [], f"every target on the answer screen is 44x44 px: {small}"
+        found += _axe(page, f"{tag}-{screen}", summary)
+        page.screenshot(path=str(ARTIFACTS / f"app-{tag}-{screen}.png"))
+        if screen == "ask":
+            line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#chat .lac-short p')).lineHeight)")
+            shown = box_of(page, "#composer")["top"] - question_box["bottom"]
+            assert shown >= (6 if view == "phone" else 8) * line, f"the answer shows {shown / line:.1f} lines"
+            # [n] reaches its card; the card opens the section in this page, scrolled to its heading.
+            page.locator("#chat a.lac-cite").last.click()
+            page.wait_for_function("document.activeElement.classList.contains('lac-card')")
+            card = box_of(page, ":focus")
+            assert 0 <= card["top"] < height / 2
+            pages = len(page.context.pages)
+            page.locator("#chat .lac-card:focus a.lac-open").click()
+            page.wait_for_function("document.activeElement.matches('#section-panel h2')")
+            page.wait_for_timeout(150)
+            heading = box_of(page, "#section-panel h2")
+            assert 0 <= heading["top"] < height / 3, f"the section starts at y={heading['top']}"
+            assert len(page.context.pages) == pages, "no new tab"
+            found += _axe(page, f"{tag}-section", summary)
+            page.screenshot(path=str(ARTIFACTS / f"app-{tag}-section.png"))
+            page.locator("#close-section").click()
+            page.wait_for_function("document.activeElement.classList.contains('lac-open')")
+    (ARTIFACTS / f"axe-summary-{tag}.json").write_text(json.dumps(summary, indent=1))
     assert page.outside == []
+    assert found == []
+    page.context.close()
+
+
+def test_a_q_link_asks_its_question_on_load(browser, app_url):
+    from urllib.parse import quote
+
+    page = open_page(browser, app_url + "?q=" + quote(SIBLINGS), wait_for_examples=False)
+    wait_for_answer(page, 0)
+    assert page.locator("#chat .lac-question").last.inner_text() == SIBLINGS
+    assert "sibling placements" in answers(page).last.locator(".lac-card").first.inner_text().lower()
+    page.context.close()
+
+
+def test_a_status_question_shows_the_status_first(browser, app_url):
+    """ "Is PH28 still current?": the line about the document's status opens the answer (presenter view)."""
+    page = open_page(browser, app_url, 1280, 720, large=True, device_scale_factor=1.5)
+    last = ask(page, "is PH28 still current?")
+    first = last.locator(".lac-short p").first.inner_text()
+    assert "NG205" in first and ("replaced" in first or "superseded" in first), first
+    assert box_of(page, "#chat .lac-short p")["bottom"] <= 720
+    assert not page.locator(".lac-examples").is_visible(), "the presenter view hides the sidebar"
+    chat, main = box_of(page, "#chat"), box_of(page, "#main-row")
+    assert chat["right"] - chat["left"] >= 0.95 * (main["right"] - main["left"]), "the answer is full width"
+    page.context.close()
+
+
+def test_feedback_reason_pressed_state_and_no_toast(browser, app_url, settings):
+    page = open_page(browser, app_url, 390, 844)
+    ask(page, SIBLINGS)
+    row = answer_row(page, 0)
+    like, dislike = row.locator("button[aria-label='Like']"), row.locator("button[aria-label='Dislike']")
+    assert like.get_attribute("aria-pressed") == "false"
+    rate(page, 0, "Like")
+    assert like.get_attribute("aria-pressed") == "true" and dislike.get_attribute("aria-pressed") == "false"
+    assert page.locator(".toast-wrap .toast-body, [data-testid='toast-body']").count() == 0, "no toast"
+    row.locator("button[aria-label='Say what was wrong']").click()
+    row.get_by_role("button", name="Out of date").click()
+    row.locator(".lac-feedback-status", has_text="saved on this computer").wait_for()
+    page.wait_for_function("(() => { const b = [...document.querySelectorAll('#chat .extra-feedback-option')]"
+                           ".find(b => b.innerText.trim() === 'Out of date'); return b && b.getAttribute('aria-pressed') === 'true'; })()")
+    assert like.get_attribute("aria-pressed") == "false"
+    page.wait_for_timeout(300)
+    assert feedback_rows(settings)[-1][:2] == ("down", SIBLINGS)
+    from ui.feedback import feedback_path
+
+    with sqlite3.connect(feedback_path(settings.index_dir)) as con:
+        assert con.execute("SELECT reason FROM feedback ORDER BY id DESC LIMIT 1").fetchone() == ("Out of date",)
+    page.context.close()
+
+
+def test_enter_to_answer_time(browser, app_url):
+    """Enter to the answer on screen, ten questions: recorded in test-artifacts/timing.json (target p90 < 300 ms,
+    measured in the benchmarks; asserted here only loosely, so a busy machine does not fail the test)."""
+    page = open_page(browser, app_url)
+    questions = [q for qs in __import__("ui.format", fromlist=["EXAMPLES"]).EXAMPLES.values() for q in qs] + [FRANCE]
+    times = []
+    for n, question in enumerate(questions[:10]):
+        box = page.locator("#question textarea")
+        box.fill(question)
+        page.evaluate("window.__lacT0 = performance.now()")
+        box.press("Enter")
+        page.wait_for_function(f"document.querySelectorAll('#chat .lac-answer').length > {n}", polling="raf")
+        times.append(page.evaluate("performance.now() - window.__lacT0"))
+        page.wait_for_function("!document.querySelector('#chat .lac-pending')")
+    times.sort()
+    p90 = times[int(0.9 * (len(times) - 1) + 0.5)]
+    figures = {"enter_to_answer_ms": [round(t, 1) for t in times], "p50_ms": round(times[len(times) // 2], 1),
+               "p90_ms": round(p90, 1)}
+    (ARTIFACTS / "timing.json").write_text(json.dumps(figures, indent=1))
+    assert p90 < 5000, figures
     page.context.close()
 
 
@@ -288,7 +421,7 @@ def test_question_shows_at_once_with_a_finding_the_guidance_state(browser, app_u
     page.context.close()
 
 
-# 8: keyboard only: skip to the box, ask, read the answer, rate it; the cited-section list closes behind you.
+# 8: keyboard only: skip to the box, ask, read the answer, follow a source marker, rate it.
 def test_keyboard_only_ask_read_rate(browser, app_url, settings):
     page = open_page(browser, app_url)
     page.bring_to_front()  # a background page gets no :focus styles in headless Chromium
@@ -305,29 +438,29 @@ def test_keyboard_only_ask_read_rate(browser, app_url, settings):
     wait_for_answer(page, 0)
 
     page.keyboard.press("Tab")  # the Ask button
+    page.keyboard.press("Tab")  # New conversation
     page.keyboard.press("Tab")  # "Read the latest answer"
     assert page.evaluate(f"{active}.id") == "read-answer"
     page.wait_for_function(on_screen, timeout=5_000)
     page.screenshot(path=str(ARTIFACTS / "app-desktop-keyboard-read-answer-link.png"))
     page.keyboard.press("Enter")
     assert page.evaluate(f"{active}.classList.contains('lac-answer')")
-    for _ in range(12):
+    page.keyboard.press("Tab")  # the first [n] marker is a keyboard stop; Enter moves to its card
+    assert page.evaluate(f"{active}.classList.contains('lac-cite')")
+    page.keyboard.press("Enter")
+    assert page.evaluate(f"{active}.classList.contains('lac-card')")
+    for _ in range(20):
         page.keyboard.press("Tab")
         if page.evaluate(f"{active}.getAttribute('aria-label')") == "Like":
             break
     else:
-        pytest.fail("the thumbs are more than 12 Tab presses from the answer")
+        pytest.fail("the thumbs are more than 20 Tab presses from the card")
     before = len(feedback_rows(settings))
     page.keyboard.press("Enter")
-    page.wait_for_function("document.body.innerText.includes('feedback was saved')")
+    page.locator("#chat .lac-feedback-status", has_text="saved on this computer").wait_for()
+    assert page.evaluate(f"{active}.getAttribute('aria-pressed')") == "true"
     rows = feedback_rows(settings)
     assert len(rows) == before + 1 and rows[-1][:2] == ("up", question)
-
-    page.locator("#cited-section input").focus()
-    page.wait_for_function("document.querySelector('#cited-section .options')")
-    assert page.locator("#cited-section .options").is_visible()
-    page.keyboard.press("Tab")
-    assert not page.locator("#cited-section .options").is_visible(), "the list stays open after tabbing past it"
     page.context.close()
 
 
@@ -356,49 +489,14 @@ def test_user_text_is_rendered_as_text_not_html(browser, app_url):
     page.context.close()
 
 
-def test_card_link_opens_the_section_in_browse(browser, app_url):
-    page = open_page(browser, app_url)
-    ask(page, SIBLINGS)
-    href = page.locator("#chat .lac-card a.lac-open").first.get_attribute("href")
-    assert href.startswith("?section=")
-    page.locator("#open-section").click()
-    page.wait_for_function("document.querySelector('#browse-body') && "
-                           "document.querySelector('#browse-body').innerText.includes('sibling')")
-    page.goto(app_url + href)
+def test_a_section_link_opens_browse_at_the_section(browser, app_url):
+    """A ?section= link (shared, or opened without the page script) shows Browse with the section on screen."""
+    page = open_page(browser, app_url + "?section=ph28-qrg%2Frec-15", 390, 844, wait_for_examples=False)
     page.wait_for_function("document.querySelector('#browse-body') && "
                            "document.querySelector('#browse-body').innerText.toLowerCase().includes('sibling placements')")
-    page.locator("#large-text input").check()
+    page.wait_for_function("document.activeElement && document.activeElement.matches('#browse-body .lac-browse')")
+    assert 0 <= box_of(page, "#browse-body h2")["top"] < 844 / 3
+    page.locator("#large-text").click()
     page.wait_for_function("document.body.classList.contains('lac-large')")
-    page.screenshot(path=str(ARTIFACTS / "app-desktop-browse-large-text.png"))
+    page.screenshot(path=str(ARTIFACTS / "app-phone-browse-large-text.png"))
     page.context.close()
-
-
-def _serious_violations(page, name: str) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.wait_for_timeout(300)
-    result = Axe().run(page)
-    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(result.response["violations"], indent=1))
-    return [f"{name}: {v['impact']} {v['id']} {[n['target'] for n in v['nodes']][:3]}"
-            for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
-
-
-def test_main_views_have_no_serious_accessibility_violations(browser, app_url):
-    found = []
-    page = open_page(browser, app_url)
-    found += _serious_violations(page, "start")
-    ask(page, GROOMED)
-    found += _serious_violations(page, "answer-with-safety-notice")
-    ask(page, FRANCE)
-    found += _serious_violations(page, "not-covered")
-    page.locator("#large-text input").check()
-    found += _serious_violations(page, "larger-text")
-    page.get_by_role("tab", name="Browse the guidance").click()
-    page.wait_for_selector("#browse-body .lac-browse")
-    found += _serious_violations(page, "browse")
-    page.context.close()
-    phone = open_page(browser, app_url, 390, 844)
-    ask(phone, SIBLINGS)
-    found += _serious_violations(phone, "phone-answer")
-    phone.context.close()
-    assert found == []

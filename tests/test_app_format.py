@@ -19,6 +19,7 @@ from ui.format import (
     highlight,
     not_covered_html,
     section_href,
+    shown_order,
     status_badge,
     topic_options,
     user_html,
@@ -147,6 +148,7 @@ def test_card_has_title_section_roles_date_badge_and_link():
                  "Who should act:", "Placement teams; Social workers", "Date: 2010", "Superseded by NG205 (2021)",
                  'href="?section=ph28-qrg%2Frec-15"', "<mark"):
         assert part in html, part
+    assert "target=" not in html  # the page script opens it in the section panel, not a new tab
 
 
 def test_card_uses_roles_note_when_no_roles():
@@ -157,9 +159,11 @@ def test_card_uses_roles_note_when_no_roles():
 def test_answer_html_short_answer_first_then_numbered_cards():
     html = answer_html(answer())
     assert html.index("lac-short") < html.index("lac-sources")
-    assert html.count('class="lac-card"') == 2
+    assert re.findall(r'class="lac-card lac-src-(\d)"', html) == ["1", "2"]
     assert re.findall(r'lac-num" aria-hidden="true">\[(\d)\]', html) == ["1", "2"]
-    assert '<span class="lac-cite">[1]</span>' in html and '<span class="lac-cite">[2]</span>' in html
+    # each [n] is a link to card n of the same message (the page script moves focus there)
+    assert '<a class="lac-cite" href="#source-1"><span class="lac-sr">source </span>[1]</a>' in html
+    assert '<a class="lac-cite" href="#source-2">' in html
     assert "\n\n" not in html  # one HTML block: the chat's Markdown leaves its inside alone
 
 
@@ -201,7 +205,8 @@ def test_feedback_store_records_exactly_the_documented_fields(tmp_path):
     store.record(False, "capital of France?", True, [])
     rows = store.rows()
     assert [r["rating"] for r in rows] == ["up", "down"]
-    assert set(rows[0]) == {"id", "created_utc", "rating", "question", "refused", "cited_sections", "answer_id"}
+    assert set(rows[0]) == {"id", "created_utc", "rating", "question", "refused", "cited_sections", "answer_id",
+                            "reason"}
     assert rows[0]["cited_sections"] == "ph28-qrg/rec-15,nice-pathway-2021/box-10"
     assert rows[1]["refused"] == 1
 
@@ -253,3 +258,28 @@ def test_section_html_escapes_and_shows_status():
     assert "Current guidance" in html and "Social workers" in html
     assert "Superseded by" in section_html(index, "a/1")
     assert "No section called" in section_html(index, "nope")
+
+
+def test_a_line_about_the_document_comes_first_in_the_chat_not_in_the_copy():
+    """"Is PH28 still current?": the document line (its date and status) opens the shown answer."""
+    status = AnswerLine("About the source: PH28 quick reference guide (2010) is replaced by NG205 (2021).",
+                        LineKind.DOCUMENT, (1,))
+    a = answer(lines=(*answer().lines[:2], status, *answer().lines[2:]))
+    html = answer_html(a)
+    assert html.index("About the source") < html.index("A sibling group")
+    assert a.answer.splitlines()[2].startswith("About the source")  # the Answer itself is unchanged
+    assert [line.kind for line in shown_order(list(answer().lines))] == [line.kind for line in answer().lines]
+
+
+def test_feedback_reasons_and_taking_a_vote_back(tmp_path):
+    from ui.feedback import REASONS, record_vote
+
+    store = FeedbackStore(tmp_path / "f.sqlite3")
+    turn = {"question": "q", "refused": False, "sections": ["a/b"], "answer_id": "x1"}
+    assert record_vote(store, turn, "Like") == "up"
+    assert record_vote(store, turn, REASONS[1]) == "down"
+    assert [(r["rating"], r["reason"]) for r in store.rows()] == [("down", REASONS[1])]
+    assert record_vote(store, turn, "Like") == "up"
+    assert [(r["rating"], r["reason"]) for r in store.rows()] == [("up", None)]
+    assert record_vote(store, turn, "my child's name is ...") is None  # only the fixed reasons are stored
+    assert record_vote(store, turn, "") == "retracted" and store.rows() == []

@@ -1,8 +1,10 @@
 """Thumbs up/down on answers, kept in a small SQLite file beside the index (nothing leaves the machine).
 
 One row per answer shown: when (UTC), the rating, the question as typed, whether it was answered or not covered,
-and the section ids the answer cited. No names, IP addresses, cookies or answer text. Bounded:
+the section ids the answer cited and, if one was picked, a short reason from a fixed list (REASONS: no free text,
+so no names). No names, IP addresses, cookies or answer text. Bounded:
 - one vote per answer: each answer shown has an id; clicking again changes that answer's rating, it adds no row;
+  taking the vote back (clicking the pressed thumb again) deletes the row;
 - a rate limit: at most `per_minute` votes a minute from one browser session (LAC_FEEDBACK_PER_MINUTE);
 - a size cap: at most `max_rows` rows (LAC_FEEDBACK_MAX_ROWS); beyond it the oldest rows are deleted.
 A vote that cannot be stored (rate limit, read-only or full disk) raises FeedbackNotSaved with a calm message;
@@ -34,6 +36,9 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 MAX_SECTIONS_CHARS = 2000
 MAX_ANSWER_ID_CHARS = 64
+# The optional reasons offered with a thumbs down (under the chat's "Say what was wrong" button): picking one is a
+# thumbs down with that reason. A fixed list: nothing personal can be typed into it.
+REASONS = ("Not what I asked", "Out of date", "Hard to follow", "Something is missing")
 
 
 class FeedbackNotSaved(LacGuideError):
@@ -68,12 +73,15 @@ class FeedbackStore:
         columns = {row[1] for row in con.execute("PRAGMA table_info(feedback)")}
         if "answer_id" not in columns:  # files written before answers had ids
             con.execute("ALTER TABLE feedback ADD COLUMN answer_id TEXT")
+        if "reason" not in columns:  # files written before reasons
+            con.execute("ALTER TABLE feedback ADD COLUMN reason TEXT")
         con.execute("CREATE UNIQUE INDEX IF NOT EXISTS feedback_answer ON feedback (answer_id)")
         return con
 
     def record(self, liked: bool, question: str, refused: bool, cited_sections: list[str] | tuple[str, ...],
-               answer_id: str | None = None, client: str = "") -> int:
-        """Store (or, for an answer already rated, change) one vote; returns its row id."""
+               answer_id: str | None = None, client: str = "", reason: str | None = None) -> int:
+        """Store (or, for an answer already rated, change) one vote; returns its row id. `reason` must be one of
+        REASONS (anything else is stored as no reason)."""
         row = (
             datetime.now(UTC).isoformat(timespec="seconds"),
             "up" if liked else "down",
@@ -81,15 +89,17 @@ class FeedbackStore:
             1 if refused else 0,
             ",".join(map(str, cited_sections))[:MAX_SECTIONS_CHARS],
             None if answer_id is None else str(answer_id)[:MAX_ANSWER_ID_CHARS],
+            reason if reason in REASONS else None,
         )
         with self._lock:
             self._check_rate(client)
             try:
                 with self._connect() as con:
                     cur = con.execute(
-                        "INSERT INTO feedback (created_utc, rating, question, refused, cited_sections, answer_id) "
-                        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO UPDATE SET "
-                        "rating = excluded.rating, created_utc = excluded.created_utc RETURNING id",
+                        "INSERT INTO feedback (created_utc, rating, question, refused, cited_sections, answer_id, "
+                        "reason) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO UPDATE SET "
+                        "rating = excluded.rating, created_utc = excluded.created_utc, reason = excluded.reason "
+                        "RETURNING id",
                         row,
                     )
                     row_id = int(cur.fetchone()[0])
@@ -101,6 +111,18 @@ class FeedbackStore:
                     "the answer is not affected."
                 ) from exc
             return row_id
+
+    def retract(self, answer_id: str, client: str = "") -> None:
+        """Forget the vote on one answer (its thumb was clicked again); nothing to do if it had none."""
+        with self._lock:
+            self._check_rate(client)
+            try:
+                with self._connect() as con:
+                    con.execute("DELETE FROM feedback WHERE answer_id = ?", (str(answer_id)[:MAX_ANSWER_ID_CHARS],))
+                con.close()
+            except (sqlite3.Error, OSError) as exc:
+                raise FeedbackNotSaved("Your feedback could not be changed on this computer (the disk may be "
+                                       "read-only or full); the answer is not affected.") from exc
 
     def _check_rate(self, client: str) -> None:
         now = time.monotonic()
@@ -129,20 +151,29 @@ def new_answer_id() -> str:
     return uuid.uuid4().hex
 
 
-def record_vote(store: FeedbackStore, turn: object, liked: object, client: str = "") -> bool:
-    """A thumbs click on the answer of chat turn `turn` (a dict kept in the chat's state): store it for that
-    answer. False when the click is not a vote on a known answer; FeedbackNotSaved when it could not be stored."""
+def record_vote(store: FeedbackStore, turn: object, liked: object, client: str = "") -> str | None:
+    """A feedback click on the answer of chat turn `turn` (a dict kept in the chat's state). The chat's controls
+    hold one choice per answer: Like (True), Dislike (False), one of REASONS (a thumbs down with that reason), or
+    nothing ("": the pressed control was clicked again, so the vote is taken back). Returns what was done
+    ("up", "down", "retracted"), None when the click is not feedback on a known answer; FeedbackNotSaved when
+    it could not be stored."""
+    if not isinstance(turn, dict) or not isinstance(turn.get("question"), str):
+        return None
+    reason = None
     if liked in (True, "Like"):
         up = True
     elif liked in (False, "Dislike"):
         up = False
+    elif liked in REASONS:
+        up, reason = False, str(liked)
+    elif liked in ("", None) and turn.get("answer_id"):
+        store.retract(turn["answer_id"], client=client)
+        return "retracted"
     else:
-        return False
-    if not isinstance(turn, dict) or not isinstance(turn.get("question"), str):
-        return False
+        return None
     store.record(up, turn["question"], bool(turn.get("refused")), tuple(turn.get("sections") or ()),
-                 answer_id=turn.get("answer_id"), client=client)
-    return True
+                 answer_id=turn.get("answer_id"), client=client, reason=reason)
+    return "up" if up else "down"
 
 
-__all__ = ["FeedbackNotSaved", "FeedbackStore", "feedback_path", "new_answer_id", "record_vote"]
+__all__ = ["REASONS", "FeedbackNotSaved", "FeedbackStore", "feedback_path", "new_answer_id", "record_vote"]

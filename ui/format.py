@@ -48,7 +48,8 @@ def esc(text: object) -> str:
 
 
 def section_href(section_id: str) -> str:
-    """A link that opens the browse view on one section (in a new tab, so the chat stays as it is)."""
+    """A link to one section: the page script opens it in the section panel beside the chat (the same page);
+    without the script, or opened on its own, it shows the section in the browse view."""
     return "?section=" + quote(section_id, safe="")
 
 
@@ -131,7 +132,8 @@ def card_html(citation: Citation, sentences: list[str], titles: Mapping[str, str
     badge_class, badge = status_badge(citation.status, citation.superseded_by, titles)
     who = who_acts(citation)
     rows = [
-        f'<div class="lac-card" role="group" aria-label="Source {citation.rank}">',
+        # The chat's sanitiser keeps classes, role and tabindex (not aria-label or data-*): lac-src-n names the card.
+        f'<div class="lac-card lac-src-{citation.rank}" role="group" tabindex="-1">',
         '<div class="lac-card-head">',
         f'<span class="lac-num" aria-hidden="true">[{citation.rank}]</span> ',
         f'<strong class="lac-section">{esc(citation.section)}</strong>',
@@ -146,8 +148,8 @@ def card_html(citation: Citation, sentences: list[str], titles: Mapping[str, str
         rows.append(f'<div class="lac-who"><strong>Who should act:</strong> {esc(who)}</div>')
     rows += [
         f'<blockquote class="lac-passage">{highlight(citation.text, sentences)}</blockquote>',
-        f'<a class="lac-open" href="{esc(section_href(citation.section_id))}" target="_blank" '
-        f'rel="noopener">Read the whole section ({esc(citation.section_id)})</a>',
+        f'<a class="lac-open" href="{esc(section_href(citation.section_id))}">Read the whole section'
+        f'<span class="lac-sr">: {esc(citation.section)}</span></a>',
         "</div>",
     ]
     return "".join(rows)
@@ -165,9 +167,23 @@ def line_html(line: AnswerLine) -> str:
         return safety_html(line)
     if line.kind is LineKind.NEXT_STEP:
         return f'<p class="lac-next-step">{esc(line.text)}</p>'
-    markers = "".join(f' <span class="lac-cite">[{rank}]</span>' for rank in line.markers)
+    markers = "".join(cite_link(rank) for rank in line.markers)
     cls = "lac-line" if line.markers else "lac-line lac-note"  # framing without a source is set apart
     return f'<p class="{cls}">{esc(line.text)}{markers}</p>'
+
+
+def cite_link(rank: int) -> str:
+    """An [n] marker: a link (and keyboard stop) to source card n of the same message (the page script moves
+    focus there; without it, the link does nothing harmful)."""
+    return f' <a class="lac-cite" href="#source-{rank}"><span class="lac-sr">source </span>[{rank}]</a>'
+
+
+def shown_order(lines: list[AnswerLine]) -> list[AnswerLine]:
+    """The order the chat shows the lines in: a line about a cited document itself (its date and status: the
+    answer to "is PH28 still current?") comes first, so the first screen holds the most direct line; the others
+    keep their order. The copy text keeps the answer's own order."""
+    return ([line for line in lines if line.kind is LineKind.DOCUMENT]
+            + [line for line in lines if line.kind is not LineKind.DOCUMENT])
 
 
 def plain_html(answer: Answer) -> str:
@@ -186,7 +202,7 @@ def answer_html(answer: Answer, titles: Mapping[str, str] | None = None) -> str:
     if answer.refused:
         return not_covered_html(answer)
     notices, rest = _split_notices(answer)
-    lines = "".join(line_html(line) for line in rest)
+    lines = "".join(line_html(line) for line in shown_order(rest))
     sentences = answering_sentences(answer)
     cards = "".join(card_html(c, sentences.get(c.rank, []), titles) for c in answer.citations)
     return (
@@ -227,5 +243,5 @@ def user_html(question: str) -> str:
 
 __all__ = [
     "EXAMPLES", "NOT_COVERED_TITLE", "PRIVACY_NOTE", "answer_html", "answering_sentences", "card_html", "esc",
-    "highlight", "line_html", "not_covered_html", "plain_html", "safety_html", "section_href", "status_badge", "topic_options", "user_html",
+    "cite_link", "highlight", "line_html", "shown_order", "not_covered_html", "plain_html", "safety_html", "section_href", "status_badge", "topic_options", "user_html",
 ]
