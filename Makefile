@@ -36,4 +36,4 @@ eval: install
 	$(PY) -m eval
 
 bench: install
-	$(PY) -m eval.bench
+	$(PY) -m bench.bench

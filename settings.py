@@ -38,7 +38,7 @@ class Settings(BaseModel):
     # Where exported ONNX files are cached (keyed by a hash of the model's weights and the export settings);
     # per user, so every checkout and index shares one export.
     model_cache_dir: Path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lac-guide" / "models"
-    # Up to this many passages the vector search is exact (FAISS IndexFlatIP); beyond it, HNSW (eval/reports/bench.md).
+    # Up to this many passages the vector search is exact (FAISS IndexFlatIP); beyond it, HNSW (bench/reports/bench.md).
     exact_search_max: int = Field(50_000, ge=0)
     # Passage size: sections longer than this are split at paragraph/bullet boundaries.
     max_passage_chars: int = Field(600, ge=100, le=100_000)
@@ -47,7 +47,7 @@ class Settings(BaseModel):
     rrf_k: int = Field(60, ge=0, le=1000)
     top_k: int = Field(4, ge=1, le=100)
     # Whether a question is covered, and which sentences answer it, is decided by weights fitted on the train
-    # split (qa/data/evidence_weights.json, written by `python -m eval.fit`), not by settings.
+    # split (qa/data/evidence_weights.json, written by `python -m train.fit`), not by settings.
     # A "not covered" answer offers a section as a nearest topic only if it is at least this similar.
     nearest_topic_similarity: float = Field(0.30, ge=-1.0, le=1.0)
     max_question_chars: int = Field(2000, ge=1, le=1_000_000)

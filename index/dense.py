@@ -5,7 +5,7 @@ Which FAISS index, by size (see the "Performance and scaling" section of the REA
   - up to `exact_max` passages (settings.exact_search_max, LAC_EXACT_SEARCH_MAX, default 50,000): IndexFlatIP,
     exact cosine search (vectors are normalised); over 50k x 384 floats that takes a few ms per question on 2 cores;
   - beyond: IndexHNSWFlat (inner product), M=32, efConstruction=80, efSearch=256; recall@10 against exact search is
-    measured by `python -m eval.bench --scale` and must stay >= 0.98.
+    measured by `python -m bench.bench --scale` and must stay >= 0.98.
 Saved as FAISS's own serialisation, written by Python (a full disk is an OSError, not a faiss RuntimeError).
 """
 

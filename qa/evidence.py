@@ -5,7 +5,7 @@ meaning anywhere in the index, so the right part of a long box, or the "Your res
 about the guidance itself, is found even when its section ranked low. Each candidate gets a few signals (its
 own MiniLM similarity, shared rarer words, its section's retrieval score, what kind of line and section it is)
 and one probability that it answers the question, from a logistic regression whose weights are fitted on the
-train split by `python -m eval.fit` (qa/data/evidence_weights.json); nothing here is a hand-set constant.
+train split by `python -m train.fit` (qa/data/evidence_weights.json); nothing here is a hand-set constant.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ class EvidenceWeights:
     def from_json(cls, data: dict) -> EvidenceWeights:
         cover_features = tuple(data.get("cover_features", COVER_FEATURES))
         if not set(data["features"]) <= set(FEATURES) or not set(cover_features) <= set(COVER_FEATURES):
-            raise ValueError("evidence weights were fitted on other features; refit with: python -m eval.fit")
+            raise ValueError("evidence weights were fitted on other features; refit with: python -m train.fit")
         return cls(
             features=tuple(data["features"]), mean=np.asarray(data["mean"]), scale=np.asarray(data["scale"]),
             coef=np.asarray(data["coef"]), intercept=float(data["intercept"]),
@@ -368,7 +368,7 @@ class EvidenceScorer:
               weights: EvidenceWeights | None = None) -> Evidence:
         weights = weights or self.weights
         if weights is None:
-            raise RuntimeError("no evidence weights: fit them with python -m eval.fit")
+            raise RuntimeError("no evidence weights: fit them with python -m train.fit")
         leans = self.leans(query_vector, weights)
         about = float(leans[0])
         ids, columns = self.feature_columns(query, query_vector, retrieval, leans)

@@ -48,7 +48,7 @@ def is_shared_text(unit: AnswerUnit) -> bool:
 def is_context_worth_quoting(scored: ScoredUnit, lead: ScoredUnit, context_share: float) -> bool:
     """Shared topic text is context for the sections that share it: it is quoted (beside the substantive lead,
     never instead of it) only when the fitted model finds it nearly as likely as the lead, or more (a share of the
-    lead's probability fitted on train, eval/fit.py context_share)."""
+    lead's probability fitted on train, train/fit.py context_share)."""
     return is_shared_text(scored.unit) and scored.probability >= context_share * lead.probability
 
 

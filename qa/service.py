@@ -124,7 +124,7 @@ class Assistant:
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None, chat_model=None,
                  evidence_weights: EvidenceWeights | Path | None = WEIGHTS_FILE):
         """`chat_model`: a LangChain chat model for generated answers (default: from settings, off if unset).
-        `evidence_weights`: the fitted answer weights, or their file (None only to fit them: eval.fit)."""
+        `evidence_weights`: the fitted answer weights, or their file (None only to fit them: train.fit)."""
         self.settings = settings
         self.embedder = embedder or Embedder.from_settings(self.settings)
         self._retriever: Retriever | None = None

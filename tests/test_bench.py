@@ -43,7 +43,7 @@ def test_answering_a_question_never_imports_torch(assistant, settings):
 
 
 def test_percentiles_and_distinct_questions():
-    from eval.bench import distinct
+    from bench.bench import distinct
     from eval.metrics import percentile as pct
 
     assert pct([1, 2, 3, 4, 5], 50) == 3 and pct([1.0], 95) == 1.0
@@ -52,7 +52,7 @@ def test_percentiles_and_distinct_questions():
 
 
 def test_report_renders_ratios():
-    from eval.bench_report import render_markdown
+    from bench.bench_report import render_markdown
 
     res = {"machine": {"cpus": 2}, "cold": {
         "product": {"seconds": 2.0, "peak_rss_mb": 100.0, "runs": [2.0], "heavy_modules_after_import": ""},

@@ -1,4 +1,4 @@
-"""The shipped unit-ranker and coverage weights are what `python -m eval.fit` writes from the repository as it is:
+"""The shipped unit-ranker and coverage weights are what `python -m train.fit` writes from the repository as it is:
 learned weights must come from the command, so a change to features, corpus, encoder or train questions without a
 refit fails here instead of silently shipping weights fitted on other code (found when a refit of the shipped tree
 gave dev evidence@1 0.554 against the 0.565 its committed weights gave)."""
@@ -27,15 +27,15 @@ def _differences(shipped, refitted, path="weights"):
 
 @pytest.mark.slow
 def test_shipped_weights_are_what_eval_fit_writes_now(settings, embedder):
-    from eval.fit import fit, load_split
     from qa.evidence import EvidenceWeights
     from qa.service import Assistant
+    from train.fit import fit, load_split
 
     assistant = Assistant(settings, embedder=embedder, evidence_weights=None)
     assistant.warm_up()
     refitted = fit(assistant, load_split("train")).to_json()
     differences = _differences(EvidenceWeights.load().to_json(), refitted)
-    assert not differences, f"qa/data/evidence_weights.json is stale: run python -m eval.fit ({differences[:5]})"
+    assert not differences, f"qa/data/evidence_weights.json is stale: run python -m train.fit ({differences[:5]})"
 
 
 def test_the_comparison_tolerates_rounding_but_not_a_stale_weight():

@@ -1,5 +1,5 @@
-"""The load test harness (`python -m eval.load`): a small run in the suite; the full run's figures are in
-eval/reports/load.md. No timing assertions here: only that every question is answered without error."""
+"""The load test harness (`python -m bench.load`): a small run in the suite; the full run's figures are in
+bench/reports/load.md. No timing assertions here: only that every question is answered without error."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 
 def test_question_pool_is_distinct_so_the_cache_does_not_flatter():
-    from eval.load import question_pool
+    from bench.load import question_pool
 
     pool = question_pool(500)
     assert len(pool) == 500 and len(set(pool)) == 500
@@ -25,7 +25,7 @@ def test_percentiles():
 
 @pytest.mark.slow
 def test_small_load_run_answers_everything(assistant, tmp_path, monkeypatch):
-    from eval.load import main
+    from bench.load import main
 
     index_dir = tmp_path / "idx"
     shutil.copytree(assistant.index.path, index_dir)

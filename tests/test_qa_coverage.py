@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from eval.fit import question_cover
 from qa.conversation import points_back
 from qa.evidence import EvidenceScorer, TermWeights
+from train.fit import question_cover
 
 
 @pytest.mark.parametrize("question, back", [

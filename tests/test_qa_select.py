@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from eval.fit import CONTEXT_GRID, Example, context_share, holds_evidence, refusal_threshold
 from ingest.units import AnswerUnit
 from qa.evidence import FEATURES, Evidence, EvidenceWeights, ScoredUnit, is_quotable
 from qa.select import is_context_worth_quoting, select, with_antecedents
+from train.fit import CONTEXT_GRID, Example, context_share, holds_evidence, refusal_threshold
 
 
 @dataclass
@@ -107,7 +107,7 @@ def test_weights_round_trip_and_refuse_other_features():
     assert again.quote_share == 0.5 and again.directions.shape == (3, 4)
     import pytest
 
-    with pytest.raises(ValueError, match="python -m eval.fit"):
+    with pytest.raises(ValueError, match="python -m train.fit"):
         EvidenceWeights.from_json({**weights.to_json(), "features": ["cosine"]})
 
 

@@ -17,7 +17,7 @@ def _unit(rng, n, d=32):
 
 
 def test_synthetic_corpus_is_deterministic_and_realistic(tmp_path):
-    from eval.synth import passages, sentences, write_corpus
+    from bench.synth import passages, sentences, write_corpus
 
     pool, lengths = sentences(ROOT / "corpus")
     assert len(pool) > 100 and all(20 <= len(s) <= 400 for s in pool)
@@ -74,7 +74,7 @@ class CountingEmbedder:
 
 
 def test_incremental_rebuild_reuses_cached_vectors(tmp_path):
-    from eval.synth import write_corpus
+    from bench.synth import write_corpus
     from index.build import build_index
     from index.vectors import SPOT_CHECK_ROWS
     from settings import Settings

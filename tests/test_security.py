@@ -185,7 +185,7 @@ def test_questions_are_not_written_to_disk(assistant, tmp_path, monkeypatch):
     from app import free_port
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "eval.load", "--serve", str(port)], cwd=tmp_path, env=env,
+    server = subprocess.Popen([sys.executable, "-m", "bench.load", "--serve", str(port)], cwd=tmp_path, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         url = f"http://127.0.0.1:{port}/"

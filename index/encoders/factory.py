@@ -1,6 +1,6 @@
 """Pick and load the sentence encoder named by settings.embedder_backend.
 
-Backends (measured in README "Performance" and eval/reports/bench.md):
+Backends (measured in README "Performance" and bench/reports/bench.md):
   "onnx"       ONNX Runtime, fp32 export of the model (default: the fastest with the same vectors)
   "onnx-int8"  ONNX Runtime, dynamically quantised int8 weights (faster still; vectors move, see README)
   "numpy"      the BERT forward pass in numpy (no exported file needed; BERT family only)

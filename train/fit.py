@@ -1,4 +1,4 @@
-"""`python -m eval.fit [--questions DIR] [--out FILE]`: fit the answer-evidence weights on the train split.
+"""`python -m train.fit [--questions DIR] [--out FILE]`: fit the answer-evidence weights on the train split.
 
 Writes qa/data/evidence_weights.json, which the product loads offline. Deterministic: same index, same train
 questions, same file. What is fitted, all on `train` only (dev chooses between variants, test is never read):
@@ -326,7 +326,7 @@ def follow_up_margin(assistant, train: Sequence[dict], weights: EvidenceWeights)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.fit", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m train.fit", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--questions", type=Path, default=QUESTIONS_DIR, help="folder holding train.jsonl")
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE, help="weights file to write")

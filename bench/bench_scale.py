@@ -1,4 +1,4 @@
-"""The scale curve for eval/bench.py: synthetic corpora (eval/synth.py) of growing size, exact vs HNSW search.
+"""The scale curve for bench/bench.py: synthetic corpora (bench/synth.py) of growing size, exact vs HNSW search.
 
 Sizes up to `embed_max` passages are embedded with the real model (build throughput measured). Larger sizes use
 proxy vectors, the normalised mean of the real vectors of the passage's sentences, so FAISS/BM25 build time,
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.bench import latencies
+from bench.bench import latencies
 from settings import Settings
 
 
@@ -24,8 +24,8 @@ def _dir_mb(path: Path) -> float:
 
 
 def scale_curve(settings: Settings, sizes: list[int], embed_max: int, work: Path) -> list[dict]:
-    from eval.bench import pct, questions, rss_mb
-    from eval.synth import passage_parts, sentences
+    from bench.bench import pct, questions, rss_mb
+    from bench.synth import passage_parts, sentences
     from index.dense import DenseIndex, id_recall_at_k, recall_at_k
     from index.embedder import Embedder
     from index.lexical import LexicalIndex

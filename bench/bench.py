@@ -1,4 +1,4 @@
-"""`python -m eval.bench [--quick] [--scale 1000,10000,100000] [--embed-max N] [--no-app]`
+"""`python -m bench.bench [--quick] [--scale 1000,10000,100000] [--embed-max N] [--no-app]`
 
 Speed, memory and scale of the product, with the plain LangChain recipe (eval/baselines.py: RecursiveCharacter-
 TextSplitter 1000/200, the same embedding model, LangChain FAISS, top 4) measured in the same run and every figure
@@ -9,9 +9,9 @@ HTTP on 127.0.0.1), index build split (model load, parsing, embedding, writing) 
 warm latency p50/p95/p99 over the evaluation questions (answer and embedding caches cleared, so every answer is
 computed), the query embedding alone (the floor for dense retrieval), throughput with 4 and 16 threads asking
 distinct questions, peak RSS of the CLI and of an assistant after 1,000 questions (RSS sampled as it goes: flat
-means no leak), a pyinstrument profile of one warm uncached answer, and the scale curve (eval/synth.py corpora).
+means no leak), a pyinstrument profile of one warm uncached answer, and the scale curve (bench/synth.py corpora).
 
-Writes eval/reports/bench.md, eval/reports/bench.json and eval/reports/scale.png. Each side runs in its own
+Writes bench/reports/bench.md, bench/reports/bench.json and bench/reports/scale.png. Each side runs in its own
 subprocess (`--worker product|recipe`) so memory figures do not mix. Nothing here is a timed test.
 """
 
@@ -38,8 +38,7 @@ from eval.metrics import percentile
 from eval.questions import question_texts
 from settings import PROJECT_ROOT, Settings
 
-EVAL_DIR = PROJECT_ROOT / "eval"
-REPORTS = EVAL_DIR / "reports"
+REPORTS = PROJECT_ROOT / "bench" / "reports"
 FALLBACK_QUESTIONS = [
     "Can I get a break from caring?", "Which recommendation covers sibling placements?",
     "How should health assessments be done for children in care?", "What support is there for care leavers?",
@@ -390,7 +389,7 @@ def build_recipe(store_dir: Path, settings: Settings) -> dict:
 
 def incremental(settings: Settings, work: Path) -> dict:
     """Copy the corpus, add one synthetic document, rebuild over the cached vectors; count what was embedded."""
-    from eval.synth import write_corpus
+    from bench.synth import write_corpus
     from index.build import build_index
     from index.embedder import Embedder
 
@@ -453,7 +452,7 @@ def cold_cli(index_dir: Path, runs: int) -> dict:
 
 def cold_recipe(store_dir: Path, runs: int) -> dict:
     q = questions()[0]
-    code = ("import sys; from pathlib import Path; from eval.bench import _Recipe; from settings import Settings; "
+    code = ("import sys; from pathlib import Path; from bench.bench import _Recipe; from settings import Settings; "
             "r=_Recipe(Path(sys.argv[1]), Settings.from_env()); "
             "r.warm_up(); print(r.ask(sys.argv[2])[0].metadata)")
     times, peaks = [], []
@@ -465,7 +464,7 @@ def cold_recipe(store_dir: Path, runs: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m bench.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer questions and runs, scale 1000 only")
     parser.add_argument("--scale", default=None, help="corpus sizes in passages, e.g. 1000,10000,100000")
@@ -521,19 +520,19 @@ def main(argv: list[str] | None = None) -> int:
                 results["app"] = app_ready(index_dir)
             for side, target in (("product", index_dir), ("recipe", store_dir)):
                 log(f"warm latency, throughput, memory: {side} ...")
-                _, _, out = run_child([PY, "-m", "eval.bench", "--worker", side, "--target", str(target),
+                _, _, out = run_child([PY, "-m", "bench.bench", "--worker", side, "--target", str(target),
                                        "--n-latency", str(n_latency), "--n-memory", str(n_memory)], timeout=3600)
                 results.setdefault("warm", {})[side] = json.loads(out.strip().splitlines()[-1])
             if not args.no_encoders:
                 results["encoders"] = []
                 for backend, threads in ENCODERS:
                     log(f"query encoder {backend}, {threads} thread(s) ...")
-                    _, _, out = run_child([PY, "-m", "eval.bench", "--worker", "encoder", "--backend", backend,
+                    _, _, out = run_child([PY, "-m", "bench.bench", "--worker", "encoder", "--backend", backend,
                                            "--threads", str(threads), "--target", str(index_dir),
                                            "--n-latency", str(n_latency)], timeout=3600)
                     results["encoders"].append(json.loads(out.strip().splitlines()[-1]))
         if sizes:
-            from eval.bench_scale import scale_curve
+            from bench.bench_scale import scale_curve
 
             log(f"scale curve {sizes} (real embedding up to {embed_max}) ...")
             results["scale"] = scale_curve(settings, sizes, embed_max, work)
@@ -555,7 +554,7 @@ def machine() -> dict:
 # ---------------------------------------------------------------- report
 
 def write_reports(results: dict) -> None:
-    from eval.bench_report import render_markdown, render_scale_png
+    from bench.bench_report import render_markdown, render_scale_png
 
     (REPORTS / "bench.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
     (REPORTS / "bench.md").write_text(render_markdown(results), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Markdown and PNG for eval/bench.py results."""
+"""Markdown and PNG for bench/bench.py results."""
 
 from __future__ import annotations
 

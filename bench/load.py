@@ -1,15 +1,15 @@
-"""`python -m eval.load`: many users at once against the running app, over loopback, with gradio_client.
+"""`python -m bench.load`: many users at once against the running app, over loopback, with gradio_client.
 
 By default it starts the app itself (a child process on 127.0.0.1 and a free port), then runs
 --users concurrent clients that share --questions questions (unique wordings drawn from
 the evaluation's train and dev questions, so the answer cache does not flatter the figures) through the public /ask
 endpoint, with an overall --timeout. It reports the latency distribution, throughput and errors, and
-the server's resident memory (RSS) at checkpoints, into eval/reports/load.md.
+the server's resident memory (RSS) at checkpoints, into bench/reports/load.md.
 
-  python -m eval.load                                   # 20 users, 500 questions, the app's own settings
-  python -m eval.load --limits 1 2 4                    # compare Gradio concurrency limits for /ask
-  python -m eval.load --url http://127.0.0.1:7860/      # an app that is already running (no memory figures)
-  python -m eval.load --memory-run 2000                 # also: RSS before/after a long sequential run
+  python -m bench.load                                   # 20 users, 500 questions, the app's own settings
+  python -m bench.load --limits 1 2 4                    # compare Gradio concurrency limits for /ask
+  python -m bench.load --url http://127.0.0.1:7860/      # an app that is already running (no memory figures)
+  python -m bench.load --memory-run 2000                 # also: RSS before/after a long sequential run
 
 Exit status 0 when every question was answered, 1 when any failed or the time ran out.
 """
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from eval.bench import questions as bench_questions
+from bench.bench import questions as bench_questions
 from eval.metrics import percentile
 from settings import Settings
 
@@ -38,7 +38,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORT = ROOT / "eval" / "reports" / "load.md"
+REPORT = ROOT / "bench" / "reports" / "load.md"
 FRAMES = ("{q}", "Please tell me: {q}", "Quick question - {q}", "{q} Thanks.", "Hello, {q}", "{q} (asking for training)")
 
 
@@ -88,7 +88,7 @@ def start_server(limit: int | None, startup_timeout: float = 600) -> Server:
     import app
 
     port = app.free_port()
-    cmd = [sys.executable, "-m", "eval.load", "--serve", str(port)]
+    cmd = [sys.executable, "-m", "bench.load", "--serve", str(port)]
     if limit is not None:
         cmd += ["--serve-limit", str(limit)]
     env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False")
@@ -211,7 +211,7 @@ def write_report(path: Path, runs: list[Run], total: int, memory: list[tuple[int
     lines = [
         "# Load test: many users at once",
         "",
-        f"Run {datetime.now(timezone.utc).isoformat(timespec='seconds')} with `python -m eval.load "
+        f"Run {datetime.now(timezone.utc).isoformat(timespec='seconds')} with `python -m bench.load "
         f"{' '.join(sys.argv[1:])}` on {os.cpu_count()} CPU cores. Every request goes through the app's public "
         "`/ask` endpoint with gradio_client over 127.0.0.1 (the same queue the chat uses). Questions are distinct "
         "wordings of the eval question set, so the answer cache does not flatter the figures. Latency is seen by "
@@ -243,7 +243,7 @@ def write_report(path: Path, runs: list[Run], total: int, memory: list[tuple[int
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.load", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="an app already running on loopback (default: start one)")
     parser.add_argument("--users", type=int, default=20)

@@ -6,7 +6,7 @@ sentences drawn at random, so vocabulary and style are the guidance's own, but e
 `write_corpus(folder, n)` writes them as markdown documents (one "## heading" per section, 50 sections per file)
 that the normal ingest pipeline reads. Deterministic for a given seed.
 
-    python -m eval.synth --passages 10000 --out /tmp/synth-10k
+    python -m bench.synth --passages 10000 --out /tmp/synth-10k
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def write_corpus(folder: Path, n: int, seed: int = 0, corpus_dir: Path | None = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.synth", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m bench.synth", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--passages", type=int, default=1000)
     parser.add_argument("--out", type=Path, required=True)

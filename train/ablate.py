@@ -1,10 +1,10 @@
-"""`python -m eval.ablate [--no-bank]`: which answer-ranker features earn their place, measured on dev.
+"""`python -m train.ablate [--no-bank]`: which answer-ranker features earn their place, measured on dev.
 
 The ranker (qa.evidence.FEATURES) is refitted without each feature in turn, on the same items as `python -m
-eval.fit` (train and the question bank), and scored on dev by top-1: the best quotable unit holds a gold span.
+train.fit` (train and the question bank), and scored on dev by top-1: the best quotable unit holds a gold span.
 A feature goes when the ranker without it (and without those already gone) finds at most one dev question fewer
 than the ranker with every feature. Prints a table (features in FEATURES order) and the features to keep.
-Measurement only: it writes nothing; dropping a feature is a code change followed by `python -m eval.fit`.
+Measurement only: it writes nothing; dropping a feature is a code change followed by `python -m train.fit`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import logging
 
 import numpy as np
 
-from eval.fit import _fit, bank_items, choose_c, examples, kind_directions, load_split
 from qa.evidence import FEATURES
+from train.fit import _fit, bank_items, choose_c, examples, kind_directions, load_split
 
 
 def top1(items, names: tuple[str, ...], mean, scale, coef, intercept) -> int:
@@ -32,7 +32,7 @@ def top1(items, names: tuple[str, ...], mean, scale, coef, intercept) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.ablate", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m train.ablate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-bank", action="store_true", help="fit on the train split alone")
     args = parser.parse_args(argv)
