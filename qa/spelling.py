@@ -16,6 +16,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 from ingest.text import STOPWORDS
 from qa.patterns import load_rules
@@ -48,7 +49,7 @@ class SpellingCorrector:
         # words never pays for loading it.
         self.protected = frozenset(words_of(" ".join(abbreviations())) + [
             w for phrase in load_rules(VOCABULARY_FILE)["expand"] for w in words_of(phrase)]).union(STOPWORDS)
-        self._checker = None
+        self._checker: Any = None  # pyspellchecker's SpellChecker, loaded on first need
         self._lock = threading.Lock()
 
     def _english(self):
