@@ -12,7 +12,7 @@ from ingest.model import Document, Passage, Section
 from ingest.text import split_units
 from ingest.units import ROLES_PREFIX
 from qa.evidence import META_KINDS, NO_CONTENT_KINDS, Evidence
-from qa.model import Answer, AnswerLine, Citation, Hit, LineKind, Retrieval
+from qa.model import Answer, AnswerLine, Citation, GuidanceIndex, Hit, LineKind, Retrieval
 from qa.select import Selection
 from qa.terms import TermExplainer, first_clause, spelled_out
 
@@ -130,7 +130,7 @@ def document_line(document: Document, rank: int) -> AnswerLine:
                       f"{status}{replaced}.", LineKind.DOCUMENT, (rank,))
 
 
-def compose_answer(question: str, evidence: Evidence, selection: Selection, index,
+def compose_answer(question: str, evidence: Evidence, selection: Selection, index: GuidanceIndex,
                    explainer: TermExplainer | None = None, notices: tuple[str, ...] = (),
                    uncovered_parts: tuple[str, ...] = (), about_guidance: bool = False) -> Answer:
     """The answer's lines and citations for a covered question (see qa/select.py for what is chosen)."""

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from qa.model import Retrieval
 from qa.patterns import DATA_DIR, load_rules
 from qa.retrieve import is_definition_question
 from qa.vocabulary import expand
+
+if TYPE_CHECKING:
+    from index.loaded import SearchIndex
 
 WEIGHTS_FILE = DATA_DIR / "evidence_weights.json"
 SCOPE_FILE = DATA_DIR / "scope.toml"
@@ -204,7 +208,7 @@ def domain_words(path: Path = SCOPE_FILE) -> tuple[str, ...]:
 class EvidenceScorer:
     """Scores the candidate units of one question; built once per index."""
 
-    def __init__(self, index, weights: EvidenceWeights | None, terms: TermWeights):
+    def __init__(self, index: SearchIndex, weights: EvidenceWeights | None, terms: TermWeights):
         self.index = index
         self.weights = weights
         self.terms = terms

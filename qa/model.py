@@ -7,12 +7,32 @@ made by `render_text` alone, and never parsed back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ingest.model import Document, Passage, Section
+
+if TYPE_CHECKING:
+    from ingest.units import AnswerUnit
+
+
+class GuidanceIndex(Protocol):
+    """The guidance as the qa stage reads it from an opened index (index.loaded.SearchIndex is one): documents
+    and sections by id, passages and answer units by position."""
+
+    @property
+    def documents(self) -> Mapping[str, Document]: ...
+
+    @property
+    def sections(self) -> Mapping[str, Section]: ...
+
+    @property
+    def passages(self) -> Sequence[Passage]: ...
+
+    @property
+    def units(self) -> Sequence[AnswerUnit]: ...
 
 
 @dataclass(frozen=True)
@@ -171,5 +191,5 @@ class Answer:
         )
 
 
-__all__ = ["FRAMING_KINDS", "GUIDANCE_KINDS", "Answer", "AnswerLine", "BankVotes", "Citation", "Hit", "LineKind", "Retrieval",
+__all__ = ["FRAMING_KINDS", "GUIDANCE_KINDS", "Answer", "GuidanceIndex", "AnswerLine", "BankVotes", "Citation", "Hit", "LineKind", "Retrieval",
            "render_text"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ingest.units import AnswerUnit
 from qa.evidence import ANAPHORIC_OPENERS, Evidence, ScoredUnit, is_quotable
+from qa.model import GuidanceIndex
 
 MAX_CITED = 3  # sections cited for their content
 MAX_QUOTES = 3  # sentences quoted (a referring sentence's antecedent comes on top)
@@ -52,7 +53,7 @@ def is_context_worth_quoting(scored: ScoredUnit, lead: ScoredUnit, context_share
     return is_shared_text(scored.unit) and scored.probability >= context_share * lead.probability
 
 
-def select(evidence: Evidence, index, quote_share: float, context_share: float = 1.0) -> Selection:
+def select(evidence: Evidence, index: GuidanceIndex, quote_share: float, context_share: float = 1.0) -> Selection:
     """The sections, passages and sentences an answer shows (assumes the question is covered)."""
     lead = evidence.lead
     if lead is None:

@@ -1,33 +1,22 @@
-"""The `ask` contract in one object: cheap to construct, models and index loaded on first use (warm_up)."""
+"""The `ask` contract in one object (Assistant: one Pipeline and the answer cache), and question clean-up."""
 
 from __future__ import annotations
 
-import re
 import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from errors import BadInputError
 from index.embedder import Embedder
-from ingest.model import Document, Passage, Section
-from qa.answer import compose_answer, refusal
-from qa.conversation import asks_who_acts, points_back, question_parts
-from qa.evidence import WEIGHTS_FILE, Evidence, EvidenceScorer, EvidenceWeights, TermWeights, domain_words
-from qa.language import EnglishCheck, fold_accents, with_language_note
-from qa.model import Answer, Hit, Retrieval
-from qa.retrieve import Retriever
-from qa.safety import safety_notices
-from qa.scope import outside_scope, scope_reason
-from qa.select import select
-from qa.spelling import SpellingCorrector
-from qa.terms import TermExplainer, with_abbreviations_spelt_out
-from qa.vocabulary import expand
+from ingest.model import Document, Section
+from qa.evidence import WEIGHTS_FILE, EvidenceWeights
+from qa.model import Answer, Retrieval
+from qa.pipeline import LRU, Pipeline
 from settings import Settings
+
+ANSWER_CACHE = 1024  # distinct (question, history) pairs whose answers are kept
 
 if TYPE_CHECKING:
     from index.loaded import SearchIndex
@@ -82,26 +71,6 @@ def _too_long(length: int, max_chars: int, what: str = "That question") -> BadIn
     )
 
 
-def glossary_hits(index) -> list[Hit]:
-    """The corpus glossary as citable hits (first passage of each glossary section)."""
-    first_passage: dict[str, Passage] = {}
-    for passage in index.passages:
-        first_passage.setdefault(passage.section_id, passage)
-    return [
-        Hit(section=s, document=index.documents[s.doc_id], passages=(first_passage[s.section_id],), score=0.0)
-        for s in index.sections.values()
-        if s.kind == "glossary" and s.section_id in first_passage
-    ]
-
-
-_MARKUP = re.compile(r"<[^<>]{0,300}>")
-
-
-def without_markup(question: str) -> str:
-    """HTML tags pasted into a question say nothing about its topic; they are shown as text, not searched."""
-    return " ".join(_MARKUP.sub(" ", question).split()) or question
-
-
 def outline_of(documents: Mapping[str, Document], sections: Mapping[str, Section]) -> list[tuple[Document, list[Section]]]:
     """Documents in their given (manifest) order, each with its sections sorted by reading order."""
     by_doc: dict[str, list[Section]] = {doc_id: [] for doc_id in documents}
@@ -111,61 +80,44 @@ def outline_of(documents: Mapping[str, Document], sections: Mapping[str, Section
     return [(documents[doc_id], secs) for doc_id, secs in by_doc.items()]
 
 
-# A question that does not point back (no pronoun without an antecedent in the question, no "what about") borrows
-# the previous question only when that raises its best sentence's probability this much more than the fitted
-# follow-up margin: "Will the child I look after be placed with their brothers and sisters?" after "Can I get a
-# break from caring?" gains 0.04 and stands alone. Chosen on dev between 0 (before), 0.1 and the 0.24 that train's
-# own follow-ups and topic switches would pick: 0.05-0.13 change no train or dev answer; 0.24 loses a dev follow-up.
-OWN_TOPIC_EXTRA_GAIN = 0.1
-CANDIDATE_SECTIONS = 8  # retrieved sections whose units are scored (besides the units nearest by meaning)
-
-
 class Assistant:
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, chat_model=None,
+    """The `ask` contract for the CLI, the app, the evaluation and the benchmarks: cheap to construct; `warm_up`
+    opens the one Pipeline (qa/pipeline.py: the index and every part, ready), and answers are kept per question."""
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, chat_model: object = None,
                  evidence_weights: EvidenceWeights | Path | None = WEIGHTS_FILE):
         """`chat_model`: a LangChain chat model for generated answers (default: from settings, off if unset).
         `evidence_weights`: the fitted answer weights, or their file (None only to fit them: train.fit)."""
         self.settings = settings
         self.embedder = embedder or Embedder.from_settings(self.settings)
-        self._retriever: Retriever | None = None
-        self._explainer: TermExplainer | None = None
-        self.scorer: EvidenceScorer | None = None
-        self._weights_source = evidence_weights
-        self.weights: EvidenceWeights | None = None
         self._chat_model = chat_model
-        self._generator = None
-        self._english: EnglishCheck | None = None
-        self._spelling: SpellingCorrector | None = None
+        self._evidence_weights = evidence_weights
+        self._pipeline: Pipeline | None = None
         self._lock = threading.Lock()
-        self._cached_ask = lru_cache(maxsize=1024)(self._ask)
+        self._answers: LRU[tuple[str, tuple[str, ...]], Answer] = LRU(ANSWER_CACHE)
 
     def warm_up(self, progress: bool = False) -> None:
-        if self._retriever is not None:
-            return
-        with self._lock:
-            if self._retriever is not None:
-                return
-            from index.loaded import open_index
+        """Open the pipeline (building the index first if it is missing or stale); later calls return at once."""
+        self._open(progress)
 
-            self.embedder.start_warm_up()  # the encoder loads while the index opens
-            index = open_index(self.settings, embedder=self.embedder, progress=progress)
-            self.embedder.warm_up()  # so the first question is as quick as the rest
-            source = self._weights_source
-            self.weights = EvidenceWeights.load(source) if isinstance(source, Path) else source
-            self.scorer = EvidenceScorer(index, self.weights, TermWeights([p.text for p in index.passages],
-                                                                          domain_words()))
-            self._explainer = TermExplainer(glossary_hits(index))
-            self._spelling = SpellingCorrector(p.text for p in index.passages)
-            self._english = EnglishCheck(self._spelling.guidance_counts)  # the same words, counted once
-            self._retriever = Retriever(index, self.embedder, self.settings)
-            self._generator = self._make_generator()
+    def _open(self, progress: bool = False) -> Pipeline:
+        if self._pipeline is None:
+            with self._lock:
+                if self._pipeline is None:
+                    self._pipeline = Pipeline.open(self.settings, embedder=self.embedder,
+                                                   evidence_weights=self._evidence_weights,
+                                                   chat_model=self._chat_model, progress=progress)
+        return self._pipeline
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """Every part of answering, ready (opened on first use); train/fit.py fits through its scoring API."""
+        return self._open()
 
     @property
     def index(self) -> SearchIndex:
         """The opened index (qa-internal; the app and benchmarks use the read API below)."""
-        self.warm_up()
-        assert self._retriever is not None
-        return self._retriever.index
+        return self.pipeline.index
 
     # Read API for the app and the benchmark: the guidance as indexed, and the caches.
     def documents(self) -> dict[str, Document]:
@@ -180,130 +132,25 @@ class Assistant:
         return outline_of(self.index.documents, self.index.sections)
 
     def clear_caches(self) -> None:
-        """Forget cached answers and query vectors (the benchmark measures uncached answers)."""
-        self._cached_ask.cache_clear()
+        """Forget cached answers, evidence and query vectors (the benchmark measures uncached answers)."""
+        self._answers.clear()
+        if self._pipeline is not None:
+            self._pipeline.clear_caches()
         self.embedder.clear_cache()
 
     def retrieve(self, query: str, top_k: int | None = None, bank_exclude: frozenset[int] = frozenset()) -> Retrieval:
         """`bank_exclude`: question-bank positions left out (fitting on the bank: a question must not find itself)."""
-        self.warm_up()
-        assert self._retriever is not None  # set by warm_up
-        return self._retriever.search(query, top_k, bank_exclude)
+        return self.pipeline.retrieve(query, top_k, bank_exclude)
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Answer one question; `history` holds the earlier questions of the same conversation, oldest first."""
         question = clean_question(question, self.settings.max_question_chars)
-        history = clean_history(history, self.settings.max_question_chars)
-        return self._cached_ask(question, history)
-
-    def spelt(self, text: str) -> str:
-        """The text with misspelt words corrected (qa.spelling): what the safety check sees. Retrieval, ranking and
-        coverage see the question as typed: feeding them the corrected text failed the locked test split's gate."""
-        self.warm_up()
-        assert self._spelling is not None  # set by warm_up
-        return self._spelling.correct(text)
-
-    def candidate_retrieval(self, query: str, bank_exclude: frozenset[int] = frozenset()) -> tuple[Retrieval, np.ndarray]:
-        """The sections whose units are scored for a question, and the question's vector (in the guidance's words)."""
-        retrieval = self.retrieve(query, max(self.settings.top_k, CANDIDATE_SECTIONS), bank_exclude)
-        return retrieval, self.embedder.embed_query(expand(query))
-
-    def evidence(self, query: str, weights: EvidenceWeights | None = None,
-                 bank_exclude: frozenset[int] = frozenset()) -> Evidence:
-        retrieval, vector = self.candidate_retrieval(query, bank_exclude)
-        assert self.scorer is not None  # set by warm_up (candidate_retrieval warms up)
-        return self.scorer.score(query, vector, retrieval, weights)
-
-    def closeness(self, query: str, evidence: Evidence) -> float:
-        """How close the guidance comes to the question in the asker's own words (qa.evidence), abbreviations
-        spelt out; the same vector as the search's (cached) when neither added words."""
-        assert self.scorer is not None
-        return self.scorer.closeness(evidence, self.embedder.embed_query(with_abbreviations_spelt_out(query)))
-
-    def _ask(self, question: str, history: tuple[str, ...]) -> Answer:
-        self.warm_up()
-        weights = self.weights
-        assert weights is not None and self.scorer is not None  # set by warm_up
-        text = fold_accents(without_markup(question))
-        notices = safety_notices(self.spelt(text))  # a misspelt emergency ("has run awya") still gets the notice
-        parts = question_parts(text) or [text]
-        query, evidence = self._resolve(text, history)
-        if all(outside_scope(p) for p in parts):
-            return self._refusal(question, text, evidence, notices, reason=scope_reason())
-        covered, uncovered = self._split_by_coverage(parts) if query == text else ((), ())
-        if uncovered and covered:
-            query = " ".join(covered)  # answer the parts the guidance covers, and say which it doesn't
-            evidence = self.evidence(query)
-        if not self._covered(query, evidence):
-            return self._refusal(question, text, evidence, notices)
-        selection = select(evidence, self.scorer.index, weights.quote_share, weights.context_share)
-        answer = compose_answer(question, evidence, selection, self.scorer.index, self._explainer, notices=notices,
-                                uncovered_parts=uncovered if covered else (),
-                                about_guidance=evidence.about_guidance >= weights.about_above)
-        return self._generator.rewrite(answer) if self._generator else answer
-
-    def _covered(self, query: str, evidence: Evidence) -> bool:
-        """The fitted coverage model says the guidance answers it, and something the guidance says comes close
-        to it by meaning (checked last: it may cost an embedding of the question without the vocabulary's words)."""
-        weights = self.weights
-        assert weights is not None
-        return (evidence.lead is not None and evidence.coverage >= weights.refuse_below
-                and self.closeness(query, evidence) >= weights.min_closeness)
-
-    def _refusal(self, question: str, text: str, evidence: Evidence, notices: tuple[str, ...],
-                 reason: str | None = None) -> Answer:
-        """The "not covered" answer; a question that does not look English is told only English is supported."""
-        answer = refusal(question, evidence.retrieval, self.settings.nearest_topic_similarity, notices, reason)
-        assert self._english is not None  # set by warm_up
-        return answer if self._english.looks_english(text) else with_language_note(answer)
-
-    def _resolve(self, text: str, history: tuple[str, ...]) -> tuple[str, Evidence]:
-        """A follow-up is a question that does not stand on its own: with the previous question its best sentence
-        becomes clearly more likely to answer (by the fitted margin). A question that does not point back ("does that
-        include...") names its own topic: it needs a larger gain (OWN_TOPIC_EXTRA_GAIN), so a topic switch whose
-        pronoun refers inside it ("Will the child I look after be placed with their brothers and sisters?") stands
-        on its own, and one far from anything the guidance says ("What's the weather forecast for tomorrow?") is a
-        new topic, not a follow-up."""
-        alone = self.evidence(text)
-        if not history:
-            return text, alone
-        joined_query = f"{history[-1]} {text}"
-        joined = self.evidence(joined_query)
-        weights = self.weights
-        assert weights is not None  # set by warm_up
-        gain = joined.lead_probability - alone.lead_probability
-        if points_back(text):
-            borrows = gain > weights.follow_up_margin
-        else:  # it names its own topic: it borrows only on a clearly larger gain, and only when close to the guidance
-            borrows = (gain > weights.follow_up_margin + OWN_TOPIC_EXTRA_GAIN
-                       and self.closeness(text, alone) >= weights.min_closeness)
-        return (joined_query, joined) if borrows else (text, alone)
-
-    def _split_by_coverage(self, parts: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """For a question with several parts: the parts the guidance covers, and those it says nothing about.
-        A part asking who should act is answered by the answer's "Who should act" line, so it counts as covered."""
-        if len(parts) < 2:
-            return (), ()
-        covered = tuple(
-            p for p in parts
-            if not outside_scope(p) and (asks_who_acts(_own_words(p, parts)) or self._covered(p, self.evidence(p)))
-        )
-        uncovered = tuple(p for p in parts if p not in covered)
-        return covered, tuple(_own_words(p, parts) for p in uncovered)
-
-    def _make_generator(self):
-        if self._chat_model is None and not self.settings.llm_model:
-            return None
-        from qa.generate import GeneratedAnswerer, SupportChecker, chat_model_from_settings
-
-        model = self._chat_model or chat_model_from_settings(self.settings)
-        checker = SupportChecker(self.embedder, self.settings.llm_min_support)
-        return GeneratedAnswerer(model, checker, self.settings.llm_timeout)
-
-
-def _own_words(part: str, parts: list[str]) -> str:
-    """A later part without the first part that question_parts put in front of it."""
-    return part if part == parts[0] else part.removeprefix(parts[0]).strip() or part
+        cleaned = clean_history(history, self.settings.max_question_chars)
+        key = (question, cleaned)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answers.put(key, self.pipeline.answer(question, cleaned))
+        return answer
 
 
 __all__ = ["Assistant", "clean_history", "clean_question", "outline_of"]

@@ -26,14 +26,14 @@ def _differences(shipped, refitted, path="weights"):
 
 
 @pytest.mark.slow
-def test_shipped_weights_are_what_eval_fit_writes_now(settings, embedder):
+def test_shipped_weights_are_what_train_fit_writes_now(settings, embedder):
     from qa.evidence import EvidenceWeights
     from qa.service import Assistant
     from train.fit import fit, load_split
 
     assistant = Assistant(settings, embedder=embedder, evidence_weights=None)
     assistant.warm_up()
-    refitted = fit(assistant, load_split("train")).to_json()
+    refitted = fit(assistant.pipeline, load_split("train")).to_json()
     differences = _differences(EvidenceWeights.load().to_json(), refitted)
     assert not differences, f"qa/data/evidence_weights.json is stale: run python -m train.fit ({differences[:5]})"
 

@@ -74,7 +74,7 @@ def test_out_of_scope_questions_are_refused_with_nearest_topics(assistant, quest
 def test_same_question_same_answer(assistant):
     q = "How should carers be supported?"
     assert assistant.ask(q) == assistant.ask(q)
-    assistant._cached_ask.cache_clear()
+    assistant.clear_caches()
     assert assistant.ask(q).to_json() == assistant.ask(q).to_json()
 
 

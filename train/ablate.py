@@ -37,16 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-bank", action="store_true", help="fit on the train split alone")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    from qa.service import Assistant
+    from qa.pipeline import Pipeline
     from settings import Settings
 
-    assistant = Assistant(Settings.from_env())
-    assistant.warm_up()
+    pipeline = Pipeline.open(Settings.from_env())
     train = load_split("train")
-    direction = kind_directions(assistant, train)
-    fit_on = examples(assistant, [*train, *(() if args.no_bank else bank_items(assistant))], direction)
+    direction = kind_directions(pipeline, train)
+    fit_on = examples(pipeline, [*train, *(() if args.no_bank else bank_items(pipeline))], direction)
     fit_on = [e for e in fit_on if e.item["scope"] == "in" and len(e.labels)]
-    dev = examples(assistant, load_split("dev"), direction)
+    dev = examples(pipeline, load_split("dev"), direction)
     c = choose_c(fit_on, direction)
 
     def score(names: tuple[str, ...]) -> int:

@@ -30,6 +30,7 @@ import numpy as np
 from eval.metrics import main_clause, normalise
 from eval.questions import QUESTIONS_DIR, load_questions
 from qa.evidence import COVER_FEATURES, FEATURES, LEANING_KINDS, WEIGHTS_FILE, EvidenceWeights, LinearModel, is_quotable
+from qa.pipeline import Pipeline
 from qa.select import MAX_QUOTES, is_shared_text
 
 MAX_FALSE_REFUSAL = 0.03
@@ -76,7 +77,7 @@ def resolved_question(item: dict) -> str:
     return item["question"]
 
 
-def bank_items(assistant) -> list[dict]:
+def bank_items(pipeline: Pipeline) -> list[dict]:
     """The question bank (corpus/questions) as fitting items: answerable ones with their gold spans, out-of-scope
     ones as near out-of-scope questions. Each leaves itself out of the bank channel (`bank_exclude`), so a bank
     question is scored as a new question would be, by its neighbours, not by itself."""
@@ -84,33 +85,30 @@ def bank_items(assistant) -> list[dict]:
              "scope": "in" if placed.question.answerable else "near", "persona": placed.question.voice,
              "history": [], "evidence": [g.evidence for g in placed.question.gold],
              "gold_sections": [g.section_id for g in placed.question.gold], "bank_exclude": frozenset({n})}
-            for n, placed in enumerate(assistant.index.bank)]
+            for n, placed in enumerate(pipeline.index.bank)]
 
 
 def _exclude(item: dict) -> frozenset[int]:
     return item.get("bank_exclude", frozenset())
 
 
-def examples(assistant, items: Sequence[dict], directions: np.ndarray) -> list[Example]:
+def examples(pipeline: Pipeline, items: Sequence[dict], directions: np.ndarray) -> list[Example]:
     out = []
     for item in items:
         question = resolved_question(item)
-        retrieval, vector = assistant.candidate_retrieval(question, _exclude(item))
-        ids, features = assistant.scorer.features(question, vector, retrieval, directions @ vector)
-        units = assistant.scorer.index.units
+        ids, features = pipeline.features(question, directions, _exclude(item))
+        units = pipeline.index.units
         labels = np.array([holds_evidence(units[n].text, item["evidence"]) for n in ids], dtype=bool)
-        sections = assistant.scorer.index.sections
+        sections = pipeline.index.sections
         quotable = np.array([is_quotable(units[n], sections[units[n].section_id].kind) for n in ids], dtype=bool)
         shared = np.array([is_shared_text(units[n]) for n in ids], dtype=bool)
         out.append(Example(item, features, labels, quotable, shared))
     return out
 
 
-def kind_directions(assistant, items: Sequence[dict]) -> np.ndarray:
+def kind_directions(pipeline: Pipeline, items: Sequence[dict]) -> np.ndarray:
     """For each of LEANING_KINDS, the unit direction from the other train questions' mean to that kind's mean."""
-    from qa.vocabulary import expand
-
-    vectors = np.stack([assistant.embedder.embed_query(expand(i["question"])) for i in items])
+    vectors = np.stack([pipeline.query_vector(i["question"]) for i in items])
     rows = []
     for kind in LEANING_KINDS:
         chosen = np.array([i["kind"] == kind for i in items])
@@ -181,51 +179,49 @@ def refusal_threshold(best: Sequence[tuple[str, float]]) -> float:
     return float(answerable[allowed]) - 1e-6 if allowed < len(answerable) else 0.0
 
 
-def fit(assistant, train: Sequence[dict], bank: Sequence[dict] = ()) -> EvidenceWeights:
+def fit(pipeline: Pipeline, train: Sequence[dict], bank: Sequence[dict] = ()) -> EvidenceWeights:
     """Directions, the follow-up margin and the closeness floor from `train` (real questions with their kinds and
     conversations); the ranker, the quote shares and the coverage model from `train` and `bank` together."""
-    direction = kind_directions(assistant, train)
-    train_examples = examples(assistant, [*train, *bank], direction)
+    direction = kind_directions(pipeline, train)
+    train_examples = examples(pipeline, [*train, *bank], direction)
     c = choose_c(train_examples, direction)
     answerable = [e for e in train_examples if e.item["scope"] == "in" and len(e.labels)]
     mean, scale, coef, intercept = _fit(answerable, c)
     weights = _weights(mean, scale, coef, intercept, direction)
     share = quote_share(answerable, weights)
     context = context_share(answerable, replace(weights, quote_share=share))
-    margin = follow_up_margin(assistant, train, weights)
-    about = about_threshold(assistant, train, direction)
+    margin = follow_up_margin(pipeline, train, weights)
+    about = about_threshold(pipeline, train, direction)
     weights = replace(_weights(mean, scale, coef, intercept, direction, quote_share=share, follow_up_margin=margin,
                                about_above=about), context_share=context)
-    cover, question, refuse_below = fit_cover(assistant, [*train, *bank], weights)
+    cover, question, refuse_below = fit_cover(pipeline, [*train, *bank], weights)
     weights = replace(weights, cover=cover, question_cover=question, refuse_below=round(refuse_below, 6))
-    return replace(weights, min_closeness=min_closeness(assistant, train, weights))
+    return replace(weights, min_closeness=min_closeness(pipeline, train, weights))
 
 
-def min_closeness(assistant, train: Sequence[dict], weights: EvidenceWeights) -> float:
+def min_closeness(pipeline: Pipeline, train: Sequence[dict], weights: EvidenceWeights) -> float:
     """The closeness (best unit cosine) that CLOSENESS_QUANTILE of the answerable train questions reach: below it
     a question is far from everything the guidance says (weather, recipes), whatever the coverage model says."""
-    closeness = [assistant.closeness(q, assistant.evidence(q, weights))
+    closeness = [pipeline.closeness(q, pipeline.evidence(q, weights))
                  for q in (resolved_question(i) for i in train if i["scope"] == "in")]
     return round(float(np.quantile(closeness, CLOSENESS_QUANTILE)), 4) if closeness else 0.0
 
 
-def fit_cover(assistant, train: Sequence[dict], weights: EvidenceWeights):
+def fit_cover(pipeline: Pipeline, train: Sequence[dict], weights: EvidenceWeights):
     """P(answerable) over COVER_FEATURES, and the threshold refusing at most MAX_FALSE_REFUSAL of the answerable
     train questions, judged on cross-validated probabilities (not on the questions each fold was fitted on).
 
     The question_in_scope feature is a classifier over the question's embedding, stacked: each train question's
     value comes from a classifier fitted on the other folds, so the coverage model does not learn to trust it more
     than it deserves on new questions."""
-    from qa.vocabulary import expand
-
-    vectors = np.stack([assistant.embedder.embed_query(expand(resolved_question(i))) for i in train])
+    vectors = np.stack([pipeline.query_vector(resolved_question(i)) for i in train])
     answerable = np.array([i["scope"] == "in" for i in train])
     folds = np.arange(len(train)) % FOLDS
     in_scope = np.zeros(len(train))
     for fold in range(FOLDS):
         model = question_cover(vectors[folds != fold], [i for i, f in zip(train, folds) if f != fold])
         in_scope[folds == fold] = model.logit(vectors[folds == fold])
-    features = np.array([assistant.evidence(resolved_question(i), weights, _exclude(i)).cover_features for i in train])
+    features = np.array([pipeline.evidence(resolved_question(i), weights, _exclude(i)).cover_features for i in train])
     features[:, COVER_FEATURES.index("question_in_scope")] = in_scope
     held_out = np.zeros(len(train))
     for fold in range(FOLDS):
@@ -258,11 +254,9 @@ def _cover_model(features: np.ndarray, answerable: np.ndarray) -> LinearModel:
     return LinearModel(mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
-def about_threshold(assistant, train: Sequence[dict], directions: np.ndarray) -> float:
+def about_threshold(pipeline: Pipeline, train: Sequence[dict], directions: np.ndarray) -> float:
     """The lean on the about-guidance direction that best separates those questions from the rest."""
-    from qa.vocabulary import expand
-
-    leans = [(i["kind"] == "about-guidance", float(assistant.embedder.embed_query(expand(i["question"])) @ directions[0]))
+    leans = [(i["kind"] == "about-guidance", float(pipeline.query_vector(i["question"]) @ directions[0]))
              for i in train]
     grid = sorted({round(lean, 3) for _, lean in leans})
     accuracy = {t: float(np.mean([(lean >= t) == about for about, lean in leans])) for t in grid}
@@ -310,15 +304,15 @@ def context_share(answerable: Sequence[Example], weights: EvidenceWeights) -> fl
     return max((s for s in CONTEXT_GRID if found(s) >= ceiling - 0.01), default=weights.quote_share)
 
 
-def follow_up_margin(assistant, train: Sequence[dict], weights: EvidenceWeights) -> float:
+def follow_up_margin(pipeline: Pipeline, train: Sequence[dict], weights: EvidenceWeights) -> float:
     """The margin that best separates follow-ups (borrow the previous question) from topic switches (do not)."""
     items = [i for i in train if i["history"] and i["kind"] in ("follow-up", "topic-switch")]
     if not items:
         return 0.1
     gains = []
     for item in items:
-        alone = assistant.evidence(item["question"], weights).lead_probability
-        joined = assistant.evidence(f"{item['history'][-1]} {item['question']}", weights).lead_probability
+        alone = pipeline.evidence(item["question"], weights).lead_probability
+        joined = pipeline.evidence(f"{item['history'][-1]} {item['question']}", weights).lead_probability
         gains.append((item["kind"] == "follow-up", joined - alone))
     accuracy = {m: float(np.mean([(gain > m) == borrow for borrow, gain in gains])) for m in MARGIN_GRID}
     logging.info("follow-up margin accuracy: %s", accuracy)
@@ -333,12 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-bank", action="store_true", help="fit on the train split alone, not the question bank")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from qa.service import Assistant
     from settings import Settings
 
-    assistant = Assistant(Settings.from_env(), evidence_weights=None)
-    assistant.warm_up()
-    weights = fit(assistant, load_split("train", args.questions), () if args.no_bank else bank_items(assistant))
+    pipeline = Pipeline.open(Settings.from_env(), evidence_weights=None)
+    weights = fit(pipeline, load_split("train", args.questions), () if args.no_bank else bank_items(pipeline))
     weights.save(args.out)
     print(f"wrote {args.out}: refuse below {weights.refuse_below:.3f}, quote share {weights.quote_share}, "
           f"follow-up margin {weights.follow_up_margin}")
