@@ -16,6 +16,27 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from errors import SettingsError
 
+# Nothing leaves the machine: every library that could phone home is told not to, in this process and any child,
+# before any of them is imported (settings is imported first by every entry point). ORT_DISABLE_TELEMETRY stops
+# ONNX Runtime's native telemetry thread (1.32 looks up mobile.events.data.microsoft.com otherwise; seen with
+# strace, not switched off by onnxruntime.disable_telemetry_events()). Forced, not defaults: nothing turns them on.
+OFFLINE_ENVIRONMENT = {
+    "ORT_DISABLE_TELEMETRY": "1",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "DO_NOT_TRACK": "1",
+}
+
+
+def stay_offline() -> None:
+    os.environ.update(OFFLINE_ENVIRONMENT)
+
+
+stay_offline()
+
 PROJECT_ROOT = Path(__file__).resolve().parent
 ENV_PREFIX = "LAC_"
 
@@ -135,4 +156,4 @@ def _allowed(field: Any) -> str:
     return "non-empty text" if annotation is str else kind
 
 
-__all__ = ["ENV_PREFIX", "PROJECT_ROOT", "Settings", "SettingsError", "default_of"]
+__all__ = ["ENV_PREFIX", "OFFLINE_ENVIRONMENT", "PROJECT_ROOT", "stay_offline", "Settings", "SettingsError", "default_of"]
