@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ingest.model import KINDS, STATUSES
+from ingest.text import MAX_SLUG_CHARS
 
 MANIFEST_NAME = "manifest.toml"
 DOC_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # a doc id becomes part of section ids and of ?section= links
@@ -59,7 +60,12 @@ class Entry(BaseModel):
 
 
 def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
+    """Lower-case words joined by hyphens, at most MAX_SLUG_CHARS (cut at a hyphen): ids stay short."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text[: MAX_SLUG_CHARS * 8].lower()).strip("-")
+    if len(slug) > MAX_SLUG_CHARS:
+        slug = slug[:MAX_SLUG_CHARS]
+        slug = slug[: slug.rfind("-")] if slug.rfind("-") > MAX_SLUG_CHARS // 2 else slug
+    return slug.strip("-") or "document"
 
 
 def default_entry(file: str) -> Entry:

@@ -174,3 +174,24 @@ def test_lock_file_of_the_same_name_is_never_truncated(tmp_path):
     (tmp_path / ".idx.lock").write_text("someone's file", encoding="utf-8")
     build(settings)
     assert (tmp_path / ".idx.lock").read_text() == "someone's file"
+
+
+def test_build_of_a_one_line_file_is_linear_in_its_size(tmp_path):
+    """A 200 KB one-line file took 243 s and 11.8 GB (its first line, the label, copied into every unit)."""
+    import time
+
+    from test_ingest_files import one_line
+
+    sizes, seconds = {}, {}
+    for size in (100_000, 1_000_000):
+        folder = tmp_path / str(size)
+        corpus = small_corpus(folder / "corpus", {"long.txt": one_line(size)})
+        settings = small_settings(folder, corpus=corpus)
+        started = time.perf_counter()
+        build(settings)
+        seconds[size] = time.perf_counter() - started
+        index = settings.index_dir.resolve()
+        sizes[size] = sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
+        assert (index / "units.json").stat().st_size < 20 * size
+    assert sizes[1_000_000] < 15 * sizes[100_000]
+    assert seconds[1_000_000] < 60

@@ -195,3 +195,34 @@ def test_real_corpus_passages_are_verifiable():
             assert line in texts[passage.section_id]
         if len(passage.text) > 600:  # only a single over-long sentence may exceed the limit
             assert "\n" not in passage.text
+
+
+def one_line(size: int) -> str:
+    words = "carers children placement support respite school health social worker plan review family".split()
+    sentence = " ".join(words).capitalize() + ". "
+    return (sentence * (size // len(sentence) + 1))[:size].rstrip() + "\n"
+
+
+@pytest.mark.parametrize("markdown", [False, True])
+def test_one_line_file_gets_a_short_title_label_and_id(tmp_path, markdown):
+    from ingest.text import MAX_LABEL_CHARS, MAX_SLUG_CHARS
+
+    text = f"# {one_line(1_000_000)}\nCarers should be offered respite.\n" if markdown else one_line(1_000_000)
+    write(tmp_path, "long.md" if markdown else "long.txt", text)
+    corpus = load_corpus(tmp_path)
+    assert all(len(d.title) <= MAX_LABEL_CHARS for d in corpus.documents)
+    assert all(len(s.label) <= MAX_LABEL_CHARS for s in corpus.sections)
+    assert all(len(s.section_id) <= MAX_SLUG_CHARS + 40 for s in corpus.sections)
+    label = corpus.sections[0].label
+    assert label.count("…") == 1 and label.split("…")[0] in one_line(1_000)  # cut once, at a word break
+    assert not label.split("…")[0].endswith(("childr", "plac"))
+
+
+def test_short_label_keeps_short_text_and_cuts_long_text_at_a_word():
+    from ingest.manifest import slugify
+    from ingest.text import short_label
+
+    assert short_label("Recommendation 15: Support sibling placements") == "Recommendation 15: Support sibling placements"
+    cut = short_label("word " * 100, 50)
+    assert len(cut) <= 50 and cut.endswith("word…")
+    assert len(slugify("Long heading " * 10_000)) <= 80 and slugify("Box 9: Carers") == "box-9-carers"
