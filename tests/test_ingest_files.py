@@ -226,3 +226,24 @@ def test_short_label_keeps_short_text_and_cuts_long_text_at_a_word():
     cut = short_label("word " * 100, 50)
     assert len(cut) <= 50 and cut.endswith("word…")
     assert len(slugify("Long heading " * 10_000)) <= 80 and slugify("Box 9: Carers") == "box-9-carers"
+
+
+@pytest.mark.parametrize("kind", ["file", "empty folder", "device"])
+def test_corpus_setting_that_is_a_file_an_empty_folder_or_a_device_is_one_line_and_exit_2(tmp_path, kind):
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    corpus = {"file": tmp_path / "notes.txt", "empty folder": tmp_path / "empty", "device": Path("/dev/null")}[kind]
+    if kind == "file":
+        corpus.write_text("my notes", encoding="utf-8")
+    elif kind == "empty folder":
+        corpus.mkdir()
+    env = {**os.environ, "LAC_CORPUS_DIR": str(corpus), "LAC_INDEX_DIR": str(tmp_path / "idx")}
+    run = subprocess.run([sys.executable, "-m", "qa", "ask", "respite"], cwd=root, env=env, capture_output=True,
+                         text=True, timeout=120, check=False)
+    assert run.returncode == 2, run.stderr
+    errors = [line for line in run.stderr.splitlines() if not line.startswith("WARNING")]
+    assert len(errors) == 1 and errors[0].startswith("error:") and str(corpus) in errors[0]
+    assert ("is not a folder" in errors[0]) == (kind != "empty folder")
