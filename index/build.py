@@ -50,7 +50,7 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, progres
     start = time.perf_counter()
 
     with build_lock(index_dir):
-        fingerprint = corpus_fingerprint(corpus_dir)
+        fingerprint = corpus_fingerprint(corpus_dir, settings.max_file_bytes)
         t = time.perf_counter()
         corpus = load_corpus(corpus_dir, FileLimits.from_settings(settings))
         passages = split_passages(list(corpus.sections), settings.max_passage_chars)

@@ -51,14 +51,20 @@ LAYOUT = frozenset({MANIFEST, MARKER, *DATA_FILES, "bm25", "embedding-cache.npy"
 MANIFEST_KEYS = frozenset({"format", "embedding_model", "max_passage_chars", "files", "corpus", "counts"})
 
 
-def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
+def corpus_fingerprint(corpus_dir: Path, max_file_bytes: int | None = None) -> dict[str, str]:
     """Hashes of every file ingest may read, so any edit, addition or removal marks the index stale
-    (symbolic links are not read by ingest, so they are not hashed either)."""
+    (symbolic links are not read by ingest, so they are not hashed either). A file over max_file_bytes, which
+    ingest skips unread, is recorded by size and time instead of hashed (an 8 GB file cost 7 s on every start)."""
     from ingest.corpus import ingest_inputs
 
     if not corpus_dir.is_dir():
         return {}
-    return {p.name: sha256_file(p) for p in ingest_inputs(corpus_dir)}
+    out = {}
+    for path in ingest_inputs(corpus_dir):
+        stat = path.stat()
+        too_big = max_file_bytes is not None and stat.st_size > max_file_bytes
+        out[path.name] = f"skipped:{stat.st_size}:{stat.st_mtime_ns}" if too_big else sha256_file(path)
+    return out
 
 
 # The code that decides what an index holds: how documents are cleaned and split (with its data files) and how
@@ -263,10 +269,21 @@ def _swap_in(new: Path, index_dir: Path) -> None:
 
 
 def read_manifest(index_dir: Path) -> dict | None:
+    """The manifest, or None when it is missing, unreadable or not of the shape a build writes (`"files": []`
+    was an AttributeError in ask and status)."""
     try:
-        return json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        manifest = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return None
+    if not isinstance(manifest, dict):
+        return None
+    for name in ("files", "corpus", "counts"):
+        value = manifest.get(name, {})
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            return None
+    if not all(isinstance(v, str) for v in (*manifest.get("files", {}).values(), *manifest.get("corpus", {}).values())):
+        return None
+    return manifest
 
 
 @dataclass(frozen=True)
@@ -294,7 +311,7 @@ def check_index(index_dir: Path, settings: Settings, corpus_dir: Path | None) ->
     if corpus_dir is not None and not _same_folder(manifest.get("corpus_dir"), corpus_dir):
         return IndexCheck(False, f"stale: built from {manifest.get('corpus_dir')}, the corpus folder is now {corpus_dir}",
                           manifest)
-    if corpus_dir is not None and manifest.get("corpus") != corpus_fingerprint(corpus_dir):
+    if corpus_dir is not None and manifest.get("corpus") != corpus_fingerprint(corpus_dir, settings.max_file_bytes):
         return IndexCheck(False, f"stale: the files in {corpus_dir} changed since the index was built", manifest)
     return IndexCheck(True, "", manifest)
 

@@ -75,10 +75,13 @@ def default_entry(file: str) -> Entry:
 def read_manifest(corpus_dir: Path) -> tuple[dict[str, Entry], list[str]]:
     """Entries keyed by file name, plus warnings for anything that had to be skipped or repaired."""
     path = corpus_dir / MANIFEST_NAME
+    if path.is_symlink():  # like every corpus file: a link could point anywhere on the machine
+        return {}, [f"{MANIFEST_NAME}: is a symbolic link; links are not followed, copy the file in instead; every "
+                    "file is ingested with default metadata"]
     if not path.is_file():
         return {}, [f"{MANIFEST_NAME}: not found; every file is ingested with default metadata"]
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # -sig: Windows Notepad's byte-order mark
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         return {}, [f"{MANIFEST_NAME}: cannot be parsed ({exc}); every file is ingested with default metadata"]
     entries: dict[str, Entry] = {}

@@ -195,3 +195,41 @@ def test_build_of_a_one_line_file_is_linear_in_its_size(tmp_path):
         assert (index / "units.json").stat().st_size < 20 * size
     assert sizes[1_000_000] < 15 * sizes[100_000]
     assert seconds[1_000_000] < 60
+
+
+@pytest.mark.parametrize("damage", [{"files": []}, {"corpus": "x"}, {"counts": [1]}, {"files": {"a": 1}}, []])
+def test_malformed_manifest_is_no_index_not_a_traceback(tmp_path, damage):
+    from index.loaded import open_index
+    from index.store import check_index, read_manifest
+
+    settings = small_settings(tmp_path)
+    build(settings)
+    path = settings.index_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    path.write_text(json.dumps({**manifest, **damage} if isinstance(damage, dict) else damage))
+    assert read_manifest(settings.index_dir) is None
+    assert not check_index(settings.index_dir, settings, settings.corpus_dir).usable
+    env = dict(os.environ, LAC_CORPUS_DIR=str(settings.corpus_dir), LAC_INDEX_DIR=str(settings.index_dir),
+               LAC_EMBEDDING_MODEL="fake")
+    status = subprocess.run([sys.executable, "-m", "index", "status"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert status.returncode == 1 and "Traceback" not in status.stderr and "no index" in status.stdout
+    assert len(open_index(settings, embedder=FakeEmbedder()).passages) == 3  # rebuilt: still our folder
+
+
+def test_corpus_file_over_the_size_limit_is_not_hashed(tmp_path, monkeypatch):
+    from index import store
+
+    settings = small_settings(tmp_path).replace(max_file_bytes=1_000_000)
+    with open(settings.corpus_dir / "huge.txt", "wb") as handle:  # sparse: 8 GB on paper, nothing on disk
+        handle.truncate(8 * 1024**3)
+    hashed: list[str] = []
+    real = store.sha256_file
+    monkeypatch.setattr(store, "sha256_file", lambda path: hashed.append(Path(path).name) or real(path))
+    fingerprint = store.corpus_fingerprint(settings.corpus_dir, settings.max_file_bytes)
+    assert "huge.txt" not in hashed and fingerprint["huge.txt"].startswith("skipped:")
+    assert {"care.md", "school.md"} <= set(hashed)
+    build(settings)
+    hashed.clear()
+    assert store.check_index(settings.index_dir, settings, settings.corpus_dir).usable
+    assert "huge.txt" not in hashed

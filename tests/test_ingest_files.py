@@ -247,3 +247,26 @@ def test_corpus_setting_that_is_a_file_an_empty_folder_or_a_device_is_one_line_a
     errors = [line for line in run.stderr.splitlines() if not line.startswith("WARNING")]
     assert len(errors) == 1 and errors[0].startswith("error:") and str(corpus) in errors[0]
     assert ("is not a folder" in errors[0]) == (kind != "empty folder")
+
+
+MANIFEST_ENTRY = '[[document]]\nfile = "a.txt"\nid = "ph28"\ntitle = "PH28"\nstatus = "superseded"\n'
+
+
+def test_manifest_saved_with_a_byte_order_mark_is_read(tmp_path):
+    write(tmp_path, "a.txt", GOOD)
+    write(tmp_path, "manifest.toml", "\ufeff".encode() + MANIFEST_ENTRY.encode())
+    corpus = load_corpus(tmp_path)
+    assert corpus.documents[0].status == "superseded" and corpus.documents[0].doc_id == "ph28"
+    assert not any("manifest.toml" in w for w in corpus.warnings)
+
+
+def test_manifest_that_is_a_link_out_of_the_corpus_is_not_followed(tmp_path):
+    outside = tmp_path / "outside.toml"
+    outside.write_text(MANIFEST_ENTRY, encoding="utf-8")
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    write(corpus_dir, "a.txt", GOOD)
+    (corpus_dir / "manifest.toml").symlink_to(outside)
+    corpus = load_corpus(corpus_dir)
+    assert corpus.documents[0].status == "unknown"
+    assert any("manifest.toml: is a symbolic link" in w for w in corpus.warnings)
