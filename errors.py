@@ -21,4 +21,10 @@ class IndexUnavailableError(LacGuideError):
     """The index is missing, damaged or built from other settings, and could not be rebuilt."""
 
 
-__all__ = ["LacGuideError", "BadInputError", "CorpusError", "IndexUnavailableError", "SettingsError"]
+class IndexPathError(IndexUnavailableError):
+    """The index path holds something this program did not create (a user's folder or file, the corpus, a link
+    elsewhere): it is never replaced or deleted."""
+
+
+__all__ = ["LacGuideError", "BadInputError", "CorpusError", "IndexPathError", "IndexUnavailableError",
+           "SettingsError"]

@@ -8,13 +8,35 @@ To add a setting: one field with its default, its allowed range (Field(ge=..., l
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from errors import SettingsError
+
+# Nothing leaves the machine: every library that could phone home is told not to, in this process and any child,
+# before any of them is imported (settings is imported first by every entry point). ORT_DISABLE_TELEMETRY stops
+# ONNX Runtime's native telemetry thread (1.32 looks up mobile.events.data.microsoft.com otherwise; seen with
+# strace, not switched off by onnxruntime.disable_telemetry_events()). Forced, not defaults: nothing turns them on.
+OFFLINE_ENVIRONMENT = {
+    "ORT_DISABLE_TELEMETRY": "1",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "DO_NOT_TRACK": "1",
+}
+
+
+def stay_offline() -> None:
+    os.environ.update(OFFLINE_ENVIRONMENT)
+
+
+stay_offline()
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 ENV_PREFIX = "LAC_"
@@ -82,12 +104,24 @@ class Settings(BaseModel):
     feedback_per_minute: int = Field(30, ge=1)
     feedback_max_rows: int = Field(10_000, ge=1)
 
+    @field_validator("corpus_dir", "index_dir", "model_cache_dir", mode="before")
+    @classmethod
+    def _path_not_empty(cls, value: Any) -> Any:
+        """An empty path would be the current folder (LAC_CORPUS_DIR= indexed the project's own files)."""
+        if isinstance(value, str | Path) and not str(value).strip():
+            raise ValueError("empty path")
+        return value
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Defaults overridden by LAC_<FIELD> environment variables; SettingsError names any bad one."""
+        """Defaults overridden by LAC_<FIELD> environment variables; SettingsError names any bad one, and an
+        LAC_ variable that is no setting (a typo such as LAC_CORPUS) is named in a warning."""
         environ = dict(os.environ if environ is None else environ)
         values = {name: environ[ENV_PREFIX + name.upper()] for name in cls.model_fields
                   if ENV_PREFIX + name.upper() in environ}
+        for name in sorted(unknown_variables(environ)):
+            logging.getLogger("lac").warning("%s is not a setting and is ignored%s", _printable(name),
+                                             _did_you_mean(name))
         return cls._validated(values, from_env=set(values))
 
     def replace(self, **changes: Any) -> Settings:
@@ -100,6 +134,22 @@ class Settings(BaseModel):
             return cls(**values)
         except ValidationError as exc:
             raise SettingsError(" ".join(_problem(cls, err, from_env) for err in exc.errors())) from None
+
+
+def unknown_variables(environ: dict[str, str]) -> list[str]:
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    return [name for name in environ if name.startswith(ENV_PREFIX) and name not in known]
+
+
+def _did_you_mean(name: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, [ENV_PREFIX + n.upper() for n in Settings.model_fields], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:100])
 
 
 def default_of(name: str) -> Any:
@@ -126,7 +176,7 @@ def _allowed(field: Any) -> str:
     annotation = field.annotation
     if get_origin(annotation) is Literal:
         return "one of " + ", ".join(map(str, get_args(annotation)))
-    kind = {int: "an integer", float: "a number", Path: "a folder path", str: "text"}.get(annotation, "a value")
+    kind = {int: "an integer", float: "a number", Path: "a non-empty folder path", str: "text"}.get(annotation, "a value")
     if isinstance(low, str):
         return f"{kind} {low}" + (f" and at most {high}" if high is not None else "")
     if low is not None and high is not None:
@@ -138,4 +188,4 @@ def _allowed(field: Any) -> str:
     return "non-empty text" if annotation is str else kind
 
 
-__all__ = ["ENV_PREFIX", "PROJECT_ROOT", "Settings", "SettingsError", "default_of"]
+__all__ = ["ENV_PREFIX", "OFFLINE_ENVIRONMENT", "PROJECT_ROOT", "stay_offline", "Settings", "SettingsError", "default_of"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index import store
 from index.dense import DenseIndex
 from index.embedder import Embedder
 from index.encoders import vector_space
@@ -47,12 +47,13 @@ def passage_text_for_search(label: str, text: str) -> str:
 def build_index(settings: Settings, *, embedder: Embedder | None = None, progress: bool = False) -> BuildReport:
     """Build settings.index_dir from settings.corpus_dir."""
     corpus_dir, index_dir = settings.corpus_dir, settings.index_dir
+    store.check_index_target(index_dir, corpus_dir)  # a user's folder, file or the corpus: refused, nothing touched
     embedder = embedder or Embedder.from_settings(settings)
     seconds: dict[str, float] = {}
     start = time.perf_counter()
 
     with build_lock(index_dir):
-        fingerprint = corpus_fingerprint(corpus_dir)
+        fingerprint = corpus_fingerprint(corpus_dir, settings.max_file_bytes)
         t = time.perf_counter()
         corpus = load_corpus(corpus_dir, FileLimits.from_settings(settings))
         passages = split_passages(list(corpus.sections), settings.max_passage_chars)
@@ -103,7 +104,7 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, progres
                     units=units, unit_vectors=unit_vectors, bank=placed, bank_vectors=bank_vectors,
                     extra=lambda folder: cache.save(folder, keys, all_vectors))
         seconds["writing"] = time.perf_counter() - t
-        shutil.rmtree(checkpoint, ignore_errors=True)
+        store.remove_checkpoint(checkpoint)
     seconds["total"] = time.perf_counter() - start
     log.info("built index at %s: %d passages in %.1fs", index_dir, len(passages), seconds["total"])
     return BuildReport(len(corpus.documents), len(corpus.sections), len(passages),
@@ -147,6 +148,7 @@ def ensure_index(settings: Settings, *, embedder: Embedder | None = None,
     check = check_index(index_dir, settings, corpus_dir)
     if check.usable:
         return None
+    store.check_index_target(index_dir, corpus_dir)  # before the lock file: a user's file or folder is left untouched
     log.warning("rebuilding the index: %s", check.reason)
     with build_lock(index_dir):
         # Another process may have rebuilt it while this one waited for the lock.

@@ -58,7 +58,9 @@ class Embedder:
         """Load the encoder on a background thread; warm_up() and every use wait for it. ONNX Runtime builds its
         session (most of the load) without holding the GIL, so opening the index meanwhile costs no extra time."""
         if self._encoder is None and self._loading is None:
-            self._loading = threading.Thread(target=self._load_in_background, name="lac-encoder-load", daemon=True)
+            # Not a daemon: a program that stops early (a bad corpus folder) waits for the load to finish instead of
+            # exiting under ONNX Runtime's session set-up ("terminate called without an active exception", 134).
+            self._loading = threading.Thread(target=self._load_in_background, name="lac-encoder-load", daemon=False)
             self._loading.start()
 
     def _load_in_background(self) -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 import ingest
-from errors import IndexUnavailableError
+from errors import IndexPathError, IndexUnavailableError
 from index.dense import DenseIndex
 from index.encoders.adapter import adapter_folder
 from index.encoders.factory import vector_space
@@ -48,18 +48,31 @@ FORMAT_VERSION = 6
 MANIFEST = "manifest.json"
 DATA_FILES = ("documents.json", "sections.json", "passages.json", "vectors.faiss", "units.json", "unit-vectors.npy",
               "bank.json", "bank-vectors.npy")
+# Written into every version folder a build creates: only folders that carry it (or an index of the layout written
+# before it existed, recognised by its manifest and names) are ever replaced or deleted.
+MARKER = ".lac-index-marker"
+MARKER_TEXT = "lac-guide index version folder: created, replaced and deleted by python -m index build\n"
+LAYOUT = frozenset({MANIFEST, MARKER, *DATA_FILES, "bm25", "embedding-cache.npy", "embedding-cache.json",
+                    "embedding-cache.npy.tmp", "embedding-cache.json.tmp"})
+MANIFEST_KEYS = frozenset({"format", "embedding_model", "max_passage_chars", "files", "corpus", "counts"})
 
 
-def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
+def corpus_fingerprint(corpus_dir: Path, max_file_bytes: int | None = None) -> dict[str, str]:
     """Hashes of every file ingest may read, so any edit, addition or removal marks the index stale
-    (symbolic links are not read by ingest, so they are not hashed either)."""
+    (symbolic links are not read by ingest, so they are not hashed either). A file over max_file_bytes, which
+    ingest skips unread, is recorded by size and time instead of hashed (an 8 GB file cost 7 s on every start).
+    The question bank's files (corpus/questions) count too: the bank is embedded into the index."""
     from ingest.bank import BANK_FOLDER, bank_files
     from ingest.corpus import ingest_inputs
 
     if not corpus_dir.is_dir():
         return {}
-    return {p.name: sha256_file(p) for p in ingest_inputs(corpus_dir)} | {
-        f"{BANK_FOLDER}/{p.name}": sha256_file(p) for p in bank_files(corpus_dir)}
+    out = {}
+    for path in ingest_inputs(corpus_dir):
+        stat = path.stat()
+        too_big = max_file_bytes is not None and stat.st_size > max_file_bytes
+        out[path.name] = f"skipped:{stat.st_size}:{stat.st_mtime_ns}" if too_big else sha256_file(path)
+    return out | {f"{BANK_FOLDER}/{p.name}": sha256_file(p) for p in bank_files(corpus_dir)}
 
 
 # The code that decides what an index holds: how documents are cleaned and split (with its data files) and how
@@ -100,7 +113,7 @@ def build_lock(index_dir: Path):
     if key in held:
         yield
         return
-    with open(index_dir.parent / f".{index_dir.name}.lock", "w") as handle:
+    with open(index_dir.parent / f".{index_dir.name}.lock", "a") as handle:  # "a": never truncates a file
         fcntl.flock(handle, fcntl.LOCK_EX)
         held.add(key)
         try:
@@ -133,10 +146,12 @@ def write_index(
     extra=None,
 ) -> None:
     """Write everything to a temporary sibling folder, then swap it in: a crash never leaves half an index."""
+    check_index_target(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(index_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
     try:
+        (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         _write_json(tmp / "documents.json", [d.to_json() for d in documents])
         _write_json(tmp / "sections.json", [s.to_json() for s in sections])
         _write_json(tmp / "passages.json", [p.to_json() for p in passages])
@@ -164,17 +179,73 @@ def write_index(
         raise
 
 
+def is_ours(folder: Path, *, only_our_files: bool = True) -> bool:
+    """A folder this product can prove it created: a real folder (not a link) with its marker or, for an index
+    written before the marker existed, a manifest with its keys; and (only_our_files) nothing but names of its
+    layout, so deleting it deletes nothing of anyone else's."""
+    try:
+        if folder.is_symlink() or not folder.is_dir():
+            return False
+        if only_our_files and any(entry.name not in LAYOUT for entry in folder.iterdir()):
+            return False
+        marker = folder / MARKER
+        if marker.is_file() and not marker.is_symlink():
+            return True
+        manifest = read_manifest(folder)
+        return isinstance(manifest, dict) and MANIFEST_KEYS <= manifest.keys()
+    except OSError:
+        return False
+
+
+def check_index_target(index_dir: Path, corpus_dir: Path | None = None) -> None:
+    """Refuse (IndexPathError, nothing touched) to build at a path holding anything this product did not create:
+    a user's folder or file, the corpus folder, a link to some other folder. A path that does not exist yet, an
+    index link to one of its own version folders, or an index folder of the older layout is fine."""
+    index_dir = Path(index_dir)
+    if corpus_dir is not None and _inside(Path(corpus_dir), index_dir):
+        raise IndexPathError(f"Refusing to build the index at {index_dir}: it is (or holds) the corpus folder "
+                             f"{corpus_dir}. Choose another path with --out or LAC_INDEX_DIR.")
+    if index_dir.is_symlink():
+        target = Path(os.readlink(index_dir))
+        ours = (target.parent == Path(".") and target.name.startswith(f".{index_dir.name}.v-")
+                and (not (index_dir.parent / target).exists() or is_ours(index_dir.parent / target, only_our_files=False)))
+        if not ours:
+            raise IndexPathError(f"Refusing to replace {index_dir}: it is a link to {target}, which is not an index "
+                                 "version folder this program made. Choose another path with --out or LAC_INDEX_DIR.")
+        return
+    if not index_dir.exists():
+        return
+    if not is_ours(index_dir):
+        what = "folder" if index_dir.is_dir() else "file"
+        raise IndexPathError(f"Refusing to replace {index_dir}: it is a {what} this program did not create (no "
+                             f"{MARKER}). Choose another path with --out or LAC_INDEX_DIR.")
+
+
+def _inside(corpus_dir: Path, index_dir: Path) -> bool:
+    try:
+        corpus, index = corpus_dir.resolve(), index_dir.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return corpus == index or index in corpus.parents
+
+
 def remove_leftovers(index_dir: Path) -> None:
     """Delete temporary folders and old versions left by earlier or killed builds (call with the build lock held);
-    the version the index link points at is kept."""
+    the version the index link points at is kept, and so is anything this program cannot prove it made."""
     current = index_dir.resolve() if index_dir.is_symlink() else None
-    for prefix in (f".{index_dir.name}.tmp-", f".{index_dir.name}.old-", f".{index_dir.name}.v-",
-                   f".{index_dir.name}.link-"):
+    for prefix in (f".{index_dir.name}.tmp-", f".{index_dir.name}.old-", f".{index_dir.name}.v-"):
         for path in index_dir.parent.glob(prefix + "*"):
-            if path.is_symlink() or path.is_file():
-                path.unlink(missing_ok=True)
-            elif path.is_dir() and path.resolve() != current:
+            if path.resolve() != current and is_ours(path):
                 shutil.rmtree(path, ignore_errors=True)
+    for path in index_dir.parent.glob(f".{index_dir.name}.link-*"):
+        if path.is_symlink():  # a link made by _point_at and not yet renamed
+            path.unlink(missing_ok=True)
+
+
+def remove_checkpoint(folder: Path) -> None:
+    """Delete a build's embedding checkpoint folder, if it holds nothing but the cache files a build writes."""
+    if folder.is_dir() and not folder.is_symlink() and all(p.name in LAYOUT for p in folder.iterdir()):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def recover_interrupted_swap(index_dir: Path) -> None:
@@ -182,7 +253,7 @@ def recover_interrupted_swap(index_dir: Path) -> None:
     between leaves no index path. Point it at the newest complete version folder again."""
     if index_dir.exists() or index_dir.is_symlink():
         return
-    versions = [p for p in index_dir.parent.glob(f".{index_dir.name}.v-*") if (p / MANIFEST).is_file()]
+    versions = [p for p in index_dir.parent.glob(f".{index_dir.name}.v-*") if (p / MANIFEST).is_file() and is_ours(p)]
     if versions:
         _point_at(max(versions, key=lambda p: (p / MANIFEST).stat().st_mtime), index_dir)
 
@@ -196,25 +267,38 @@ def _point_at(version: Path, index_dir: Path) -> None:
 
 
 def _swap_in(new: Path, index_dir: Path) -> None:
+    check_index_target(index_dir)  # again, under the lock: nothing but our own index is ever replaced
     version = index_dir.parent / new.name.replace(".tmp-", ".v-", 1)
     os.rename(new, version)  # not visible to readers yet: nothing points at it
     if index_dir.is_symlink():
-        previous = index_dir.resolve()
+        previous = index_dir.parent / os.readlink(index_dir)
     elif index_dir.is_dir():  # first build after the old layout (a real folder): moved aside, then linked
         previous = index_dir.parent / f".{index_dir.name}.v-legacy-{os.getpid()}"
+        (index_dir / MARKER).write_text(MARKER_TEXT, encoding="utf-8")  # recognised as ours: marked as such
         os.rename(index_dir, previous)
     else:
         previous = None
     _point_at(version, index_dir)  # the one step that switches every later reader to the new index
-    if previous is not None and previous != version and previous.parent == index_dir.parent:
+    if previous is not None and previous != version and previous.parent == index_dir.parent and is_ours(previous):
         shutil.rmtree(previous, ignore_errors=True)
 
 
 def read_manifest(index_dir: Path) -> dict | None:
+    """The manifest, or None when it is missing, unreadable or not of the shape a build writes (`"files": []`
+    was an AttributeError in ask and status)."""
     try:
-        return json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        manifest = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return None
+    if not isinstance(manifest, dict):
+        return None
+    for name in ("files", "corpus", "counts"):
+        value = manifest.get(name, {})
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            return None
+    if not all(isinstance(v, str) for v in (*manifest.get("files", {}).values(), *manifest.get("corpus", {}).values())):
+        return None
+    return manifest
 
 
 @dataclass(frozen=True)
@@ -242,7 +326,7 @@ def check_index(index_dir: Path, settings: Settings, corpus_dir: Path | None) ->
     if corpus_dir is not None and not _same_folder(manifest.get("corpus_dir"), corpus_dir):
         return IndexCheck(False, f"stale: built from {manifest.get('corpus_dir')}, the corpus folder is now {corpus_dir}",
                           manifest)
-    if corpus_dir is not None and manifest.get("corpus") != corpus_fingerprint(corpus_dir):
+    if corpus_dir is not None and manifest.get("corpus") != corpus_fingerprint(corpus_dir, settings.max_file_bytes):
         return IndexCheck(False, f"stale: the files in {corpus_dir} changed since the index was built", manifest)
     return IndexCheck(True, "", manifest)
 
@@ -331,6 +415,7 @@ def read_units(index_dir: Path, passages: Sequence[Passage]) -> tuple[list[Answe
 
 
 __all__ = [
-    "IndexCheck", "build_key", "build_lock", "check_index", "corpus_fingerprint", "read_manifest",
-    "read_bank", "read_records", "read_units", "recover_interrupted_swap", "remove_leftovers", "write_index",
+    "MARKER", "IndexCheck", "build_key", "build_lock", "check_index", "check_index_target", "corpus_fingerprint",
+    "is_ours", "read_bank", "read_manifest", "read_records", "read_units", "recover_interrupted_swap",
+    "remove_checkpoint", "remove_leftovers", "write_index",
 ]

@@ -48,7 +48,9 @@ def load_corpus(corpus_dir: Path, limits: FileLimits | None = None) -> Corpus:
     corpus_dir = Path(corpus_dir)
     limits = limits or FileLimits()
     if not corpus_dir.is_dir():
-        raise CorpusError(f"Corpus folder {corpus_dir} does not exist; create it or set LAC_CORPUS_DIR.")
+        what = "does not exist" if not corpus_dir.exists() else "is not a folder"
+        raise CorpusError(f"Corpus folder {corpus_dir} {what}; give a folder of guidance files (LAC_CORPUS_DIR "
+                          "or --corpus).")
     entries, warnings = read_manifest(corpus_dir)
     # Files listed in the manifest first: when two files hold the same text, the listed one (with its title,
     # date and status) is kept and the unlisted copy is skipped as the duplicate.

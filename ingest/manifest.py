@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ingest.model import KINDS, STATUSES
+from ingest.text import MAX_SLUG_CHARS
 
 MANIFEST_NAME = "manifest.toml"
 DOC_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"  # a doc id becomes part of section ids and of ?section= links
@@ -59,7 +60,12 @@ class Entry(BaseModel):
 
 
 def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
+    """Lower-case words joined by hyphens, at most MAX_SLUG_CHARS (cut at a hyphen): ids stay short."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text[: MAX_SLUG_CHARS * 8].lower()).strip("-")
+    if len(slug) > MAX_SLUG_CHARS:
+        slug = slug[:MAX_SLUG_CHARS]
+        slug = slug[: slug.rfind("-")] if slug.rfind("-") > MAX_SLUG_CHARS // 2 else slug
+    return slug.strip("-") or "document"
 
 
 def default_entry(file: str) -> Entry:
@@ -69,10 +75,13 @@ def default_entry(file: str) -> Entry:
 def read_manifest(corpus_dir: Path) -> tuple[dict[str, Entry], list[str]]:
     """Entries keyed by file name, plus warnings for anything that had to be skipped or repaired."""
     path = corpus_dir / MANIFEST_NAME
+    if path.is_symlink():  # like every corpus file: a link could point anywhere on the machine
+        return {}, [f"{MANIFEST_NAME}: is a symbolic link; links are not followed, copy the file in instead; every "
+                    "file is ingested with default metadata"]
     if not path.is_file():
         return {}, [f"{MANIFEST_NAME}: not found; every file is ingested with default metadata"]
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # -sig: Windows Notepad's byte-order mark
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         return {}, [f"{MANIFEST_NAME}: cannot be parsed ({exc}); every file is ingested with default metadata"]
     entries: dict[str, Entry] = {}

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
+from ingest.text import MAX_LABEL_CHARS, short_label
+
 STATUSES = ("current", "superseded", "background", "unknown")
 # Manifest `kind` values: one per parser in ingest/parsers, and "document" for the generic parser.
 KINDS = ("pathway", "quick reference guide", "recommendations page", "news report", "document")
@@ -36,6 +38,10 @@ class Document:
     source_url: str | None = None
     sha256: str = ""
 
+    def __post_init__(self) -> None:
+        if len(self.title) > MAX_LABEL_CHARS:  # the first line of a one-line file: bounded like a label
+            object.__setattr__(self, "title", short_label(self.title))
+
     def to_json(self) -> dict[str, Any]:
         """The stored record: everything but the full text (the sections hold it)."""
         return {k: v for k, v in asdict(self).items() if k != "text"}
@@ -60,6 +66,8 @@ class Section:
     order: int = 0
 
     def __post_init__(self) -> None:
+        if len(self.label) > MAX_LABEL_CHARS:  # bounded here, whichever parser made it
+            object.__setattr__(self, "label", short_label(self.label))
         if self.kind not in SECTION_KINDS:
             raise ValueError(f"unknown section kind {self.kind!r}; expected one of {', '.join(SECTION_KINDS)}")
 

@@ -8,6 +8,8 @@ import re
 _WORD = re.compile(r"[a-z0-9]+")
 # A sentence ends at . ! or ? followed by space and a capital, digit, quote or bracket ("e.g. the" does not end one).
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9‘’“'\"(])")
+MAX_LABEL_CHARS = 200  # a section label or document title: copied into every passage, so it is kept short
+MAX_SLUG_CHARS = 80  # the readable part of an id made from a heading
 BULLET_NEEDS_LEAD_IN = 80  # a bullet shorter than this (or starting in lower case) reads badly on its own
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
@@ -19,6 +21,18 @@ STOPWORDS = frozenset(
     get gets got getting much many please tell know also really thing things want wants wanted go goes
     anyone anybody someone somebody anything something everyone""".split()
 )
+
+
+def short_label(text: str, limit: int = MAX_LABEL_CHARS) -> str:
+    """`text` if it is at most `limit` characters, else cut at the last word break before it, with an ellipsis (a
+    one-line file's first line is its title: without this it was copied whole into every passage and unit)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
 
 
 def stem(word: str) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from errors import BadInputError, LacGuideError
@@ -32,12 +34,63 @@ def format_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def read_lines(source: str) -> list[str]:
+MAX_HISTORY_BYTES = 2_000_000  # a history file is earlier questions: far less than this
+MAX_SKIP_BYTES = 16 * 1024 * 1024  # an overlong batch line is skipped up to this; beyond, the input is not questions
+
+
+def read_lines(source: str, max_bytes: int = MAX_HISTORY_BYTES) -> list[str]:
+    """A small text file (or '-': standard input) as lines; more than max_bytes is refused, not read."""
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        with _open_binary(source) as handle:
+            raw = handle.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            raise BadInputError(f"{source} is larger than {max_bytes:,} bytes; give a short text file.")
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInputError(f"Cannot read {source}: {exc.__class__.__name__}. Give a UTF-8 text file, one question per line.") from exc
     return text.splitlines()
+
+
+def _open_binary(source: str):
+    return contextlib.nullcontext(sys.stdin.buffer) if source == "-" else open(source, "rb")  # noqa: SIM115
+
+
+def stream_questions(source: str, max_chars: int) -> Iterator[tuple[str, str]]:
+    """(question, error) for each line of `source` ('-': standard input) as it arrives: memory is bounded by one
+    line, and a question is answered before the next line is read. A line over max_chars characters (or not
+    UTF-8) gives its error; one that runs on for MAX_SKIP_BYTES without a line break (/dev/zero, a binary file)
+    stops the batch with BadInputError."""
+    limit = max_chars * 4 + 2  # the UTF-8 bytes of the longest question allowed, and its line break
+    try:
+        handle_context = _open_binary(source)
+        with handle_context as handle:
+            number = 0
+            while raw := handle.readline(limit):
+                number += 1
+                if len(raw) >= limit and not raw.endswith(b"\n"):
+                    _skip_rest_of_line(handle, source, number, len(raw))
+                    preview = raw[:200].decode("utf-8", errors="replace")
+                    yield preview, (f"Question on line {number} is longer than {max_chars:,} characters (the limit); "
+                                    "ask something shorter.")
+                    continue
+                try:
+                    yield raw.decode("utf-8").rstrip("\r\n"), ""
+                except UnicodeDecodeError:
+                    yield raw[:200].decode("utf-8", errors="replace").rstrip("\r\n"), (
+                        f"Line {number} is not UTF-8 text; give one question per line as UTF-8.")
+    except OSError as exc:
+        raise BadInputError(f"Cannot read {source}: {exc.__class__.__name__}. Give a UTF-8 text file, one question "
+                            "per line.") from exc
+
+
+def _skip_rest_of_line(handle, source: str, number: int, skipped: int) -> None:
+    while skipped <= MAX_SKIP_BYTES:
+        rest = handle.readline(1 << 20)
+        skipped += len(rest)
+        if not rest or rest.endswith(b"\n"):
+            return
+    raise BadInputError(f"{source}: line {number} runs on for more than {MAX_SKIP_BYTES:,} bytes without a line "
+                        "break; it is not a file of questions (one per line).")
 
 
 def read_history(path: str) -> list[str]:
@@ -91,11 +144,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.batch is None:
             print(_render(assistant.ask(args.question, history), args.json))
             return 0
-        questions = read_lines(args.batch)
         assistant.warm_up(progress=True)
         separator = "\n" if args.json else "\n\n"
-        for question in questions:
+        for question, problem in stream_questions(args.batch, settings.max_question_chars):
             try:
+                if problem:
+                    raise BadInputError(problem)
                 text = _render(assistant.ask(question, history), args.json)
             except BadInputError as exc:
                 error = {"question": question, "error": str(exc)}
@@ -121,4 +175,4 @@ def _reader_went_away() -> int:
     return 1
 
 
-__all__ = ["format_text", "main"]
+__all__ = ["format_text", "main", "read_lines", "stream_questions"]

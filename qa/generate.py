@@ -89,7 +89,7 @@ class GeneratedAnswerer:
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="llm")
 
     def rewrite(self, extractive: Answer) -> Answer:
-        if extractive.refused or not extractive.citations:
+        if self.chat_model is None or extractive.refused or not extractive.citations:
             return extractive
         try:
             future = self._pool.submit(self.chat_model.invoke, build_messages(extractive.question, extractive.citations))
@@ -115,12 +115,21 @@ class GeneratedAnswerer:
 
 
 def chat_model_from_settings(settings: Settings):
-    """LangChain's provider-neutral constructor; the provider package (e.g. langchain-ollama) must be installed."""
-    from langchain.chat_models import init_chat_model
-
+    """LangChain's provider-neutral constructor; the provider package (e.g. langchain-ollama) must be installed.
+    None, with a one-line warning, when the optional model cannot be made (no provider, an unknown one, its
+    package missing or of another version): answers are then the extractive ones, as the README promises."""
     extra = {"base_url": settings.llm_base_url} if settings.llm_base_url else {}
-    return init_chat_model(settings.llm_model, model_provider=settings.llm_provider or None,  # type: ignore[call-overload]
-                           timeout=settings.llm_timeout, **extra)
+    try:
+        from langchain.chat_models import init_chat_model
+
+        return init_chat_model(settings.llm_model,  # type: ignore[call-overload]
+                               model_provider=settings.llm_provider or None, timeout=settings.llm_timeout, **extra)
+    except Exception as exc:  # noqa: BLE001 - ImportError, ValueError, provider errors: all mean "no model"
+        first_line = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
+        log.warning("generated answers are off: the model %r (provider %r) cannot be used (%s: %s); answers are "
+                    "quoted from the guidance", settings.llm_model, settings.llm_provider or "none",
+                    exc.__class__.__name__, first_line)
+        return None
 
 
 __all__ = ["GeneratedAnswerer", "SYSTEM_PROMPT", "SupportChecker", "build_messages", "chat_model_from_settings",

@@ -114,12 +114,43 @@ def test_file_onnx_runtime_cannot_open_is_exported_again_not_a_crash(fake_model,
     cache = counting_cache(tmp_path / "cache")
     path = cache.model_file(layout, "fp32")
     path.write_bytes(b"\x00garbage" * (path.stat().st_size // 8) + b"\x00" * (path.stat().st_size % 8))
-    assert cache.model_file(layout, "fp32") == path  # same size, record matches: only ORT can tell
+    record = path.with_suffix(".json")  # a record forged to vouch for the garbage: only ORT can tell
+    record.write_text(json.dumps({**json.loads(record.read_text()), "sha256": onnx_export.sha256_file(path)}))
+    assert cache.model_file(layout, "fp32") == path
     with caplog.at_level(logging.WARNING, logger="lac.index"):
         encoder = onnx_runtime.load(layout, cache, "fp32")
     assert "cannot be used" in caplog.text and cache.exports == 2
     vectors = encoder.encode(["respite care", "a longer question about short breaks"])
     assert vectors.shape == (2, DIM) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+
+
+@pytest.mark.parametrize("damaged", ["graph", "weights"])
+def test_export_damaged_in_place_with_the_same_size_is_caught_by_its_hash_and_exported_again(
+        fake_model, tmp_path, caplog, damaged):
+    layout = read_layout(fake_model)
+    cache = OnnxModelCache(tmp_path / "cache", exporter=table_onnx)
+    path = cache.model_file(layout, "fp32")
+    target = path if damaged == "graph" else path.with_name(path.name + ".data")
+    good = target.read_bytes()
+    flipped = bytearray(good)
+    flipped[len(flipped) // 2] ^= 0xFF  # one weight changed, the size the same
+    target.write_bytes(bytes(flipped))
+    with caplog.at_level(logging.WARNING, logger="lac.index"):
+        assert cache.model_file(layout, "fp32") == path
+    assert cache.exports == 2 and "damaged" in caplog.text and target.read_bytes() == good
+    record = json.loads(path.with_suffix(".json").read_text())
+    assert record["sha256"] == onnx_export.sha256_file(path) and record["data_sha256"]
+
+
+def test_export_recorded_before_hashes_gets_them_once_without_exporting_again(fake_model, tmp_path):
+    layout = read_layout(fake_model)
+    cache = counting_cache(tmp_path / "cache")
+    path = cache.model_file(layout, "fp32")
+    record = path.with_suffix(".json")
+    old = {k: v for k, v in json.loads(record.read_text()).items() if k not in ("sha256", "data_sha256")}
+    record.write_text(json.dumps(old))
+    assert cache.model_file(layout, "fp32") == path and cache.exports == 1
+    assert json.loads(record.read_text())["sha256"] == onnx_export.sha256_file(path)
 
 
 def test_unusable_digest_memo_is_rebuilt(fake_model, tmp_path):

@@ -84,3 +84,20 @@ def test_any_doubt_falls_back_to_the_extractive_answer(make_assistant, assistant
 def test_refused_questions_never_reach_the_model(make_assistant):
     answer = make_assistant(BrokenModel(responses=["x"])).ask("What is the capital of France?")
     assert answer.refused
+
+
+@pytest.mark.parametrize("provider", ["", "bogus", "ollama"])
+def test_optional_llm_that_cannot_be_made_is_a_one_line_warning_and_no_model(provider, caplog):
+    import logging
+
+    from qa.generate import GeneratedAnswerer, chat_model_from_settings
+    from settings import Settings
+
+    settings = Settings(llm_model="no-such-model-xyz", llm_provider=provider)
+    with caplog.at_level(logging.WARNING, logger="lac"):
+        model = chat_model_from_settings(settings)
+    if model is not None:  # the provider's package is installed and makes a client lazily: nothing to warn about
+        return
+    assert "generated answers are off" in caplog.text and len(caplog.records) == 1
+    answerer = GeneratedAnswerer(None, checker=None, timeout=1)  # type: ignore[arg-type]
+    assert answerer.chat_model is None

@@ -21,8 +21,12 @@ def test_packaged_model_resolves_to_an_installed_folder():
     assert path.is_dir() and (path / "config.json").is_file()
 
 
-def test_unknown_model_name_is_passed_through_for_a_hub():
-    assert resolve_model("sentence-transformers/all-mpnet-base-v2") == "sentence-transformers/all-mpnet-base-v2"
+@pytest.mark.parametrize("name", ["sentence-transformers/all-mpnet-base-v2", "nonsense", "os", "antigravity", ""])
+def test_model_name_that_is_not_an_installed_model_package_or_folder_is_a_settings_error(name):
+    from errors import SettingsError
+
+    with pytest.raises(SettingsError, match="LAC_EMBEDDING_MODEL"):
+        resolve_model(name)
 
 
 def test_tokenize_folds_plurals_and_drops_stopwords():

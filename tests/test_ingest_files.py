@@ -195,3 +195,78 @@ def test_real_corpus_passages_are_verifiable():
             assert line in texts[passage.section_id]
         if len(passage.text) > 600:  # only a single over-long sentence may exceed the limit
             assert "\n" not in passage.text
+
+
+def one_line(size: int) -> str:
+    words = "carers children placement support respite school health social worker plan review family".split()
+    sentence = " ".join(words).capitalize() + ". "
+    return (sentence * (size // len(sentence) + 1))[:size].rstrip() + "\n"
+
+
+@pytest.mark.parametrize("markdown", [False, True])
+def test_one_line_file_gets_a_short_title_label_and_id(tmp_path, markdown):
+    from ingest.text import MAX_LABEL_CHARS, MAX_SLUG_CHARS
+
+    text = f"# {one_line(1_000_000)}\nCarers should be offered respite.\n" if markdown else one_line(1_000_000)
+    write(tmp_path, "long.md" if markdown else "long.txt", text)
+    corpus = load_corpus(tmp_path)
+    assert all(len(d.title) <= MAX_LABEL_CHARS for d in corpus.documents)
+    assert all(len(s.label) <= MAX_LABEL_CHARS for s in corpus.sections)
+    assert all(len(s.section_id) <= MAX_SLUG_CHARS + 40 for s in corpus.sections)
+    label = corpus.sections[0].label
+    assert label.count("…") == 1 and label.split("…")[0] in one_line(1_000)  # cut once, at a word break
+    assert not label.split("…")[0].endswith(("childr", "plac"))
+
+
+def test_short_label_keeps_short_text_and_cuts_long_text_at_a_word():
+    from ingest.manifest import slugify
+    from ingest.text import short_label
+
+    assert short_label("Recommendation 15: Support sibling placements") == "Recommendation 15: Support sibling placements"
+    cut = short_label("word " * 100, 50)
+    assert len(cut) <= 50 and cut.endswith("word…")
+    assert len(slugify("Long heading " * 10_000)) <= 80 and slugify("Box 9: Carers") == "box-9-carers"
+
+
+@pytest.mark.parametrize("kind", ["file", "empty folder", "device"])
+def test_corpus_setting_that_is_a_file_an_empty_folder_or_a_device_is_one_line_and_exit_2(tmp_path, kind):
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    corpus = {"file": tmp_path / "notes.txt", "empty folder": tmp_path / "empty", "device": Path("/dev/null")}[kind]
+    if kind == "file":
+        corpus.write_text("my notes", encoding="utf-8")
+    elif kind == "empty folder":
+        corpus.mkdir()
+    env = {**os.environ, "LAC_CORPUS_DIR": str(corpus), "LAC_INDEX_DIR": str(tmp_path / "idx")}
+    run = subprocess.run([sys.executable, "-m", "qa", "ask", "respite"], cwd=root, env=env, capture_output=True,
+                         text=True, timeout=120, check=False)
+    assert run.returncode == 2, run.stderr
+    errors = [line for line in run.stderr.splitlines() if not line.startswith("WARNING")]
+    assert len(errors) == 1 and errors[0].startswith("error:") and str(corpus) in errors[0]
+    assert ("is not a folder" in errors[0]) == (kind != "empty folder")
+
+
+MANIFEST_ENTRY = '[[document]]\nfile = "a.txt"\nid = "ph28"\ntitle = "PH28"\nstatus = "superseded"\n'
+
+
+def test_manifest_saved_with_a_byte_order_mark_is_read(tmp_path):
+    write(tmp_path, "a.txt", GOOD)
+    write(tmp_path, "manifest.toml", "\ufeff".encode() + MANIFEST_ENTRY.encode())
+    corpus = load_corpus(tmp_path)
+    assert corpus.documents[0].status == "superseded" and corpus.documents[0].doc_id == "ph28"
+    assert not any("manifest.toml" in w for w in corpus.warnings)
+
+
+def test_manifest_that_is_a_link_out_of_the_corpus_is_not_followed(tmp_path):
+    outside = tmp_path / "outside.toml"
+    outside.write_text(MANIFEST_ENTRY, encoding="utf-8")
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    write(corpus_dir, "a.txt", GOOD)
+    (corpus_dir / "manifest.toml").symlink_to(outside)
+    corpus = load_corpus(corpus_dir)
+    assert corpus.documents[0].status == "unknown"
+    assert any("manifest.toml: is a symbolic link" in w for w in corpus.warnings)

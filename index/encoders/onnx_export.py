@@ -18,6 +18,7 @@ mtime) in `source-digests.json`, as build tools do.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -160,6 +161,7 @@ class OnnxModelCache:
                 tmp.unlink(missing_ok=True)
             self._record(path).write_text(json.dumps({
                 "key": key, "bytes": path.stat().st_size, "data_bytes": _size(self._data(path)),
+                **self._digests(path),
                 "source": str(layout.folder), "precision": precision, "opset": OPSET, "format": EXPORT_FORMAT}),
                 encoding="utf-8")
             self.exports += 1
@@ -182,12 +184,26 @@ class OnnxModelCache:
         return path.with_name(path.name + ".data")
 
     def _complete(self, path: Path) -> bool:
+        """The files are there, of the recorded sizes and sha256 (recorded at export, checked on every load as the
+        index files are: weights damaged in place, same size, would otherwise give every question wrong vectors).
+        A record written before hashes were kept gets them now, once, from the files as they are."""
         try:
             record = json.loads(self._record(path).read_text("utf-8"))
-            return (path.stat().st_size == record["bytes"] and _size(self._data(path)) == record["data_bytes"]
-                    and path.name.endswith(f"-{record['key'][:16]}.onnx"))
-        except (OSError, ValueError, KeyError, TypeError):
+            if not (path.stat().st_size == record["bytes"] and _size(self._data(path)) == record["data_bytes"]
+                    and path.name.endswith(f"-{record['key'][:16]}.onnx")):
+                return False
+            digests = self._digests(path)
+            if "sha256" not in record:
+                with contextlib.suppress(OSError):
+                    _write_atomic(self._record(path), json.dumps({**record, **digests}))
+                return True
+            return all(record.get(name) == digest for name, digest in digests.items())
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return False
+
+    def _digests(self, path: Path) -> dict[str, str | None]:
+        data = self._data(path)
+        return {"sha256": sha256_file(path), "data_sha256": sha256_file(data) if data.exists() else None}
 
     def source_digest(self, layout: ModelLayout) -> str:
         """sha256 over the weights and network definition, each file's digest reused while its stat is unchanged."""

@@ -25,6 +25,9 @@ class OnnxEncoder:
     parallel_batches = True
 
     def __init__(self, layout: ModelLayout, model_file, precision: str = "fp32", threads: int = 1):
+        from settings import stay_offline
+
+        stay_offline()  # ORT_DISABLE_TELEMETRY before ONNX Runtime starts its environment (settings.py)
         import onnxruntime as ort
 
         options = ort.SessionOptions()

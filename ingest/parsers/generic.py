@@ -8,6 +8,7 @@ from ingest.clean import SENTENCE_END, blocks_of, drop_chrome, join_wrapped, lin
 from ingest.manifest import slugify
 from ingest.model import Document, Section
 from ingest.parsers.common import numbered
+from ingest.text import MAX_LABEL_CHARS, short_label
 
 MD_HEADING = re.compile(r"^#{1,2}\s+(\S.*?)\s*#*$")
 GROUP_CHARS = 1500
@@ -63,7 +64,7 @@ def _by_groups(lines: list[str], title: str) -> list[tuple[str, list[str]]]:
     for block in blocks_of(lines):
         paragraph = join_wrapped(block)
         if size + len(paragraph) > GROUP_CHARS:
-            parts.append((f"{title} (part {len(parts) + 1})", []))
+            parts.append((f"{short_label(title, MAX_LABEL_CHARS - 20)} (part {len(parts) + 1})", []))
             size = 0
         parts[-1][1].append(paragraph)
         size += len(paragraph)

@@ -1,0 +1,235 @@
+"""index/store.py: the index only ever replaces or deletes what it can prove it created (fast: a fake model)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from index_fakes import FakeEmbedder, small_corpus, small_settings, snapshot
+
+from errors import IndexPathError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def build(settings):
+    from index.build import build_index
+
+    return build_index(settings, embedder=FakeEmbedder())
+
+
+def user_files(tmp_path: Path) -> Path:
+    """A folder of the user's, beside where the index might go."""
+    mine = tmp_path / "my-documents"
+    mine.mkdir()
+    (mine / "thesis.docx").write_bytes(b"years of work")
+    return mine
+
+
+def test_build_out_an_existing_user_folder_is_refused_by_the_cli_and_nothing_is_touched(tmp_path):
+    mine = user_files(tmp_path)
+    corpus = small_corpus(tmp_path / "corpus")
+    before = snapshot(tmp_path)
+    env = dict(os.environ, LAC_EMBEDDING_MODEL="fake")
+    run = subprocess.run([sys.executable, "-m", "index", "build", "--corpus", str(corpus), "--out", str(mine)],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: Refusing") and str(mine) in lines[0]
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("kind", ["file", "empty folder", "corpus folder", "folder inside the corpus",
+                                  "link to a sibling folder", "link to a file", "dangling link elsewhere"])
+def test_index_path_that_is_not_ours_is_refused_and_left_untouched(tmp_path, kind):
+    corpus = small_corpus(tmp_path / "corpus")
+    mine = user_files(tmp_path)
+    target = {
+        "file": tmp_path / "notes.txt",
+        "empty folder": tmp_path / "empty",
+        "corpus folder": corpus,
+        "folder inside the corpus": corpus / "sub",
+        "link to a sibling folder": tmp_path / "idx",
+        "link to a file": tmp_path / "idx",
+        "dangling link elsewhere": tmp_path / "idx",
+    }[kind]
+    if kind == "file":
+        target.write_text("my notes", encoding="utf-8")
+    elif kind in ("empty folder", "folder inside the corpus"):
+        target.mkdir()
+    elif kind == "link to a sibling folder":
+        target.symlink_to(mine.name)
+    elif kind == "link to a file":
+        target.symlink_to(mine / "thesis.docx")
+    elif kind == "dangling link elsewhere":
+        target.symlink_to(tmp_path / "nowhere")
+    before = snapshot(tmp_path)
+    with pytest.raises(IndexPathError, match="Refusing") as refused:
+        build(small_settings(tmp_path, corpus=corpus, index_dir=target))
+    assert str(target) in str(refused.value) and "\n" not in str(refused.value)
+    assert snapshot(tmp_path) == before
+
+
+def test_index_path_that_is_a_file_is_refused_when_a_question_needs_a_rebuild(tmp_path):
+    from index.loaded import open_index
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes", encoding="utf-8")
+    settings = small_settings(tmp_path, index_dir=notes)
+    before = snapshot(tmp_path)
+    with pytest.raises(IndexPathError, match="notes.txt"):
+        open_index(settings, embedder=FakeEmbedder())
+    assert snapshot(tmp_path) == before  # not even a lock file beside it
+
+
+def test_every_version_folder_carries_the_marker(tmp_path):
+    from index.store import MARKER, is_ours
+
+    settings = small_settings(tmp_path)
+    build(settings)
+    version = settings.index_dir.resolve()
+    assert settings.index_dir.is_symlink() and (version / MARKER).is_file() and is_ours(version)
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+    build(settings)
+    assert not version.exists() and (settings.index_dir.resolve() / MARKER).is_file()
+
+
+def unmarked(settings) -> Path:
+    """The index as written before the marker existed: a real folder with our manifest and layout."""
+    from index.store import MARKER
+
+    version = settings.index_dir.resolve()
+    (version / MARKER).unlink()
+    settings.index_dir.unlink()
+    version.rename(settings.index_dir)
+    return settings.index_dir
+
+
+def test_index_folder_from_before_the_marker_is_recognised_and_replaced(tmp_path):
+    settings = small_settings(tmp_path)
+    build(settings)
+    old = unmarked(settings)
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+    build(settings)
+    assert settings.index_dir.is_symlink()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".idx.v-")] == [os.readlink(old)]
+
+
+def test_link_to_an_unmarked_version_folder_of_ours_is_replaced(tmp_path):
+    from index.store import MARKER
+
+    settings = small_settings(tmp_path)
+    build(settings)
+    version = settings.index_dir.resolve()
+    (version / MARKER).unlink()
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+    build(settings)
+    assert not version.exists() and settings.index_dir.resolve() != version
+
+
+@pytest.mark.parametrize("change", ["foreign file", "manifest without our keys"])
+def test_old_index_folder_that_is_not_recognisably_ours_is_refused(tmp_path, change):
+    settings = small_settings(tmp_path)
+    build(settings)
+    old = unmarked(settings)
+    if change == "foreign file":
+        (old / "thesis.docx").write_bytes(b"years of work")
+    else:
+        (old / "manifest.json").write_text(json.dumps({"title": "my notes"}), encoding="utf-8")
+    before = snapshot(tmp_path)
+    with pytest.raises(IndexPathError, match="did not create"):
+        build(settings)
+    assert snapshot(tmp_path) == before
+
+
+def test_leftover_named_like_a_version_but_not_ours_is_kept(tmp_path):
+    settings = small_settings(tmp_path)
+    build(settings)
+    lookalike = tmp_path / ".idx.v-mine"
+    lookalike.mkdir()
+    (lookalike / "diary.txt").write_text("dear diary", encoding="utf-8")
+    (tmp_path / ".idx.tmp-notes").write_text("a file", encoding="utf-8")
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+    build(settings)
+    assert (lookalike / "diary.txt").read_text() == "dear diary"
+    assert (tmp_path / ".idx.tmp-notes").read_text() == "a file"
+
+
+def test_previous_version_holding_a_foreign_file_is_not_deleted_after_the_swap(tmp_path):
+    settings = small_settings(tmp_path)
+    build(settings)
+    version = settings.index_dir.resolve()
+    (version / "thesis.docx").write_bytes(b"years of work")
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+    build(settings)
+    assert settings.index_dir.resolve() != version and (version / "thesis.docx").read_bytes() == b"years of work"
+
+
+def test_lock_file_of_the_same_name_is_never_truncated(tmp_path):
+    settings = small_settings(tmp_path)
+    (tmp_path / ".idx.lock").write_text("someone's file", encoding="utf-8")
+    build(settings)
+    assert (tmp_path / ".idx.lock").read_text() == "someone's file"
+
+
+def test_build_of_a_one_line_file_is_linear_in_its_size(tmp_path):
+    """A 200 KB one-line file took 243 s and 11.8 GB (its first line, the label, copied into every unit)."""
+    import time
+
+    from test_ingest_files import one_line
+
+    sizes, seconds = {}, {}
+    for size in (100_000, 1_000_000):
+        folder = tmp_path / str(size)
+        corpus = small_corpus(folder / "corpus", {"long.txt": one_line(size)})
+        settings = small_settings(folder, corpus=corpus)
+        started = time.perf_counter()
+        build(settings)
+        seconds[size] = time.perf_counter() - started
+        index = settings.index_dir.resolve()
+        sizes[size] = sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
+        assert (index / "units.json").stat().st_size < 20 * size
+    assert sizes[1_000_000] < 15 * sizes[100_000]
+    assert seconds[1_000_000] < 60
+
+
+@pytest.mark.parametrize("damage", [{"files": []}, {"corpus": "x"}, {"counts": [1]}, {"files": {"a": 1}}, []])
+def test_malformed_manifest_is_no_index_not_a_traceback(tmp_path, damage):
+    from index.loaded import open_index
+    from index.store import check_index, read_manifest
+
+    settings = small_settings(tmp_path)
+    build(settings)
+    path = settings.index_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    path.write_text(json.dumps({**manifest, **damage} if isinstance(damage, dict) else damage))
+    assert read_manifest(settings.index_dir) is None
+    assert not check_index(settings.index_dir, settings, settings.corpus_dir).usable
+    env = dict(os.environ, LAC_CORPUS_DIR=str(settings.corpus_dir), LAC_INDEX_DIR=str(settings.index_dir),
+               LAC_EMBEDDING_MODEL="fake")
+    status = subprocess.run([sys.executable, "-m", "index", "status"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert status.returncode == 1 and "Traceback" not in status.stderr and "no index" in status.stdout
+    assert len(open_index(settings, embedder=FakeEmbedder()).passages) == 3  # rebuilt: still our folder
+
+
+def test_corpus_file_over_the_size_limit_is_not_hashed(tmp_path, monkeypatch):
+    from index import store
+
+    settings = small_settings(tmp_path).replace(max_file_bytes=1_000_000)
+    with open(settings.corpus_dir / "huge.txt", "wb") as handle:  # sparse: 8 GB on paper, nothing on disk
+        handle.truncate(8 * 1024**3)
+    hashed: list[str] = []
+    real = store.sha256_file
+    monkeypatch.setattr(store, "sha256_file", lambda path: hashed.append(Path(path).name) or real(path))
+    fingerprint = store.corpus_fingerprint(settings.corpus_dir, settings.max_file_bytes)
+    assert "huge.txt" not in hashed and fingerprint["huge.txt"].startswith("skipped:")
+    assert {"care.md", "school.md"} <= set(hashed)
+    build(settings)
+    hashed.clear()
+    assert store.check_index(settings.index_dir, settings, settings.corpus_dir).usable
+    assert "huge.txt" not in hashed
