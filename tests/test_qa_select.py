@@ -16,12 +16,19 @@ from train.fit import CONTEXT_GRID, Example, context_share, holds_evidence, refu
 class _Section:
     section_id: str
     kind: str = "box"
+    doc_id: str = "doc"
+
+
+@dataclass
+class _Document:
+    status: str = "current"
 
 
 @dataclass
 class _Index:
     units: list[AnswerUnit]
     sections: dict = field(default_factory=dict)
+    documents: dict = field(default_factory=lambda: {"doc": _Document(), "old": _Document("superseded")})
 
 
 def _index() -> _Index:
@@ -104,11 +111,13 @@ def test_weights_round_trip_and_refuse_other_features():
     weights = EvidenceWeights(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.ones(len(FEATURES)), 0.0,
                               np.zeros((3, 4), dtype=np.float32), 0.2, 0.5, 0.1, 0.3)
     again = EvidenceWeights.from_json(weights.to_json())
-    assert again.quote_share == 0.5 and again.directions.shape == (3, 4)
+    assert again.quote_share == 0.5 and again.directions.shape == (3, 4) and again.channels == weights.channels
+    fewer = {**weights.to_json(), "features": ["cosine"], "mean": [0.0], "scale": [1.0], "coef": [1.0]}
+    assert EvidenceWeights.from_json(fewer).features == ("cosine",)  # a fit may use fewer (named) columns
     import pytest
 
     with pytest.raises(ValueError, match="python -m train.fit"):
-        EvidenceWeights.from_json({**weights.to_json(), "features": ["cosine"]})
+        EvidenceWeights.from_json({**weights.to_json(), "features": ["no_such_feature"]})
 
 
 def test_a_pointer_box_is_shown_as_a_box_title_with_its_date_and_status():
@@ -123,3 +132,12 @@ def test_a_pointer_box_is_shown_as_a_box_title_with_its_date_and_status():
     assert line.text == ("NICE Pathway has a box on this: Box 2: National strategy, policy and commissioning "
                          "(2020, replaced by NG205 (2021)).")
     assert line.kind == "title" and line.citations == (1,)
+
+
+def test_current_guidance_is_cited_before_replaced_guidance_that_also_answers():
+    index = _index()
+    index.sections["qrg/rec-36"] = _Section("qrg/rec-36", "recommendation", doc_id="old")
+    units = [*index.units, AnswerUnit("qrg/rec-36", 0, 2, 0, "Train carers in attachment before placements.", "text")]
+    index.units[:] = units
+    chosen = select(_evidence(index, {6: 0.9, 2: 0.8, 4: 0.7}), index, quote_share=0.5)
+    assert [s.section_id for s in chosen.sections] == ["box-10", "qrg/rec-36"]
