@@ -99,8 +99,15 @@ class Settings(BaseModel):
     # HTTP request bodies over this many bytes are refused (413) before they are read: a question is at most
     # max_question_chars characters, so this leaves room for a long history and nothing for a flood.
     max_request_bytes: int = Field(2_000_000, ge=10_000)
+    # Questions waiting for an answer (all browsers and API callers together); beyond it a caller is told the helper
+    # is busy and to try again (HTTP 503) instead of waiting minutes: 2,000 queued API calls were all accepted.
+    queue_size: int = Field(64, ge=1, le=100_000)
+    # Seconds a client may take to send a whole request (headers and body); a half-sent one is then closed
+    # (400 half-sent connections stayed open for ever).
+    request_timeout: float = Field(30.0, gt=0, le=3600)
     # Feedback (thumbs on answers): one vote per answer shown, at most this many votes a minute from one browser
-    # session, and at most this many rows kept (the oldest are deleted beyond it).
+    # session and from one client address, and at most this many rows kept (beyond it new votes are refused: a
+    # flood never evicts genuine older votes).
     feedback_per_minute: int = Field(30, ge=1)
     feedback_max_rows: int = Field(10_000, ge=1)
 
