@@ -21,6 +21,11 @@ class IndexUnavailableError(LacGuideError):
     """The index is missing, damaged or built from other settings, and could not be rebuilt."""
 
 
+class IndexBusyError(IndexUnavailableError):
+    """Another build holds the index's lock beyond the wait allowed (settings.build_lock_wait); the message says
+    which process and since when."""
+
+
 class IndexPathError(IndexUnavailableError):
     """The index path holds something this program did not create (a user's folder or file, the corpus, a link
     elsewhere): it is never replaced or deleted."""

@@ -83,6 +83,10 @@ class Settings(BaseModel):
     # Up to this many passages, opening an index ingests the corpus again and requires the same records (a forged
     # index whose file hashes were rewritten is refused); larger indexes rely on the hashes.
     verify_max_passages: int = Field(20_000, ge=0)
+    # Seconds to wait for another build of the same index (it holds the build lock) before serving the index as it
+    # is, with a warning, or failing with a message naming that build's process; a stopped build (Ctrl-Z) is
+    # waited for at most STOPPED_BUILD_WAIT seconds of it.
+    build_lock_wait: float = Field(120.0, ge=0, le=86_400)
     # Optional generated answers through LangChain's init_chat_model (off while llm_model is empty), for
     # example LAC_LLM_MODEL=llama3.2 LAC_LLM_PROVIDER=ollama, or an OpenAI-compatible server via LAC_LLM_BASE_URL.
     llm_model: str = ""

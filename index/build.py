@@ -52,7 +52,7 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, progres
     seconds: dict[str, float] = {}
     start = time.perf_counter()
 
-    with build_lock(index_dir):
+    with build_lock(index_dir, wait=settings.build_lock_wait):
         fingerprint = corpus_fingerprint(corpus_dir, settings.max_file_bytes)
         t = time.perf_counter()
         corpus = load_corpus(corpus_dir, FileLimits.from_settings(settings))
@@ -150,7 +150,7 @@ def ensure_index(settings: Settings, *, embedder: Embedder | None = None,
         return None
     store.check_index_target(index_dir, corpus_dir)  # before the lock file: a user's file or folder is left untouched
     log.warning("rebuilding the index: %s", check.reason)
-    with build_lock(index_dir):
+    with build_lock(index_dir, wait=settings.build_lock_wait):
         # Another process may have rebuilt it while this one waited for the lock.
         if check_index(index_dir, settings, corpus_dir).usable:
             return None

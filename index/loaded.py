@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from errors import IndexUnavailableError
+from errors import IndexBusyError, IndexUnavailableError
 from index.build import build_index, ensure_index, records_match_corpus
 from index.dense import DenseIndex
 from index.embedder import Embedder
@@ -112,6 +112,13 @@ def _rebuild_or_serve_stale(settings: Settings, embedder: Embedder | None, progr
             build_index(settings, embedder=embedder, progress=progress)
         else:
             ensure_index(settings, embedder=embedder, progress=progress)
+    except IndexBusyError as exc:  # another build holds the lock (stopped, or slow): the old index, if intact
+        intact = check_index(index_dir, settings, None)
+        if force or not intact.usable:  # never serve an index found forged
+            raise
+        stale = f"{exc} Meanwhile answers come from the index as it was built ({reason})."
+        log.warning(stale)
+        return intact, stale
     except OSError as exc:
         intact = check_index(index_dir, settings, None)
         why = exc.strerror or exc.__class__.__name__

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 import ingest
-from errors import IndexPathError, IndexUnavailableError
+from errors import IndexBusyError, IndexPathError, IndexUnavailableError
 from index.dense import DenseIndex
 from index.encoders.adapter import adapter_folder
 from index.encoders.factory import vector_space
@@ -103,24 +103,113 @@ def build_key(settings: Settings) -> dict:
     }
 
 
+LOCK_HOLDER = "lac-guide index build: pid "  # how a lock file written by this program starts
+STOPPED_BUILD_WAIT = 5.0  # seconds a build that is stopped (Ctrl-Z, SIGSTOP) is waited for at most
+
+
 @contextlib.contextmanager
-def build_lock(index_dir: Path):
+def build_lock(index_dir: Path, wait: float | None = None):
     """One build at a time per index folder, across processes and threads; re-entrant in the thread holding it,
-    so "check, then build" can happen under one lock."""
+    so "check, then build" can happen under one lock. The holder writes its pid and start time into the lock file
+    (only into a lock file that is empty or its own kind: a user's file of that name is locked, never changed).
+    `wait`: seconds to wait for another holder (None: as long as it takes); then IndexBusyError names the holder
+    (its pid, since when, and whether it is stopped). A stopped holder is waited for at most STOPPED_BUILD_WAIT."""
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     key = str(index_dir.resolve())
     held = _held_locks.__dict__.setdefault("paths", set())
     if key in held:
         yield
         return
-    with open(index_dir.parent / f".{index_dir.name}.lock", "a") as handle:  # "a": never truncates a file
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    path = lock_path(index_dir)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # no O_TRUNC: never truncates a file on opening it
+    try:
+        _acquire(fd, path, wait)
+        own = _is_holder_record(os.pread(fd, 4096, 0))
+        if own:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, _holder_record(), 0)
         held.add(key)
         try:
             yield
         finally:
             held.discard(key)
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            if own:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)  # released: nobody holds it
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def lock_path(index_dir: Path) -> Path:
+    return index_dir.parent / f".{index_dir.name}.lock"
+
+
+def _acquire(fd: int, path: Path, wait: float | None) -> None:
+    import logging
+    import time
+
+    start = time.monotonic()
+    told = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        holder = lock_holder(path)
+        waited = time.monotonic() - start
+        limit = wait
+        if holder.get("stopped"):
+            limit = STOPPED_BUILD_WAIT if limit is None else min(limit, STOPPED_BUILD_WAIT)
+        if not told:
+            limit_text = "" if limit is None else f" (for up to {limit:.0f} s)"
+            logging.getLogger("lac.index").warning("waiting for %s to finish%s", describe_holder(holder), limit_text)
+            told = True
+        if limit is not None and waited >= limit:
+            raise IndexBusyError(f"The index is being built by {describe_holder(holder)}; gave up waiting after "
+                                 f"{waited:.0f} s. Let that build finish (or end it) and try again.")
+        time.sleep(0.1 if limit is None else min(0.1, max(0.01, limit - waited)))
+
+
+def _is_holder_record(content: bytes) -> bool:
+    return not content.strip() or content.startswith(LOCK_HOLDER.encode())
+
+
+def _holder_record() -> bytes:
+    import datetime
+
+    since = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    return f"{LOCK_HOLDER}{os.getpid()} since {since}\n".encode()
+
+
+def lock_holder(path: Path) -> dict:
+    """What a lock file says about its holder: pid, since (ISO time, UTC), and whether that process is stopped."""
+    try:
+        text = path.read_bytes()[:4096].decode("utf-8", "replace")
+    except OSError:
+        return {}
+    if not text.startswith(LOCK_HOLDER):
+        return {}
+    pid_text, _, since = text[len(LOCK_HOLDER):].strip().partition(" since ")
+    if not pid_text.isdigit():
+        return {}
+    holder: dict = {"pid": int(pid_text), "since": since}
+    try:  # Linux: the state letter after the command name; T (stopped) or t (traced)
+        stat = Path(f"/proc/{holder['pid']}/stat").read_text()
+        holder["stopped"] = stat.rsplit(")", 1)[1].split()[0] in ("T", "t")
+    except (OSError, IndexError):
+        pass
+    return holder
+
+
+def describe_holder(holder: dict) -> str:
+    if not holder:
+        return "another process (it wrote no details into the lock file)"
+    text = f"another build (process {holder['pid']}, since {holder['since'] or 'an unknown time'} UTC"
+    if holder.get("stopped"):
+        text += "; it is stopped, e.g. by Ctrl-Z: resume it with fg, or end it"
+    return text + ")"
 
 
 _held_locks = threading.local()
@@ -415,7 +504,7 @@ def read_units(index_dir: Path, passages: Sequence[Passage]) -> tuple[list[Answe
 
 
 __all__ = [
-    "MARKER", "IndexCheck", "build_key", "build_lock", "check_index", "check_index_target", "corpus_fingerprint",
+    "MARKER", "IndexCheck", "build_key", "build_lock", "describe_holder", "lock_holder", "lock_path", "check_index", "check_index_target", "corpus_fingerprint",
     "is_ours", "read_bank", "read_manifest", "read_records", "read_units", "recover_interrupted_swap",
     "remove_checkpoint", "remove_leftovers", "write_index",
 ]

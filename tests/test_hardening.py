@@ -528,7 +528,7 @@ def test_stale_index_on_a_read_only_folder_is_served_with_a_warning(tmp_path, mo
     settings = built(tmp_path)
     (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
 
-    def read_only(index_dir):
+    def read_only(index_dir, wait=None):
         raise OSError(errno.EROFS, "Read-only file system", str(index_dir))
 
     monkeypatch.setattr(index.build, "build_lock", read_only)
