@@ -33,3 +33,10 @@ class IndexPathError(IndexUnavailableError):
 
 __all__ = ["LacGuideError", "BadInputError", "CorpusError", "IndexPathError", "IndexUnavailableError",
            "SettingsError"]
+
+
+def shown(value: object) -> str:
+    """A file name or path as it may appear in a message: every character that is not printable (terminal escape
+    codes, newlines, tabs, bidirectional overrides) is written as its escape (\\x1b, \\n, \\u202e), so a file
+    name cannot rewrite the terminal or fake a line. Used by every message that names a file."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(value))

@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from errors import SettingsError
+from errors import SettingsError, shown
 
 # Nothing leaves the machine: every library that could phone home is told not to, in this process and any child,
 # before any of them is imported (settings is imported first by every entry point). ORT_DISABLE_TELEMETRY stops
@@ -160,7 +160,7 @@ def _did_you_mean(name: str) -> str:
 
 
 def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:100])
+    return shown(text[:100])
 
 
 def default_of(name: str) -> Any:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from errors import shown
 from index.hashing import sha256_file
 
 log = logging.getLogger("lac.index")
@@ -120,7 +121,7 @@ class VectorCache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             problem = f"cannot be read ({exc.__class__.__name__})"
         if problem or vectors is None:
-            self._drop(f"the embedding cache in {folder} {problem}")
+            self._drop(f"the embedding cache in {shown(folder)} {problem}")
             return
         self.dimension = int(vectors.shape[1])
         self.rows.update(zip(meta["keys"], vectors))

@@ -18,6 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from errors import shown
 from settings import Settings, default_of
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -80,7 +81,7 @@ def decode_text(raw: bytes, name: str) -> tuple[str, list[str]]:
     encoding = "cp1252" if "cp1252" in best.could_be_from_charset else best.encoding
     if encoding.startswith("utf"):  # UTF-16/32 without a byte-order mark: a text file all the same
         return str(best), []
-    return raw.decode(encoding), [f"{name}: not valid UTF-8; decoded as {encoding} (check special characters)"]
+    return raw.decode(encoding), [f"{shown(name)}: not valid UTF-8; decoded as {encoding} (check special characters)"]
 
 
 def html_to_text(markup: str) -> str:

@@ -316,3 +316,35 @@ def test_docx_whose_members_inflate_past_the_budget_is_refused_as_they_inflate(t
     raw = lying_docx(8 << 20, declared=8 << 20)  # honest sizes, 8 MB: over a 1 MB budget
     with pytest.raises(Unreadable, match="expands to over 1,000,000 bytes"):
         load_text(tmp_path / "big.docx", raw, FileLimits(max_zip_bytes=1_000_000, max_zip_ratio=1_000_000))
+
+
+def test_shown_escapes_every_control_character_in_a_file_name():
+    from errors import shown
+
+    assert shown("a\x1b[2Jb\n\r\t\x07\u202ec.txt") == "a\\x1b[2Jb\\n\\r\\t\\x07\\u202ec.txt"
+    assert shown("Placement moves – Ysgol.md") == "Placement moves – Ysgol.md"  # printable text is left alone
+
+
+ESCAPE_NAME = "evil\x1b[2J\x1b]0;pwned\x07\nwarning: all fine.md"
+
+
+def test_file_names_with_terminal_escape_codes_are_escaped_in_every_warning(tmp_path, caplog):
+    write(tmp_path, "good.md", "# Respite\nCarers should be offered short breaks.\n")
+    write(tmp_path, ESCAPE_NAME, b"\x00\x01binary")  # skipped: one warning naming it
+    write(tmp_path, ESCAPE_NAME.replace(".md", " 2.md"), "# Health\nA yearly health assessment.\n")  # no manifest entry
+    with caplog.at_level(logging.WARNING):
+        corpus = load_corpus(tmp_path)
+    named = [w for w in corpus.warnings if "evil" in w]
+    assert len(named) >= 2 and all("\\x1b[2J" in w and "\\n" in w for w in named)
+    assert not any(ch in "".join(corpus.warnings) + caplog.text for ch in "\x1b\x07")
+
+
+def test_index_path_with_escape_codes_is_escaped_in_the_refusal(tmp_path):
+    from errors import IndexPathError
+    from index.store import check_index_target
+
+    target = tmp_path / "notes\x1b[31m.txt"
+    target.write_text("mine", encoding="utf-8")
+    with pytest.raises(IndexPathError) as refused:
+        check_index_target(target)
+    assert "\x1b" not in str(refused.value) and "notes\\x1b[31m.txt" in str(refused.value)
