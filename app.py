@@ -48,17 +48,20 @@ def create_app(settings: Settings, assistant=None, progress: bool = False):
     """The Blocks app and the launch() options it needs (theme and CSS live on launch in Gradio 6)."""
     from qa.service import Assistant
     from ui.feedback import FeedbackStore, feedback_path
-    from ui.http_limits import request_guard
+    from ui.http_limits import guard_slow_clients, request_guard
     from ui.views import CSS, PAGE_HEAD, PAGE_JS, build_demo, theme
 
     assistant = assistant or Assistant(settings)
     assistant.warm_up(progress=progress)  # index and embedding model, so the first question is quick
     store = FeedbackStore.from_settings(feedback_path(settings.index_dir), settings)
     demo = build_demo(assistant, store, settings)
-    demo.queue(default_concurrency_limit=settings.ask_concurrency)
+    # A bounded queue: beyond queue_size waiting questions a caller is told to try again (503), not kept waiting.
+    demo.queue(default_concurrency_limit=settings.ask_concurrency, max_size=settings.queue_size)
+    guard_slow_clients(settings.request_timeout)  # half-sent requests are closed
+    guard = request_guard(settings.max_request_bytes, demo, hosts=[settings.host])
     # No footer: the app is for carers and staff (the /ask API is documented in the README).
     return demo, {"theme": theme(), "css": CSS, "js": PAGE_JS, "head": PAGE_HEAD, "footer_links": [],
-                  "app_kwargs": {"middleware": [request_guard(settings.max_request_bytes, demo)]}}
+                  "app_kwargs": {"middleware": [guard]}}
 
 
 def main() -> int:

@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from errors import SettingsError
+from errors import SettingsError, shown
 
 # Nothing leaves the machine: every library that could phone home is told not to, in this process and any child,
 # before any of them is imported (settings is imported first by every entry point). ORT_DISABLE_TELEMETRY stops
@@ -82,6 +82,10 @@ class Settings(BaseModel):
     # Up to this many passages, opening an index ingests the corpus again and requires the same records (a forged
     # index whose file hashes were rewritten is refused); larger indexes rely on the hashes.
     verify_max_passages: int = Field(20_000, ge=0)
+    # Seconds to wait for another build of the same index (it holds the build lock) before serving the index as it
+    # is, with a warning, or failing with a message naming that build's process; a stopped build (Ctrl-Z) is
+    # waited for at most STOPPED_BUILD_WAIT seconds of it.
+    build_lock_wait: float = Field(120.0, ge=0, le=86_400)
     # Optional generated answers through LangChain's init_chat_model (off while llm_model is empty), for
     # example LAC_LLM_MODEL=llama3.2 LAC_LLM_PROVIDER=ollama, or an OpenAI-compatible server via LAC_LLM_BASE_URL.
     llm_model: str = ""
@@ -98,8 +102,15 @@ class Settings(BaseModel):
     # HTTP request bodies over this many bytes are refused (413) before they are read: a question is at most
     # max_question_chars characters, so this leaves room for a long history and nothing for a flood.
     max_request_bytes: int = Field(2_000_000, ge=10_000)
+    # Questions waiting for an answer (all browsers and API callers together); beyond it a caller is told the helper
+    # is busy and to try again (HTTP 503) instead of waiting minutes: 2,000 queued API calls were all accepted.
+    queue_size: int = Field(64, ge=1, le=100_000)
+    # Seconds a client may take to send a whole request (headers and body); a half-sent one is then closed
+    # (400 half-sent connections stayed open for ever).
+    request_timeout: float = Field(30.0, gt=0, le=3600)
     # Feedback (thumbs on answers): one vote per answer shown, at most this many votes a minute from one browser
-    # session, and at most this many rows kept (the oldest are deleted beyond it).
+    # session and from one client address, and at most this many rows kept (beyond it new votes are refused: a
+    # flood never evicts genuine older votes).
     feedback_per_minute: int = Field(30, ge=1)
     feedback_max_rows: int = Field(10_000, ge=1)
 
@@ -148,7 +159,7 @@ def _did_you_mean(name: str) -> str:
 
 
 def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:100])
+    return shown(text[:100])
 
 
 def default_of(name: str) -> Any:

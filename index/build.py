@@ -17,7 +17,7 @@ from index.encoders import vector_space
 from index.encoders.adapter import adapter_folder
 from index.lexical import LexicalIndex
 from index.store import build_key, build_lock, check_index, corpus_fingerprint, read_manifest, write_index
-from index.vectors import VectorCache
+from index.vectors import VectorCache, cache_secret
 from ingest import load_corpus, split_passages
 from ingest.bank import SpanLocator, load_bank
 from ingest.loaders import FileLimits
@@ -52,7 +52,7 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, progres
     seconds: dict[str, float] = {}
     start = time.perf_counter()
 
-    with build_lock(index_dir):
+    with build_lock(index_dir, wait=settings.build_lock_wait):
         fingerprint = corpus_fingerprint(corpus_dir, settings.max_file_bytes)
         t = time.perf_counter()
         corpus = load_corpus(corpus_dir, FileLimits.from_settings(settings))
@@ -74,7 +74,8 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, progres
         # Vectors cached by text hash in the index folder: an incremental rebuild embeds only new passages.
         # A killed build's checkpoint is merged in, and the checkpoint is refreshed while this build embeds.
         cache = VectorCache.load(index_dir, vector_space(settings.embedding_model, settings.embedder_backend,
-                                  adapter_folder(settings.embedding_adapter)))
+                                  adapter_folder(settings.embedding_adapter)),
+                                 secret=cache_secret(settings.model_cache_dir))
         # Passages and their answer units (sentences, bullets) in one batch: answers score units by meaning too.
         # (context lines and list lead-ins are never quoted, so they are not embedded: their rows stay zero)
         scored = [n for n, u in enumerate(units) if u.kind in SCORED_UNIT_KINDS]
@@ -150,7 +151,7 @@ def ensure_index(settings: Settings, *, embedder: Embedder | None = None,
         return None
     store.check_index_target(index_dir, corpus_dir)  # before the lock file: a user's file or folder is left untouched
     log.warning("rebuilding the index: %s", check.reason)
-    with build_lock(index_dir):
+    with build_lock(index_dir, wait=settings.build_lock_wait):
         # Another process may have rebuilt it while this one waited for the lock.
         if check_index(index_dir, settings, corpus_dir).usable:
             return None

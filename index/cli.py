@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from errors import LacGuideError
+from errors import LacGuideError, shown
 from settings import Settings
 
 
@@ -49,7 +49,7 @@ def _build(settings: Settings) -> int:
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     times = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
-    print(f"built {settings.index_dir}: {report.documents} documents, {report.sections} sections, "
+    print(f"built {shown(settings.index_dir)}: {report.documents} documents, {report.sections} sections, "
           f"{report.passages} passages, {report.bank_questions} bank questions ({times})")
     return 0
 
@@ -61,16 +61,16 @@ def _status(settings: Settings, corpus: Path | None) -> int:
     corpus = corpus or settings.corpus_dir
     check = check_index(index_dir, settings, corpus)
     if check.manifest is None:
-        print(f"no index at {index_dir} (it is built on first use, or with: python -m index build)")
+        print(f"no index at {shown(index_dir)} (it is built on first use, or with: python -m index build)")
         return 1
     m = check.manifest
     counts = m.get("counts", {})
-    print(f"index:     {index_dir}")
+    print(f"index:     {shown(index_dir)}")
     print(f"contents:  {counts.get('documents')} documents, {counts.get('sections')} sections, "
           f"{counts.get('passages')} passages")
     print(f"built:     {m.get('built_at')} from {m.get('corpus_dir')} with model {m.get('embedding_model')}")
     for name, digest in sorted(m.get("corpus", {}).items()):
-        print(f"  {name}  {digest[:12]}")
+        print(f"  {shown(name)}  {digest[:12]}")
     print(f"state:     {'up to date' if check.usable else check.reason}")
     return 0 if check.usable else 1
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from errors import shown
 from ingest.text import tokenize
 
 # bm25s's file names in a saved folder; BM25L and BM25+ add a per-token score for passages without the token.
@@ -56,7 +57,7 @@ class LexicalIndex:
         nonoccurrence_file = folder / _NONOCCURRENCE
         nonoccurrence = np.load(nonoccurrence_file, allow_pickle=False) if nonoccurrence_file.is_file() else None
         if not isinstance(vocab, dict) or indptr.ndim != 1 or len(data) != len(indices) or indptr[-1] != len(data):
-            raise ValueError(f"the BM25 files in {folder} do not fit together")
+            raise ValueError(f"the BM25 files in {shown(folder)} do not fit together")
         return cls(vocab, data.astype(params.get("dtype", "float32"), copy=False), indices, indptr,
                    int(params["num_docs"]), nonoccurrence)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from errors import IndexUnavailableError
+from errors import IndexBusyError, IndexUnavailableError, shown
 from index.build import build_index, ensure_index, records_match_corpus
 from index.dense import DenseIndex
 from index.embedder import Embedder
@@ -83,7 +83,7 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None, rebuild:
         lexical = LexicalIndex.load(folder / "bm25")
         problem = _forgery(settings, embedder, vectors, documents, sections, passages, None)
     if problem:
-        raise IndexUnavailableError(f"The index at {index_dir} cannot be used: {problem}. "
+        raise IndexUnavailableError(f"The index at {shown(index_dir)} cannot be used: {problem}. "
                                     "Rebuild it with: python -m index build")
     units, unit_vectors = read_units(folder, passages)
     bank, bank_vectors = read_bank(folder, passages, units)
@@ -112,14 +112,21 @@ def _rebuild_or_serve_stale(settings: Settings, embedder: Embedder | None, progr
             build_index(settings, embedder=embedder, progress=progress)
         else:
             ensure_index(settings, embedder=embedder, progress=progress)
+    except IndexBusyError as exc:  # another build holds the lock (stopped, or slow): the old index, if intact
+        intact = check_index(index_dir, settings, None)
+        if force or not intact.usable:  # never serve an index found forged
+            raise
+        stale = f"{exc} Meanwhile answers come from the index as it was built ({reason})."
+        log.warning(stale)
+        return intact, stale
     except OSError as exc:
         intact = check_index(index_dir, settings, None)
         why = exc.strerror or exc.__class__.__name__
         if force or not intact.usable:
             raise IndexUnavailableError(
-                f"The index at {index_dir} needs rebuilding ({reason}) but cannot be written: {why}. "
+                f"The index at {shown(index_dir)} needs rebuilding ({reason}) but cannot be written: {why}. "
                 "Rebuild it where it can be written: python -m index build --out DIR") from exc
-        stale = (f"The index at {index_dir} is out of date ({reason}) and cannot be rebuilt here ({why}); "
+        stale = (f"The index at {shown(index_dir)} is out of date ({reason}) and cannot be rebuilt here ({why}); "
                  "answers come from the index as it was built.")
         log.warning(stale)
         return intact, stale

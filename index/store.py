@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 import ingest
-from errors import IndexPathError, IndexUnavailableError
+from errors import IndexBusyError, IndexPathError, IndexUnavailableError, shown
 from index.dense import DenseIndex
 from index.encoders.adapter import adapter_folder
 from index.encoders.factory import vector_space
@@ -103,24 +103,113 @@ def build_key(settings: Settings) -> dict:
     }
 
 
+LOCK_HOLDER = "lac-guide index build: pid "  # how a lock file written by this program starts
+STOPPED_BUILD_WAIT = 5.0  # seconds a build that is stopped (Ctrl-Z, SIGSTOP) is waited for at most
+
+
 @contextlib.contextmanager
-def build_lock(index_dir: Path):
+def build_lock(index_dir: Path, wait: float | None = None):
     """One build at a time per index folder, across processes and threads; re-entrant in the thread holding it,
-    so "check, then build" can happen under one lock."""
+    so "check, then build" can happen under one lock. The holder writes its pid and start time into the lock file
+    (only into a lock file that is empty or its own kind: a user's file of that name is locked, never changed).
+    `wait`: seconds to wait for another holder (None: as long as it takes); then IndexBusyError names the holder
+    (its pid, since when, and whether it is stopped). A stopped holder is waited for at most STOPPED_BUILD_WAIT."""
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     key = str(index_dir.resolve())
     held = _held_locks.__dict__.setdefault("paths", set())
     if key in held:
         yield
         return
-    with open(index_dir.parent / f".{index_dir.name}.lock", "a") as handle:  # "a": never truncates a file
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    path = lock_path(index_dir)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # no O_TRUNC: never truncates a file on opening it
+    try:
+        _acquire(fd, path, wait)
+        own = _is_holder_record(os.pread(fd, 4096, 0))
+        if own:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, _holder_record(), 0)
         held.add(key)
         try:
             yield
         finally:
             held.discard(key)
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            if own:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)  # released: nobody holds it
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def lock_path(index_dir: Path) -> Path:
+    return index_dir.parent / f".{index_dir.name}.lock"
+
+
+def _acquire(fd: int, path: Path, wait: float | None) -> None:
+    import logging
+    import time
+
+    start = time.monotonic()
+    told = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        holder = lock_holder(path)
+        waited = time.monotonic() - start
+        limit = wait
+        if holder.get("stopped"):
+            limit = STOPPED_BUILD_WAIT if limit is None else min(limit, STOPPED_BUILD_WAIT)
+        if not told:
+            limit_text = "" if limit is None else f" (for up to {limit:.0f} s)"
+            logging.getLogger("lac.index").warning("waiting for %s to finish%s", describe_holder(holder), limit_text)
+            told = True
+        if limit is not None and waited >= limit:
+            raise IndexBusyError(f"The index is being built by {describe_holder(holder)}; gave up waiting after "
+                                 f"{waited:.0f} s. Let that build finish (or end it) and try again.")
+        time.sleep(0.1 if limit is None else min(0.1, max(0.01, limit - waited)))
+
+
+def _is_holder_record(content: bytes) -> bool:
+    return not content.strip() or content.startswith(LOCK_HOLDER.encode())
+
+
+def _holder_record() -> bytes:
+    import datetime
+
+    since = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    return f"{LOCK_HOLDER}{os.getpid()} since {since}\n".encode()
+
+
+def lock_holder(path: Path) -> dict:
+    """What a lock file says about its holder: pid, since (ISO time, UTC), and whether that process is stopped."""
+    try:
+        text = path.read_bytes()[:4096].decode("utf-8", "replace")
+    except OSError:
+        return {}
+    if not text.startswith(LOCK_HOLDER):
+        return {}
+    pid_text, _, since = text[len(LOCK_HOLDER):].strip().partition(" since ")
+    if not pid_text.isdigit():
+        return {}
+    holder: dict = {"pid": int(pid_text), "since": since}
+    try:  # Linux: the state letter after the command name; T (stopped) or t (traced)
+        stat = Path(f"/proc/{holder['pid']}/stat").read_text()
+        holder["stopped"] = stat.rsplit(")", 1)[1].split()[0] in ("T", "t")
+    except (OSError, IndexError):
+        pass
+    return holder
+
+
+def describe_holder(holder: dict) -> str:
+    if not holder:
+        return "another process (it wrote no details into the lock file)"
+    text = f"another build (process {holder['pid']}, since {holder['since'] or 'an unknown time'} UTC"
+    if holder.get("stopped"):
+        text += "; it is stopped, e.g. by Ctrl-Z: resume it with fg, or end it"
+    return text + ")"
 
 
 _held_locks = threading.local()
@@ -203,21 +292,21 @@ def check_index_target(index_dir: Path, corpus_dir: Path | None = None) -> None:
     index link to one of its own version folders, or an index folder of the older layout is fine."""
     index_dir = Path(index_dir)
     if corpus_dir is not None and _inside(Path(corpus_dir), index_dir):
-        raise IndexPathError(f"Refusing to build the index at {index_dir}: it is (or holds) the corpus folder "
-                             f"{corpus_dir}. Choose another path with --out or LAC_INDEX_DIR.")
+        raise IndexPathError(f"Refusing to build the index at {shown(index_dir)}: it is (or holds) the corpus folder "
+                             f"{shown(corpus_dir)}. Choose another path with --out or LAC_INDEX_DIR.")
     if index_dir.is_symlink():
         target = Path(os.readlink(index_dir))
         ours = (target.parent == Path(".") and target.name.startswith(f".{index_dir.name}.v-")
                 and (not (index_dir.parent / target).exists() or is_ours(index_dir.parent / target, only_our_files=False)))
         if not ours:
-            raise IndexPathError(f"Refusing to replace {index_dir}: it is a link to {target}, which is not an index "
+            raise IndexPathError(f"Refusing to replace {shown(index_dir)}: it is a link to {shown(target)}, which is not an index "
                                  "version folder this program made. Choose another path with --out or LAC_INDEX_DIR.")
         return
     if not index_dir.exists():
         return
     if not is_ours(index_dir):
         what = "folder" if index_dir.is_dir() else "file"
-        raise IndexPathError(f"Refusing to replace {index_dir}: it is a {what} this program did not create (no "
+        raise IndexPathError(f"Refusing to replace {shown(index_dir)}: it is a {what} this program did not create (no "
                              f"{MARKER}). Choose another path with --out or LAC_INDEX_DIR.")
 
 
@@ -312,7 +401,7 @@ def check_index(index_dir: Path, settings: Settings, corpus_dir: Path | None) ->
     """Is the index on disk complete, undamaged, and built from this corpus and these settings?"""
     manifest = read_manifest(index_dir)
     if manifest is None:
-        return IndexCheck(False, f"no readable index at {index_dir}", None)
+        return IndexCheck(False, f"no readable index at {shown(index_dir)}", None)
     key = build_key(settings)
     for name, value in key.items():
         if manifest.get(name) != value:
@@ -320,14 +409,14 @@ def check_index(index_dir: Path, settings: Settings, corpus_dir: Path | None) ->
     for name, digest in manifest.get("files", {}).items():
         path = index_dir / name
         if not path.is_file():
-            return IndexCheck(False, f"index file {name} is missing", manifest)
+            return IndexCheck(False, f"index file {shown(name)} is missing", manifest)
         if sha256_file(path) != digest:
-            return IndexCheck(False, f"index file {name} is damaged (its hash does not match)", manifest)
+            return IndexCheck(False, f"index file {shown(name)} is damaged (its hash does not match)", manifest)
     if corpus_dir is not None and not _same_folder(manifest.get("corpus_dir"), corpus_dir):
-        return IndexCheck(False, f"stale: built from {manifest.get('corpus_dir')}, the corpus folder is now {corpus_dir}",
+        return IndexCheck(False, f"stale: built from {shown(manifest.get('corpus_dir'))}, the corpus folder is now {shown(corpus_dir)}",
                           manifest)
     if corpus_dir is not None and manifest.get("corpus") != corpus_fingerprint(corpus_dir, settings.max_file_bytes):
-        return IndexCheck(False, f"stale: the files in {corpus_dir} changed since the index was built", manifest)
+        return IndexCheck(False, f"stale: the files in {shown(corpus_dir)} changed since the index was built", manifest)
     return IndexCheck(True, "", manifest)
 
 
@@ -347,22 +436,22 @@ def read_records(index_dir: Path) -> tuple[list[Document], list[Section], list[P
         vectors = DenseIndex.load(index_dir / "vectors.faiss")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexUnavailableError(
-            f"The index at {index_dir} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
+            f"The index at {shown(index_dir)} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
         ) from exc
     if vectors.size != len(passages):
         raise IndexUnavailableError(
-            f"The index at {index_dir} has {vectors.size} vectors for {len(passages)} passages; "
+            f"The index at {shown(index_dir)} has {vectors.size} vectors for {len(passages)} passages; "
             "rebuild it with: python -m index build"
         )
     section_text = {s.section_id: s.text for s in sections}
     if any(p.section_id not in section_text for p in passages):
         raise IndexUnavailableError(
-            f"The index at {index_dir} has passages for unknown sections; rebuild it with: python -m index build"
+            f"The index at {shown(index_dir)} has passages for unknown sections; rebuild it with: python -m index build"
         )
     # Every passage line is copied from its section: a passage that is not would be cited against the wrong text.
     if any(line not in section_text[p.section_id] for p in passages for line in p.text.split("\n")):
         raise IndexUnavailableError(
-            f"The index at {index_dir} has passages that do not match their sections; "
+            f"The index at {shown(index_dir)} has passages that do not match their sections; "
             "rebuild it with: python -m index build"
         )
     return documents, sections, passages, vectors
@@ -376,17 +465,17 @@ def read_bank(index_dir: Path, passages: Sequence[Passage], units: Sequence[Answ
         vectors = np.load(index_dir / "bank-vectors.npy", allow_pickle=False)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexUnavailableError(
-            f"The index at {index_dir} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
+            f"The index at {shown(index_dir)} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
         ) from exc
     if vectors.ndim != 2 or len(vectors) != len(bank) or vectors.dtype != np.float32:
         raise IndexUnavailableError(
-            f"The index at {index_dir} has {len(vectors)} vectors for {len(bank)} bank questions; "
+            f"The index at {shown(index_dir)} has {len(vectors)} vectors for {len(bank)} bank questions; "
             "rebuild it with: python -m index build"
         )
     if any(not 0 <= n < len(passages) for q in bank for n in q.passages) or any(
             not 0 <= n < len(units) for q in bank for n in q.units):
         raise IndexUnavailableError(
-            f"The index at {index_dir} has bank questions that point outside its passages; "
+            f"The index at {shown(index_dir)} has bank questions that point outside its passages; "
             "rebuild it with: python -m index build"
         )
     return bank, vectors
@@ -399,23 +488,23 @@ def read_units(index_dir: Path, passages: Sequence[Passage]) -> tuple[list[Answe
         vectors = np.load(index_dir / "unit-vectors.npy", allow_pickle=False)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexUnavailableError(
-            f"The index at {index_dir} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
+            f"The index at {shown(index_dir)} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
         ) from exc
     if vectors.ndim != 2 or len(vectors) != len(units) or vectors.dtype != np.float32:
         raise IndexUnavailableError(
-            f"The index at {index_dir} has {len(vectors)} unit vectors for {len(units)} answer units; "
+            f"The index at {shown(index_dir)} has {len(vectors)} unit vectors for {len(units)} answer units; "
             "rebuild it with: python -m index build"
         )
     if any(not 0 <= u.passage < len(passages) or passages[u.passage].section_id != u.section_id for u in units):
         raise IndexUnavailableError(
-            f"The index at {index_dir} has answer units that do not match their passages; "
+            f"The index at {shown(index_dir)} has answer units that do not match their passages; "
             "rebuild it with: python -m index build"
         )
     return units, vectors
 
 
 __all__ = [
-    "MARKER", "IndexCheck", "build_key", "build_lock", "check_index", "check_index_target", "corpus_fingerprint",
+    "MARKER", "IndexCheck", "build_key", "build_lock", "describe_holder", "lock_holder", "lock_path", "check_index", "check_index_target", "corpus_fingerprint",
     "is_ours", "read_bank", "read_manifest", "read_records", "read_units", "recover_interrupted_swap",
     "remove_checkpoint", "remove_leftovers", "write_index",
 ]

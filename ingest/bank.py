@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from errors import shown
 from ingest.clean import normalise
 
 BANK_FOLDER = "questions"  # inside the corpus folder
@@ -120,7 +121,7 @@ def load_bank(corpus_dir: Path, sections: Iterable[str] | None = None) -> Bank:
     seen: dict[str, str] = {}
     files = bank_files(corpus_dir)
     for path in files:
-        where = f"{BANK_FOLDER}/{path.name}"
+        where = f"{BANK_FOLDER}/{shown(path.name)}"
         if path.stat().st_size > MAX_BANK_FILE_BYTES:
             warnings.append(f"{where}: larger than {MAX_BANK_FILE_BYTES:,} bytes; skipped")
             continue

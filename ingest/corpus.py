@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from errors import CorpusError
+from errors import CorpusError, shown
 from ingest.clean import normalise, text_hash
 from ingest.loaders import FileLimits, Unreadable, is_supported, load_text, read_limited
 from ingest.manifest import MANIFEST_NAME, Entry, default_entry, read_manifest
@@ -32,7 +32,7 @@ def corpus_files(corpus_dir: Path, warnings: list[str] | None = None) -> list[Pa
     for path in sorted(Path(corpus_dir).iterdir()):
         if path.is_symlink():
             if warnings is not None and is_supported(path):
-                warnings.append(f"{path.name}: is a symbolic link; links are not followed, copy the file in instead; skipped")
+                warnings.append(f"{shown(path.name)}: is a symbolic link; links are not followed, copy the file in instead; skipped")
             continue
         if path.is_file():
             files.append(path)
@@ -49,7 +49,7 @@ def load_corpus(corpus_dir: Path, limits: FileLimits | None = None) -> Corpus:
     limits = limits or FileLimits()
     if not corpus_dir.is_dir():
         what = "does not exist" if not corpus_dir.exists() else "is not a folder"
-        raise CorpusError(f"Corpus folder {corpus_dir} {what}; give a folder of guidance files (LAC_CORPUS_DIR "
+        raise CorpusError(f"Corpus folder {shown(corpus_dir)} {what}; give a folder of guidance files (LAC_CORPUS_DIR "
                           "or --corpus).")
     entries, warnings = read_manifest(corpus_dir)
     # Files listed in the manifest first: when two files hold the same text, the listed one (with its title,
@@ -57,7 +57,7 @@ def load_corpus(corpus_dir: Path, limits: FileLimits | None = None) -> Corpus:
     files = sorted((p for p in corpus_files(corpus_dir, warnings) if is_supported(p)),
                    key=lambda p: (p.name not in entries, p.name))
     for name in sorted(set(entries) - {p.name for p in files}):
-        warnings.append(f"{name}: listed in the manifest but not found in {corpus_dir}; skipped")
+        warnings.append(f"{shown(name)}: listed in the manifest but not found in {shown(corpus_dir)}; skipped")
     documents: list[Document] = []
     sections: list[Section] = []
     seen_hashes: dict[str, str] = {}
@@ -68,10 +68,10 @@ def load_corpus(corpus_dir: Path, limits: FileLimits | None = None) -> Corpus:
             continue
         digest = text_hash(document.text)
         if digest in seen_hashes:
-            warnings.append(f"{path.name}: same text as {seen_hashes[digest]}; skipped as a duplicate")
+            warnings.append(f"{shown(path.name)}: same text as {shown(seen_hashes[digest])}; skipped as a duplicate")
             continue
         if document.doc_id in seen_ids:
-            warnings.append(f"{path.name}: document id {document.doc_id!r} is already used; skipped")
+            warnings.append(f"{shown(path.name)}: document id {document.doc_id!r} is already used; skipped")
             continue
         seen_hashes[digest] = path.name
         seen_ids.add(document.doc_id)
@@ -81,7 +81,7 @@ def load_corpus(corpus_dir: Path, limits: FileLimits | None = None) -> Corpus:
     for warning in warnings:
         log.warning(warning)
     if not sections:
-        raise CorpusError(f"No usable text in {corpus_dir}; add guidance files (.txt, .md, .html, .pdf, .docx).")
+        raise CorpusError(f"No usable text in {shown(corpus_dir)}; add guidance files (.txt, .md, .html, .pdf, .docx).")
     return Corpus(tuple(documents), tuple(sections), tuple(warnings))
 
 
@@ -90,14 +90,14 @@ def _document(path: Path, entry: Entry | None, warnings: list[str], limits: File
         raw = read_limited(path, limits)
         text, load_warnings = load_text(path, raw, limits)
     except OSError as exc:
-        warnings.append(f"{path.name}: cannot be read ({exc.strerror or exc.__class__.__name__}); skipped")
+        warnings.append(f"{shown(path.name)}: cannot be read ({exc.strerror or exc.__class__.__name__}); skipped")
         return None
     except Unreadable as exc:
-        warnings.append(f"{path.name}: {exc}; skipped")
+        warnings.append(f"{shown(path.name)}: {exc}; skipped")
         return None
     warnings.extend(load_warnings)
     if entry is None:
-        warnings.append(f"{path.name}: no manifest entry; ingested with status 'unknown'")
+        warnings.append(f"{shown(path.name)}: no manifest entry; ingested with status 'unknown'")
         entry = default_entry(path.name)
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), path.stem)
     return Document(
@@ -121,15 +121,15 @@ def _sections(document: Document, warnings: list[str]) -> list[Section]:
     try:
         sections = parse(document)
     except Exception as exc:  # noqa: BLE001 -- any layout surprise in one document must not stop the build
-        warnings.append(f"{Path(document.path).name}: not laid out as a {document.kind!r} ({exc}); parsed generically")
+        warnings.append(f"{shown(Path(document.path).name)}: not laid out as a {document.kind!r} ({exc}); parsed generically")
         sections = generic.parse(document)
     empty = [s.label for s in sections if not s.text.strip()]
     if empty:
-        warnings.append(f"{Path(document.path).name}: {len(empty)} section(s) with a heading but no text "
+        warnings.append(f"{shown(Path(document.path).name)}: {len(empty)} section(s) with a heading but no text "
                         f"({empty[0]!r}); left out")
         sections = [s for s in sections if s.text.strip()]
     if not sections:
-        warnings.append(f"{Path(document.path).name}: no sections found; skipped")
+        warnings.append(f"{shown(Path(document.path).name)}: no sections found; skipped")
     return sections
 
 

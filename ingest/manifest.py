@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from errors import shown
 from ingest.model import KINDS, STATUSES
 from ingest.text import MAX_SLUG_CHARS
 
@@ -120,9 +121,9 @@ def _entry(raw: object, n: int) -> tuple[Entry | None, list[str]]:
                 field = str(error["loc"][0]) if error["loc"] else "?"
                 message = "unknown field; ignored" if error["type"] == "extra_forbidden" else (
                     f"{_short(fields.get(field))} is not valid ({error['msg']}); using the default")
-                warnings.append(f"{where} ({file}): field {field!r}: {message}")
+                warnings.append(f"{where} ({shown(file)}): field {field!r}: {message}")
             if "file" in bad or not bad & set(fields):
-                return None, [*warnings, f"{where} ({file}): skipped"]
+                return None, [*warnings, f"{where} ({shown(file)}): skipped"]
             fields = {k: v for k, v in fields.items() if k not in bad}
 
 

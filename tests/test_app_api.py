@@ -1,12 +1,18 @@
-"""The app's named endpoint `/ask`, called with gradio_client, returns the same object as `python -m qa ask --json`."""
+"""The app's named endpoint `/ask`, called with gradio_client, returns the same object as `python -m qa ask --json`;
+the app under load and hostile calls (a small app over a fake assistant: no model, quick)."""
 
 from __future__ import annotations
 
+import http.client
+import json
+import socket
+import threading
+import time
+
 import pytest
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_ask_endpoint_matches_the_cli_json(app_url, assistant):
     from gradio_client import Client
 
@@ -18,6 +24,7 @@ def test_ask_endpoint_matches_the_cli_json(app_url, assistant):
     assert any("sibling" in c["section"].lower() for c in got["citations"])
 
 
+@pytest.mark.slow
 def test_ask_endpoint_refuses_out_of_scope_and_reports_bad_input(app_url):
     from gradio_client import Client
 
@@ -30,6 +37,7 @@ def test_ask_endpoint_refuses_out_of_scope_and_reports_bad_input(app_url):
         client.predict("   ", api_name="/ask")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("question", [
     "The girl I foster just told me someone at home is hurting her. What do I do?",  # refused
     "My foster son hasn't come home tonight, what should I do?",
@@ -47,6 +55,7 @@ def test_safety_notice_is_the_first_line_in_the_api_and_the_cli(app_url, assista
     assert text[0] == "!! SAFETY NOTICE" and text[1].startswith("  Standard safety notice (not from the guidance)")
 
 
+@pytest.mark.slow
 def test_only_ask_is_a_public_endpoint(app_url):
     from gradio_client import Client
 
@@ -64,6 +73,7 @@ def test_server_address_honours_gradio_env(monkeypatch):
     assert app.server_address(Settings()) == ("0.0.0.0", 9999)
 
 
+@pytest.mark.slow
 def test_new_conversation_cancels_answers_still_in_flight(assistant, settings):
     """A queued answer to the old conversation must not bring it back after "New conversation" or the chat's bin."""
     import app
@@ -75,3 +85,223 @@ def test_new_conversation_cancels_answers_still_in_flight(assistant, settings):
     cancelling = {tuple(map(tuple, d["targets"])): set(d["cancels"]) for d in dependencies if d["cancels"]}
     assert answer_steps and len(clearing) == 2
     assert all(cancelling.get(targets) == answer_steps for targets in clearing)
+
+
+# --- the app under load and hostile calls (issue 22), over a fake assistant --------------------------------------
+
+class _Result:
+    def __init__(self, question: str):
+        self.question = question
+
+    def to_json(self) -> dict:
+        return {"question": self.question, "answer": "fake"}
+
+
+class FakeAssistant:
+    """What the app reads from qa.service.Assistant, with no index and no model; ask() waits for `gate`."""
+
+    def __init__(self):
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def warm_up(self, progress: bool = False) -> None:
+        pass
+
+    def outline(self):
+        return []
+
+    def documents(self):
+        return {}
+
+    def section(self, section_id):
+        return None
+
+    def ask(self, question, history=()):
+        self.gate.wait(30)
+        return _Result(question)
+
+
+@pytest.fixture(scope="module")
+def small_app(tmp_path_factory):
+    """The real app (create_app: queue, middleware, protocol) over FakeAssistant: queue of 3, one answer at a time,
+    requests must arrive within 1 s."""
+    import app
+    from settings import Settings
+
+    settings = Settings().replace(index_dir=tmp_path_factory.mktemp("app") / "idx", queue_size=3, ask_concurrency=1,
+                                  request_timeout=1.0)
+    assistant = FakeAssistant()
+    demo, options = app.create_app(settings, assistant=assistant)
+    port = app.free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **options)
+    yield demo, port, assistant
+    assistant.gate.set()
+    demo.close()
+
+
+def _request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _post_ask(port: int, data) -> tuple[int, bytes]:
+    return _request(port, "POST", "/gradio_api/call/ask", json.dumps({"data": data}).encode())
+
+
+def _drained(demo, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while len(demo._queue) or any(demo._queue.active_jobs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_full_queue_refuses_more_calls_with_a_busy_try_again_message(small_app):
+    from ui.http_limits import BUSY_MESSAGE
+
+    demo, port, assistant = small_app
+    assistant.gate.clear()  # the first call blocks the only worker; the rest wait in the queue
+    try:
+        statuses = [_post_ask(port, [f"question {n}", []]) for n in range(40)]
+    finally:
+        assistant.gate.set()
+    accepted = [s for s, _ in statuses if s == 200]
+    busy = [body for s, body in statuses if s == 503]
+    assert 3 <= len(accepted) <= 5 and len(accepted) + len(busy) == 40  # the queue (3) and the one being answered
+    assert all(json.loads(body)["detail"] == BUSY_MESSAGE for body in busy)
+    _drained(demo)
+    assert _post_ask(port, ["after the rush", []])[0] == 200  # free again
+
+
+def test_answers_nobody_collects_are_released(small_app):
+    from ui.http_limits import UnreadResults
+
+    demo, port, _ = small_app
+    _drained(demo)
+    queue = demo._queue
+    before = len(queue.pending_messages_per_session)
+    ids = [json.loads(_post_ask(port, [f"never read {n}", []])[1])["event_id"] for n in range(3)]
+    _drained(demo)
+    assert len(queue.pending_messages_per_session) >= before + 3  # Gradio keeps each result for a reader
+    unread = UnreadResults(unread_seconds=0.0)
+    unread.sweep(queue)  # seen waiting once...
+    assert unread.sweep(queue, now=time.monotonic() + 1) >= 3  # ...and still waiting at the next sweep: released
+    assert not any(event_id in ids for pending in queue.pending_event_ids_session.values() for event_id in pending)
+    status, body = _request(port, "GET", f"/gradio_api/call/ask/{ids[0]}")
+    assert status == 404 or b"never read 0" not in body
+
+
+def test_a_result_that_is_read_is_not_released_while_its_call_runs(small_app):
+    from ui.http_limits import UnreadResults
+
+    demo, port, assistant = small_app
+    _drained(demo)
+    assistant.gate.clear()
+    try:
+        event_id = json.loads(_post_ask(port, ["slow one", []])[1])["event_id"]
+        unread = UnreadResults(unread_seconds=0.0)
+        unread.sweep(demo._queue)
+        unread.sweep(demo._queue, now=time.monotonic() + 1)
+    finally:
+        assistant.gate.set()
+    status, body = _request(port, "GET", f"/gradio_api/call/ask/{event_id}")
+    assert status == 200 and b"slow one" in body
+
+
+def test_upload_route_is_closed_because_the_app_has_no_file_input(small_app):
+    _, port, _ = small_app
+    body = b"--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"x.bin\"\r\n\r\n" + b"x" * 100_000 + \
+        b"\r\n--b--\r\n"
+    status, reply = _request(port, "POST", "/gradio_api/upload", body,
+                             headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert status == 404 and b"no file uploads" in reply
+
+
+def test_half_sent_requests_are_closed_after_the_request_timeout(small_app):
+    _, port, _ = small_app
+    half_sent = []
+    for n in range(60):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        # half the headers, or the headers and half a body
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: local" if n % 2 else
+                     b"POST /gradio_api/call/ask HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{\"data\": [")
+        half_sent.append(sock)
+    time.sleep(2.5)  # request_timeout is 1 s here
+    closed = 0
+    for sock in half_sent:
+        try:
+            closed += sock.recv(1024) == b"" or True  # EOF (or a reply before it) once cut off
+        except (TimeoutError, ConnectionResetError):
+            closed += 0
+        finally:
+            sock.close()
+    assert closed == len(half_sent)
+    assert _request(port, "GET", "/")[0] == 200  # whole requests are unaffected
+
+
+def test_host_header_must_be_this_apps_name_or_an_address(small_app):
+    _, port, _ = small_app
+    assert _request(port, "GET", "/", headers={"Host": "evil.example"})[0] == 421  # DNS rebinding
+    assert _request(port, "GET", "/", headers={"Host": f"rebind.evil.example:{port}"})[0] == 421
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", "localhost", f"[::1]:{port}", f"10.0.0.5:{port}"):
+        assert _request(port, "GET", "/", headers={"Host": host})[0] == 200, host
+
+
+def test_malformed_calls_are_client_errors_without_a_traceback_in_the_log(small_app, capfd):
+    demo, port, _ = small_app
+    _drained(demo)
+    capfd.readouterr()
+    for data in ([], [123], [None], [["a"]], [{"a": 1}]):
+        status, body = _post_ask(port, data)
+        assert status == 422 and b"takes 2 values" in body, (data, body)
+    status, _ = _request(port, "POST", "/gradio_api/call/nosuch", b'{"data": []}')
+    assert status == 404
+    event_id = json.loads(_post_ask(port, ["q", "not a list"])[1])["event_id"]
+    status, body = _request(port, "GET", f"/gradio_api/call/ask/{event_id}")
+    assert b"event: error" in body and b"history must be a list" in body
+    time.sleep(0.3)
+    assert "Traceback" not in capfd.readouterr().err
+
+
+# --- feedback (ui/feedback.py) ---------------------------------------------------------------------------------------
+
+def _turns(n: int) -> list[dict]:
+    from ui.feedback import new_answer_id
+
+    return [{"question": f"question {i}", "refused": False, "sections": ["a/b"], "answer_id": new_answer_id()}
+            for i in range(n)]
+
+
+def test_feedback_rate_limit_per_client_address_across_fresh_sessions(tmp_path):
+    from ui.feedback import FeedbackNotSaved, FeedbackStore, record_vote
+
+    store = FeedbackStore(tmp_path / "f.sqlite3", per_minute=5)
+    turns = _turns(20)
+    for n in range(5):  # a fresh browser session for every vote, all from one address
+        record_vote(store, turns[n], "Like", client=f"session-{n}", address="192.0.2.7")
+    with pytest.raises(FeedbackNotSaved, match="wait a moment"):
+        record_vote(store, turns[5], "Like", client="session-new", address="192.0.2.7")
+    assert record_vote(store, turns[6], "Like", client="session-other", address="192.0.2.8")
+    assert len(store.rows()) == 6
+
+
+def test_feedback_cap_refuses_new_votes_and_never_evicts_older_ones(tmp_path):
+    from ui.feedback import FeedbackNotSaved, FeedbackStore
+
+    store = FeedbackStore(tmp_path / "f.sqlite3", max_rows=50, per_minute=10_000)
+    for n in range(50):
+        store.record(True, f"genuine {n}", False, ["a/b"], answer_id=f"answer-{n}")
+    for n in range(50, 80):  # a flood once the cap is reached
+        with pytest.raises(FeedbackNotSaved, match="full"):
+            store.record(False, "flood", False, [], answer_id=f"answer-{n}")
+    store.record(False, "genuine 0", False, ["a/b"], answer_id="answer-0")  # changing a vote still works
+    rows = store.rows()
+    assert len(rows) == 50 and {r["question"] for r in rows} == {f"genuine {n}" for n in range(50)}
+    assert rows[0]["rating"] == "down"
+    store.retract("answer-1")  # taking one back makes room for one more
+    store.record(True, "new", False, [], answer_id="answer-new")
+    assert len(store.rows()) == 50

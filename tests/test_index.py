@@ -171,3 +171,68 @@ def test_answer_units_are_stored_with_a_vector_each(assistant, embedder):
     unit = next(u for u in index.units if u.kind == "text")
     assert unit.text in index.passages[unit.passage].text
     assert abs(float(index.unit_vectors[index.units.index(unit)] @ embedder.embed([unit.text])[0]) - 1.0) < 1e-4
+
+
+# --- the embedding cache cannot change an answer (issue 22): signed with a key kept outside the index ------------
+
+def _cache_settings(tmp_path: Path, model_cache: str = "models"):
+    from index_fakes import small_settings
+
+    return small_settings(tmp_path).replace(model_cache_dir=tmp_path / model_cache)
+
+
+def _add_document(settings) -> None:
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+
+
+def test_forged_cache_with_rows_swapped_where_no_spot_check_looks_cannot_change_an_answer(tmp_path, monkeypatch):
+    import numpy as np
+    from index_fakes import FakeEmbedder
+
+    from index import vectors
+    from index.hashing import sha256_file
+
+    settings = _cache_settings(tmp_path)
+    build_index(settings, embedder=FakeEmbedder())
+    folder = settings.index_dir
+    rows = np.load(folder / vectors.CACHE_VECTORS)
+    rows[[0, 1]] = rows[[1, 0]]  # two passages' vectors swapped...
+    np.save(folder / vectors.CACHE_VECTORS, rows)
+    meta = json.loads((folder / vectors.CACHE_KEYS).read_text())
+    (folder / vectors.CACHE_KEYS).write_text(json.dumps({**meta, "sha256": sha256_file(folder / vectors.CACHE_VECTORS)}))
+    monkeypatch.setattr(vectors, "SPOT_CHECK_ROWS", 0)  # ...where no spot check looks
+    _add_document(settings)
+    report = build_index(settings, embedder=FakeEmbedder())
+    assert report.reused_vectors == 0 and any("not signed with this computer's cache key" in w for w in report.warnings)
+    index = open_index(settings, embedder=FakeEmbedder())
+    fresh = FakeEmbedder().embed([f"{index.sections[p.section_id].label}\n{p.text}" for p in index.passages])
+    stored = index.vectors._index.reconstruct_n(0, len(index.passages))
+    assert np.allclose(stored, fresh, atol=1e-6)  # every vector is the model's own: no answer can change
+
+
+def test_signed_cache_is_reused_by_an_incremental_build(tmp_path):
+    from index_fakes import FakeEmbedder
+
+    settings = _cache_settings(tmp_path)
+    build_index(settings, embedder=FakeEmbedder())
+    _add_document(settings)
+    report = build_index(settings, embedder=FakeEmbedder())
+    assert report.reused_vectors >= 3 and not any("embedding cache" in w for w in report.warnings)
+
+
+def test_cache_signed_by_another_computers_key_is_not_used(tmp_path):
+    from index_fakes import FakeEmbedder
+
+    settings = _cache_settings(tmp_path)
+    build_index(settings, embedder=FakeEmbedder())
+    _add_document(settings)
+    report = build_index(settings.replace(model_cache_dir=tmp_path / "other-computer"), embedder=FakeEmbedder())
+    assert report.reused_vectors == 0 and any("not signed" in w for w in report.warnings)
+
+
+def test_cache_key_is_kept_outside_the_index_and_private(tmp_path):
+    from index.vectors import KEY_FILE, cache_secret
+
+    key = cache_secret(tmp_path / "models")
+    assert cache_secret(tmp_path / "models") == key and len(key) == 32
+    assert (tmp_path / "models" / KEY_FILE).stat().st_mode & 0o077 == 0

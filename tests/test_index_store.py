@@ -233,3 +233,95 @@ def test_corpus_file_over_the_size_limit_is_not_hashed(tmp_path, monkeypatch):
     hashed.clear()
     assert store.check_index(settings.index_dir, settings, settings.corpus_dir).usable
     assert "huge.txt" not in hashed
+
+
+# --- a build that holds the lock (Ctrl-Z) -----------------------------------------------------------------------
+
+HOLDER = """
+import os, signal, sys, time
+from pathlib import Path
+from index.store import build_lock
+with build_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    if sys.argv[2] == "stop":
+        os.kill(os.getpid(), signal.SIGSTOP)
+    time.sleep(120)
+"""
+
+
+@pytest.fixture
+def lock_holder_process():
+    """Start a process that takes an index's build lock and then stops itself (as Ctrl-Z does) or keeps running."""
+    started = []
+
+    def start(index_dir: Path, how: str) -> subprocess.Popen:
+        proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(index_dir), how], cwd=ROOT, stdout=subprocess.PIPE,
+                                text=True)
+        started.append(proc)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+        return proc
+
+    yield start
+    for proc in started:
+        proc.kill()
+        proc.wait(10)
+
+
+def _wait_stopped(pid: int) -> None:
+    import time
+
+    for _ in range(100):
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T":
+            return
+        time.sleep(0.05)
+
+
+def test_lock_file_names_its_holder_and_since_when(tmp_path, lock_holder_process):
+    from index.store import lock_holder, lock_path
+
+    proc = lock_holder_process(tmp_path / "idx", "run")
+    holder = lock_holder(lock_path(tmp_path / "idx"))
+    assert holder["pid"] == proc.pid and holder["since"].endswith("+00:00") and not holder.get("stopped")
+
+
+def test_someone_elses_lock_file_is_locked_but_never_written(tmp_path):
+    from index.store import build_lock
+
+    (tmp_path / ".idx.lock").write_text("someone's file", encoding="utf-8")
+    with build_lock(tmp_path / "idx"):
+        assert (tmp_path / ".idx.lock").read_text() == "someone's file"
+    assert (tmp_path / ".idx.lock").read_text() == "someone's file"
+
+
+def test_stopped_builder_is_named_and_an_ask_serves_the_old_index_after_a_bounded_wait(
+        tmp_path, lock_holder_process, monkeypatch, caplog):
+    import time
+
+    import index.store
+    from index.loaded import open_index
+
+    settings = small_settings(tmp_path).replace(build_lock_wait=30)
+    build(settings)
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")  # stale
+    proc = lock_holder_process(settings.index_dir, "stop")
+    _wait_stopped(proc.pid)
+    monkeypatch.setattr(index.store, "STOPPED_BUILD_WAIT", 0.5)
+    started = time.monotonic()
+    opened = open_index(settings, embedder=FakeEmbedder())
+    assert time.monotonic() - started < 10  # not the 30 s allowed for a running build, let alone for ever
+    assert f"process {proc.pid}" in opened.stale and "stopped" in opened.stale and "Ctrl-Z" in opened.stale
+    assert any(f"process {proc.pid}" in r.getMessage() and "waiting" in r.getMessage() for r in caplog.records)
+
+
+def test_busy_lock_without_an_index_to_serve_fails_naming_the_holder(tmp_path, lock_holder_process):
+    import time
+
+    from errors import IndexBusyError
+    from index.loaded import open_index
+
+    settings = small_settings(tmp_path).replace(build_lock_wait=0.5)
+    proc = lock_holder_process(settings.index_dir, "run")
+    started = time.monotonic()
+    with pytest.raises(IndexBusyError, match=f"process {proc.pid}, since .* gave up waiting"):
+        open_index(settings, embedder=FakeEmbedder())
+    assert time.monotonic() - started < 10

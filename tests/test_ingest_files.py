@@ -270,3 +270,81 @@ def test_manifest_that_is_a_link_out_of_the_corpus_is_not_followed(tmp_path):
     corpus = load_corpus(corpus_dir)
     assert corpus.documents[0].status == "unknown"
     assert any("manifest.toml: is a symbolic link" in w for w in corpus.warnings)
+
+
+def lying_docx(real_size: int, declared: int = 5_000) -> bytes:
+    """A .docx-shaped zip whose document.xml declares `declared` bytes but inflates to `real_size` (zeros),
+    written by hand so the test never holds the inflated data."""
+    import struct
+    import zlib
+
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = b"\0" * (1 << 20)
+    body = b"".join(deflate.compress(block) for _ in range(real_size >> 20)) + deflate.flush()
+    name = b"word/document.xml"
+    crc = 0  # whatever is declared: the member is refused before its CRC is ever checked
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(body), declared, len(name), 0)
+    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, crc, len(body), declared,
+                          len(name), 0, 0, 0, 0, 0, 0)
+    directory = central + name
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(directory), len(local) + len(name) + len(body), 0)
+    return local + name + body + directory + end
+
+
+def test_docx_that_declares_5_kb_but_inflates_far_more_is_skipped_with_bounded_memory(tmp_path):
+    import tracemalloc
+
+    from ingest.loaders import FileLimits, Unreadable, load_text
+
+    raw = lying_docx(256 << 20)  # 256 MB of zeros in a ~250 KB file declaring 5 KB
+    limits = FileLimits(max_zip_bytes=30_000_000, max_zip_ratio=1_000_000)  # declared sizes pass every check
+    tracemalloc.start()
+    try:
+        with pytest.raises(Unreadable, match="more .* than its zip directory declares"):
+            load_text(tmp_path / "bomb.docx", raw, limits)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 80_000_000  # the budget (30 MB) and a chunk, never the 256 MB (or 2 GB) it inflates to
+
+
+def test_docx_whose_members_inflate_past_the_budget_is_refused_as_they_inflate(tmp_path, monkeypatch):
+    import ingest.loaders
+    from ingest.loaders import FileLimits, Unreadable, load_text
+
+    monkeypatch.setattr(ingest.loaders, "check_zip", lambda raw, limits: None)  # as if the directory had lied
+    raw = lying_docx(8 << 20, declared=8 << 20)  # honest sizes, 8 MB: over a 1 MB budget
+    with pytest.raises(Unreadable, match="expands to over 1,000,000 bytes"):
+        load_text(tmp_path / "big.docx", raw, FileLimits(max_zip_bytes=1_000_000, max_zip_ratio=1_000_000))
+
+
+def test_shown_escapes_every_control_character_in_a_file_name():
+    from errors import shown
+
+    assert shown("a\x1b[2Jb\n\r\t\x07\u202ec.txt") == "a\\x1b[2Jb\\n\\r\\t\\x07\\u202ec.txt"
+    assert shown("Placement moves – Ysgol.md") == "Placement moves – Ysgol.md"  # printable text is left alone
+
+
+ESCAPE_NAME = "evil\x1b[2J\x1b]0;pwned\x07\nwarning: all fine.md"
+
+
+def test_file_names_with_terminal_escape_codes_are_escaped_in_every_warning(tmp_path, caplog):
+    write(tmp_path, "good.md", "# Respite\nCarers should be offered short breaks.\n")
+    write(tmp_path, ESCAPE_NAME, b"\x00\x01binary")  # skipped: one warning naming it
+    write(tmp_path, ESCAPE_NAME.replace(".md", " 2.md"), "# Health\nA yearly health assessment.\n")  # no manifest entry
+    with caplog.at_level(logging.WARNING):
+        corpus = load_corpus(tmp_path)
+    named = [w for w in corpus.warnings if "evil" in w]
+    assert len(named) >= 2 and all("\\x1b[2J" in w and "\\n" in w for w in named)
+    assert not any(ch in "".join(corpus.warnings) + caplog.text for ch in "\x1b\x07")
+
+
+def test_index_path_with_escape_codes_is_escaped_in_the_refusal(tmp_path):
+    from errors import IndexPathError
+    from index.store import check_index_target
+
+    target = tmp_path / "notes\x1b[31m.txt"
+    target.write_text("mine", encoding="utf-8")
+    with pytest.raises(IndexPathError) as refused:
+        check_index_target(target)
+    assert "\x1b" not in str(refused.value) and "notes\\x1b[31m.txt" in str(refused.value)

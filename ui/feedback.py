@@ -5,8 +5,10 @@ the section ids the answer cited and, if one was picked, a short reason from a f
 so no names). No names, IP addresses, cookies or answer text. Bounded:
 - one vote per answer: each answer shown has an id; clicking again changes that answer's rating, it adds no row;
   taking the vote back (clicking the pressed thumb again) deletes the row;
-- a rate limit: at most `per_minute` votes a minute from one browser session (LAC_FEEDBACK_PER_MINUTE);
-- a size cap: at most `max_rows` rows (LAC_FEEDBACK_MAX_ROWS); beyond it the oldest rows are deleted.
+- a rate limit: at most `per_minute` votes a minute from one browser session, and as many from one client address
+  (LAC_FEEDBACK_PER_MINUTE): fresh browser sessions from one machine do not get a fresh allowance each;
+- a size cap: at most `max_rows` rows (LAC_FEEDBACK_MAX_ROWS); when it is reached new votes are refused (changing
+  or taking back a vote still works). Older votes are never deleted to make room: a flood cannot evict them.
 A vote that cannot be stored (rate limit, read-only or full disk) raises FeedbackNotSaved with a calm message;
 the answer itself is unaffected.
 """
@@ -79,9 +81,10 @@ class FeedbackStore:
         return con
 
     def record(self, liked: bool, question: str, refused: bool, cited_sections: list[str] | tuple[str, ...],
-               answer_id: str | None = None, client: str = "", reason: str | None = None) -> int:
+               answer_id: str | None = None, client: str = "", reason: str | None = None, address: str = "") -> int:
         """Store (or, for an answer already rated, change) one vote; returns its row id. `reason` must be one of
-        REASONS (anything else is stored as no reason)."""
+        REASONS (anything else is stored as no reason). `client`: the browser session; `address`: the client's
+        address (each has its own rate limit)."""
         row = (
             datetime.now(UTC).isoformat(timespec="seconds"),
             "up" if liked else "down",
@@ -92,9 +95,13 @@ class FeedbackStore:
             reason if reason in REASONS else None,
         )
         with self._lock:
-            self._check_rate(client)
+            self._check_rate(client, address)
             try:
                 with self._connect() as con:
+                    known = row[5] is not None and con.execute(
+                        "SELECT 1 FROM feedback WHERE answer_id = ?", (row[5],)).fetchone() is not None
+                    if not known and con.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] >= self.max_rows:
+                        raise FeedbackFull
                     cur = con.execute(
                         "INSERT INTO feedback (created_utc, rating, question, refused, cited_sections, answer_id, "
                         "reason) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO UPDATE SET "
@@ -103,8 +110,10 @@ class FeedbackStore:
                         row,
                     )
                     row_id = int(cur.fetchone()[0])
-                    con.execute("DELETE FROM feedback WHERE id <= ?", (row_id - self.max_rows,))
                 con.close()
+            except FeedbackFull:
+                raise FeedbackNotSaved("Thanks - the feedback file on this computer is full, so this rating was not "
+                                       "saved; the answer is not affected.") from None
             except (sqlite3.Error, OSError) as exc:
                 raise FeedbackNotSaved(
                     "Your feedback could not be saved on this computer (the disk may be read-only or full); "
@@ -112,10 +121,10 @@ class FeedbackStore:
                 ) from exc
             return row_id
 
-    def retract(self, answer_id: str, client: str = "") -> None:
+    def retract(self, answer_id: str, client: str = "", address: str = "") -> None:
         """Forget the vote on one answer (its thumb was clicked again); nothing to do if it had none."""
         with self._lock:
-            self._check_rate(client)
+            self._check_rate(client, address)
             try:
                 with self._connect() as con:
                     con.execute("DELETE FROM feedback WHERE answer_id = ?", (str(answer_id)[:MAX_ANSWER_ID_CHARS],))
@@ -124,15 +133,19 @@ class FeedbackStore:
                 raise FeedbackNotSaved("Your feedback could not be changed on this computer (the disk may be "
                                        "read-only or full); the answer is not affected.") from exc
 
-    def _check_rate(self, client: str) -> None:
+    def _check_rate(self, client: str, address: str = "") -> None:
+        """At most per_minute votes a minute per browser session and per client address (both must allow it)."""
         now = time.monotonic()
-        recent = self._recent.setdefault(client, deque())
-        while recent and now - recent[0] > 60:
-            recent.popleft()
-        if len(recent) >= self.per_minute:
+        keys = [f"session:{client}"] + ([f"address:{address}"] if address else [])
+        windows = [self._recent.setdefault(key, deque()) for key in keys]
+        for recent in windows:
+            while recent and now - recent[0] > 60:
+                recent.popleft()
+        if any(len(recent) >= self.per_minute for recent in windows):
             raise FeedbackNotSaved("Thanks - that is a lot of ratings in one minute; please wait a moment "
                                    "before rating more answers.")
-        recent.append(now)
+        for recent in windows:
+            recent.append(now)
         for key in [k for k, times in self._recent.items() if not times or now - times[-1] > 60]:
             del self._recent[key]  # forget quiet sessions: the table stays small
 
@@ -146,12 +159,16 @@ class FeedbackStore:
         return rows
 
 
+class FeedbackFull(Exception):
+    """The row cap is reached (internal: becomes FeedbackNotSaved)."""
+
+
 def new_answer_id() -> str:
     """The id of one answer shown in the chat (kept in the chat's state with the turn it belongs to)."""
     return uuid.uuid4().hex
 
 
-def record_vote(store: FeedbackStore, turn: object, liked: object, client: str = "") -> str | None:
+def record_vote(store: FeedbackStore, turn: object, liked: object, client: str = "", address: str = "") -> str | None:
     """A feedback click on the answer of chat turn `turn` (a dict kept in the chat's state). The chat's controls
     hold one choice per answer: Like (True), Dislike (False), one of REASONS (a thumbs down with that reason), or
     nothing ("": the pressed control was clicked again, so the vote is taken back). Returns what was done
@@ -167,12 +184,12 @@ def record_vote(store: FeedbackStore, turn: object, liked: object, client: str =
     elif liked in REASONS:
         up, reason = False, str(liked)
     elif liked in ("", None) and turn.get("answer_id"):
-        store.retract(turn["answer_id"], client=client)
+        store.retract(turn["answer_id"], client=client, address=address)
         return "retracted"
     else:
         return None
     store.record(up, turn["question"], bool(turn.get("refused")), tuple(turn.get("sections") or ()),
-                 answer_id=turn.get("answer_id"), client=client, reason=reason)
+                 answer_id=turn.get("answer_id"), client=client, reason=reason, address=address)
     return "up" if up else "down"
 
 

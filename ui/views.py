@@ -147,7 +147,9 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
         idx = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         turn = _turn_at(turns, idx) if isinstance(idx, int) else None
         try:
-            done = record_vote(store, turn, data.liked, client=getattr(request, "session_hash", "") or "")
+            client = getattr(request, "client", None)
+            done = record_vote(store, turn, data.liked, client=getattr(request, "session_hash", "") or "",
+                               address=str(getattr(client, "host", "") or ""))
         except FeedbackNotSaved as exc:
             return json.dumps({"index": idx, "ok": False, "message": str(exc)})
         messages = {"up": "Thanks: saved on this computer.", "down": "Thanks: saved on this computer.",
@@ -306,10 +308,12 @@ def build_demo(assistant, store: FeedbackStore, settings: Settings) -> gr.Blocks
 
         def ask(question: str, history: list[str] | None = None) -> dict:
             """Answer one question from the guidance; the same JSON object as `python -m qa ask --json`."""
+            if history is not None and not isinstance(history, list):  # a string would become its characters
+                raise gr.Error("history must be a list of earlier questions (text).", print_exception=False)
             try:
                 return assistant.ask(question, history=list(history or [])).to_json()
             except LacGuideError as exc:
-                raise gr.Error(str(exc)) from None
+                raise gr.Error(str(exc), print_exception=False) from None  # a message, not a fault
 
         gr.api(ask, api_name="ask", concurrency_id="ask", concurrency_limit=settings.ask_concurrency)
     return demo
