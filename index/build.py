@@ -74,7 +74,7 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, progres
         # Vectors cached by text hash in the index folder: an incremental rebuild embeds only new passages.
         # A killed build's checkpoint is merged in, and the checkpoint is refreshed while this build embeds.
         cache = VectorCache.load(index_dir, vector_space(settings.embedding_model, settings.embedder_backend,
-                                  adapter_folder(settings.embedding_adapter)),
+                                  adapter_folder(settings.embedding_adapter, settings.embedding_model)),
                                  secret=cache_secret(settings.model_cache_dir))
         # Passages and their answer units (sentences, bullets) in one batch: answers score units by meaning too.
         # (context lines and list lead-ins are never quoted, so they are not embedded: their rows stay zero)

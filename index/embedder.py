@@ -43,7 +43,8 @@ class Embedder:
     @classmethod
     def from_settings(cls, settings: Settings) -> Embedder:
         return cls(settings.embedding_model, backend=settings.embedder_backend, threads=settings.embedder_threads,
-                   cache_dir=settings.model_cache_dir, adapter=adapter_folder(settings.embedding_adapter))
+                   cache_dir=settings.model_cache_dir, adapter=adapter_folder(settings.embedding_adapter,
+                                                                        settings.embedding_model))
 
     def warm_up(self) -> None:
         if self._encoder is not None:

@@ -98,7 +98,7 @@ def build_key(settings: Settings) -> dict:
         "format": FORMAT_VERSION,
         "indexing_code": indexing_code_fingerprint(),
         "embedding_model": vector_space(settings.embedding_model, settings.embedder_backend,
-                                  adapter_folder(settings.embedding_adapter)),
+                                  adapter_folder(settings.embedding_adapter, settings.embedding_model)),
         "max_passage_chars": settings.max_passage_chars,
     }
 

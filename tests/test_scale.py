@@ -104,9 +104,10 @@ def test_incremental_rebuild_reuses_cached_vectors(tmp_path):
 def test_vector_cache_ignores_other_models(tmp_path):
     from index.vectors import VectorCache
 
-    cache = VectorCache("model-a")
+    secret = b"k" * 32  # this computer's cache key
+    cache = VectorCache("model-a", secret=secret)
     vectors, keys, reused = cache.embed(CountingEmbedder(), ["one", "two", "one"])
     assert reused == 1 and vectors.shape == (3, 16)
     cache.save(tmp_path, keys, vectors)
-    assert len(VectorCache.load(tmp_path, "model-a").rows) == 2
-    assert VectorCache.load(tmp_path, "model-b").rows == {}
+    assert len(VectorCache.load(tmp_path, "model-a", secret=secret).rows) == 2
+    assert VectorCache.load(tmp_path, "model-b", secret=secret).rows == {}

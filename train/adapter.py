@@ -52,24 +52,30 @@ class Recipe:
 @dataclass(frozen=True)
 class Pair:
     question: str
-    passage: str  # label and text, as embedded by the index
+    passage: str  # the passage's label and text, or the answering sentence, as the index embeds them
     group: int  # the passage's position: pairs of one passage are not each other's negatives
 
 
 def training_pairs(corpus_dir: Path, max_passage_chars: int) -> list[Pair]:
-    """(bank question, the passage that answers it), in bank order."""
+    """(bank question, what answers it), in bank order: every other question is paired with its passage as the
+    index embeds it (label and text: retrieval), the rest with the sentence that answers it, as the answer units
+    are embedded (sentence choice), so the adapter serves both."""
     corpus = load_corpus(corpus_dir)
     passages = split_passages(list(corpus.sections), max_passage_chars)
     labels = {s.section_id: s.label for s in corpus.sections}
     units = answer_units(passages, labels)
     placed, _ = SpanLocator(passages, units).place(load_bank(corpus_dir, labels))
-    return [Pair(q.question.question, passage_text_for_search(labels[passages[q.passages[0]].section_id],
-                                                              passages[q.passages[0]].text), q.passages[0])
-            for q in placed if q.question.answerable]
+    pairs = []
+    for n, q in enumerate(p for p in placed if p.question.answerable):
+        passage = passages[q.passages[0]]
+        target = (passage_text_for_search(labels[passage.section_id], passage.text) if n % 2 == 0 or not q.units
+                  else units[q.units[0]].text)
+        pairs.append(Pair(q.question.question, target, q.passages[0]))
+    return pairs
 
 
 def train(pairs: list[Pair], model_folder: Path, out: Path, recipe: Recipe = Recipe(),
-          steps: int | None = None) -> dict:
+          steps: int | None = None, model_name: str = "") -> dict:
     """Fit the adapter on `pairs` and write it to `out`; `steps` stops early (tests). Returns what was done."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -123,8 +129,9 @@ def train(pairs: list[Pair], model_folder: Path, out: Path, recipe: Recipe = Rec
     state = {k: v.detach().contiguous() for k, v in sorted(get_peft_model_state_dict(model).items())}
     save_file(state, str(out / WEIGHTS))
     os.chmod(out / WEIGHTS, 0o644)
-    (out / CONFIG).write_text(json.dumps({"r": recipe.rank, "lora_alpha": recipe.alpha,
-                                          "target_modules": list(recipe.targets)}, indent=1) + "\n", "utf-8")
+    (out / CONFIG).write_text(json.dumps({"base_model": model_name or model_folder.name, "r": recipe.rank,
+                                          "lora_alpha": recipe.alpha, "target_modules": list(recipe.targets)},
+                                         indent=1) + "\n", "utf-8")
     return {"pairs": len(pairs), "steps": len(batches), "seconds": round(time.perf_counter() - start, 1),
             "first_loss": round(losses[0], 3) if losses else None,
             "last_loss": round(float(np.mean(losses[-10:])), 3) if losses else None,
@@ -140,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = Settings.from_env()
     pairs = training_pairs(args.corpus or settings.corpus_dir, settings.max_passage_chars)
-    report = train(pairs, Path(resolve_model(settings.embedding_model)), args.out)
+    report = train(pairs, Path(resolve_model(settings.embedding_model)), args.out,
+                   model_name=settings.embedding_model)
     print(f"wrote {args.out}: {report}")
     return 0
 

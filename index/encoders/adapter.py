@@ -34,13 +34,22 @@ class AdapterError(ValueError):
     """The adapter folder is incomplete or does not fit the model."""
 
 
-def adapter_folder(setting: str) -> Path | None:
-    """The adapter a setting names: "shipped" (the committed one, when present), "none", or a folder."""
+def adapter_folder(setting: str, model_name: str) -> Path | None:
+    """The adapter a setting names for `model_name`: "shipped" (the committed one, for the model it was fitted on:
+    its config's base_model), "none", or a folder."""
     if setting == "none":
         return None
     if setting == "shipped":
-        return SHIPPED_ADAPTER if (SHIPPED_ADAPTER / WEIGHTS).is_file() else None
+        return SHIPPED_ADAPTER if base_model(SHIPPED_ADAPTER) == model_name else None
     return Path(setting).expanduser()
+
+
+def base_model(folder: Path) -> str | None:
+    """The model an adapter was fitted on (None when unreadable)."""
+    try:
+        return str(json.loads((folder / CONFIG).read_text("utf-8"))["base_model"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def adapter_digest(folder: Path) -> str:
@@ -115,5 +124,5 @@ def adapted_model_folder(model_folder: Path, adapter: Path, cache_dir: Path) -> 
     return target
 
 
-__all__ = ["AdapterError", "SHIPPED_ADAPTER", "adapted_model_folder", "adapter_digest", "adapter_folder",
+__all__ = ["AdapterError", "SHIPPED_ADAPTER", "adapted_model_folder", "adapter_digest", "adapter_folder", "base_model",
            "lora_deltas", "merge"]
