@@ -64,8 +64,9 @@ class Settings(BaseModel):
     exact_search_max: int = Field(50_000, ge=0)
     # Passage size: sections longer than this are split at paragraph/bullet boundaries.
     max_passage_chars: int = Field(600, ge=100, le=100_000)
-    # Retrieval: candidates from each channel (their scores are fused with fitted weights), sections returned.
+    # Retrieval: candidates from each retriever, fused with reciprocal rank fusion (k), sections returned.
     candidates: int = Field(30, ge=1, le=1000)
+    rrf_k: int = Field(60, ge=0, le=1000)
     top_k: int = Field(4, ge=1, le=100)
     # Whether a question is covered, and which sentences answer it, is decided by weights fitted on the train
     # split (qa/data/evidence_weights.json, written by `python -m train.fit`), not by settings.

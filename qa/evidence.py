@@ -25,7 +25,7 @@ from ingest.units import SCORED_UNIT_KINDS, AnswerUnit
 from qa.channels.bank import bank_documents
 from qa.model import Retrieval
 from qa.patterns import DATA_DIR, load_rules
-from qa.retrieve import DEFAULT_CHANNEL_WEIGHTS, is_definition_question
+from qa.retrieve import is_definition_question
 from qa.vocabulary import expand
 
 if TYPE_CHECKING:
@@ -107,7 +107,6 @@ class EvidenceWeights:
     min_closeness: float = 0.0  # no unit this close by meaning: far from everything the guidance says
     context_share: float = 1.0  # shared topic text is quoted beside the lead from this share of the lead's probability
     cover_features: tuple[str, ...] = COVER_FEATURES  # the coverage model's inputs, by name
-    channels: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_CHANNEL_WEIGHTS))  # retrieval fusion
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """P(each unit holds the answer): the ranker is a LinearModel over FEATURES."""
@@ -125,7 +124,6 @@ class EvidenceWeights:
             "min_closeness": self.min_closeness,
             "context_share": self.context_share,
             "cover_features": list(self.cover_features),
-            "channels": self.channels,
         }
 
     @classmethod
@@ -144,7 +142,6 @@ class EvidenceWeights:
             min_closeness=float(data.get("min_closeness", 0.0)),
             context_share=float(data.get("context_share", 1.0)),
             cover_features=cover_features,
-            channels={str(k): float(v) for k, v in data.get("channels", DEFAULT_CHANNEL_WEIGHTS).items()},
         )
 
     @classmethod

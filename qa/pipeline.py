@@ -117,7 +117,7 @@ class Pipeline:
         self.index = index
         self.weights = weights
         self.generator = generator
-        self.retriever = Retriever(index, embedder, settings, weights=weights.channels if weights else None)
+        self.retriever = Retriever(index, embedder, settings)
         self.scorer = EvidenceScorer(index, weights, TermWeights([p.text for p in index.passages], domain_words()))
         self.explainer = TermExplainer(glossary_hits(index))
         self.spelling = SpellingCorrector(p.text for p in index.passages)

@@ -23,6 +23,7 @@ from qa.model import GuidanceIndex
 MAX_CITED = 3  # sections cited for their content
 MAX_QUOTES = 3  # sentences quoted (a referring sentence's antecedent comes on top)
 MAX_TITLES = 2
+CURRENT_SHARE = 0.8  # current guidance is cited before replaced guidance from this share of its probability
 
 
 @dataclass
@@ -53,7 +54,8 @@ def is_context_worth_quoting(scored: ScoredUnit, lead: ScoredUnit, context_share
     return is_shared_text(scored.unit) and scored.probability >= context_share * lead.probability
 
 
-def select(evidence: Evidence, index: GuidanceIndex, quote_share: float, context_share: float = 1.0) -> Selection:
+def select(evidence: Evidence, index: GuidanceIndex, quote_share: float, context_share: float = 1.0,
+           current_share: float = CURRENT_SHARE) -> Selection:
     """The sections, passages and sentences an answer shows (assumes the question is covered)."""
     lead = evidence.lead
     if lead is None:
@@ -92,11 +94,27 @@ def select(evidence: Evidence, index: GuidanceIndex, quote_share: float, context
         entry.quotes = with_antecedents(entry.quotes, index)
     order = {sid: n for n, sid in enumerate(dict.fromkeys(u.unit.section_id for u in evidence.units))}
 
+    best = {s.unit.section_id: s.probability for s in reversed(evidence.units)}
+    ranked = sorted(cited.values(), key=lambda e: order[e.section_id])
+    return Selection(tuple(current_first(ranked, best, index, current_share)))
+
+
+def current_first(ranked: list[CitedSection], best: dict[str, float], index: GuidanceIndex, share: float) -> list[CitedSection]:
+    """Current guidance leads: a cited section of current guidance whose best sentence is at least `share` as
+    likely as a replaced section's is cited before it (both answer; the replaced one is labelled by the answer's
+    currency note)."""
     def superseded(entry: CitedSection) -> bool:
         return index.documents[index.sections[entry.section_id].doc_id].status == "superseded"
 
-    # Current guidance leads: when current and replaced guidance both answer, the current section is cited first.
-    return Selection(tuple(sorted(cited.values(), key=lambda e: (superseded(e), order[e.section_id]))))
+    out = list(ranked)
+    for entry in ranked:
+        if superseded(entry):
+            continue
+        at = out.index(entry)
+        while at > 0 and superseded(out[at - 1]) and best[entry.section_id] >= share * best[out[at - 1].section_id]:
+            out[at - 1], out[at] = out[at], out[at - 1]
+            at -= 1
+    return out
 
 
 def with_antecedents(quotes: list[int], index) -> list[int]:

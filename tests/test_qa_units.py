@@ -7,16 +7,15 @@ import pytest
 from errors import BadInputError
 from qa.answer import split_units
 from qa.conversation import asks_who_acts
-from qa.retrieve import fuse
+from qa.retrieve import reciprocal_rank_fusion
 from qa.service import clean_question
 from qa.vocabulary import expand, expansion_terms
 
 
-def test_fusion_adds_weighted_channel_scores_and_keeps_every_candidate():
-    fused = fuse({"dense": [(1, 0.6), (2, 0.5)], "bank": [(2, 0.9), (3, 0.8)], "lexical": [(1, 8.0), (4, 4.0)]},
-                 {"dense": 1.0, "bank": 0.5, "lexical": 0.2})
-    assert fused == pytest.approx({1: 0.6 + 0.2, 2: 0.5 + 0.45, 3: 0.4, 4: 0.1})
-    assert set(fuse({"lexical": [(7, 3.0)]}, {"dense": 1.0})) == {7}  # weight 0: still a candidate
+def test_rrf_rewards_agreement_between_rankings():
+    fused = reciprocal_rank_fusion([[1, 2, 3], [3, 1, 9]], k=60)
+    assert max(fused, key=fused.get) == 1
+    assert fused[3] > fused[2] and 9 in fused
 
 
 @pytest.mark.parametrize("question, term", [

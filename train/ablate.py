@@ -1,7 +1,7 @@
-"""`python -m train.ablate [--no-bank]`: which answer-ranker features earn their place, measured on dev.
+"""`python -m train.ablate [--with-bank]`: which answer-ranker features earn their place, measured on dev.
 
 The ranker (qa.evidence.FEATURES) is refitted without each feature in turn, on the same items as `python -m
-train.fit` (train and the question bank), and scored on dev by top-1: the best quotable unit holds a gold span.
+train.fit` (the train split; with --with-bank, the question bank too), and scored on dev by top-1: the best quotable unit holds a gold span.
 A feature goes when the ranker without it (and without those already gone) finds at most one dev question fewer
 than the ranker with every feature. Prints a table (features in FEATURES order) and the features to keep.
 Measurement only: it writes nothing; dropping a feature is a code change followed by `python -m train.fit`.
@@ -34,7 +34,7 @@ def top1(items, names: tuple[str, ...], mean, scale, coef, intercept) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m train.ablate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--no-bank", action="store_true", help="fit on the train split alone")
+    parser.add_argument("--with-bank", action="store_true", help="fit on the question bank too, as train.fit --with-bank")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     from qa.pipeline import Pipeline
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     pipeline = Pipeline.open(Settings.from_env())
     train = load_split("train")
     direction = kind_directions(pipeline, train)
-    fit_on = examples(pipeline, [*train, *(() if args.no_bank else bank_items(pipeline))], direction)
+    fit_on = examples(pipeline, [*train, *(bank_items(pipeline) if args.with_bank else ())], direction)
     fit_on = [e for e in fit_on if e.item["scope"] == "in" and len(e.labels)]
     dev = examples(pipeline, load_split("dev"), direction)
     c = choose_c(fit_on, direction)

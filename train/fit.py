@@ -1,4 +1,6 @@
-"""`python -m train.fit [--questions DIR] [--out FILE]`: fit the answer-evidence weights on the train split.
+"""`python -m train.fit [--questions DIR] [--out FILE] [--with-bank]`: fit the answer-evidence weights on the train
+split (with --with-bank, also on the question bank, each bank question leaving itself out of the bank channel:
+measured worse on dev, so not the default).
 
 Writes qa/data/evidence_weights.json, which the product loads offline. Deterministic: same index, same train
 questions, same file. What is fitted, all on `train` only (dev chooses between variants, test is never read):
@@ -40,7 +42,6 @@ SHARE_GRID = tuple(round(x, 2) for x in np.arange(0.3, 0.96, 0.05))
 CONTEXT_GRID = tuple(round(x, 2) for x in np.arange(0.3, 1.51, 0.05))
 MARGIN_GRID = tuple(round(x, 2) for x in np.arange(-0.1, 0.41, 0.02))
 FOLDS = 5
-CHANNEL_GRID = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5)  # lexical and bank weights tried (dense weighs 1)
 QUESTION_COVER_C = 10.0  # strength of the question classifier, chosen on dev among 1, 3 and 10 (see README)
 MIN_SPAN_CHARS = 40  # a unit this long that lies inside a gold span is part of the evidence
 
@@ -183,8 +184,6 @@ def refusal_threshold(best: Sequence[tuple[str, float]]) -> float:
 def fit(pipeline: Pipeline, train: Sequence[dict], bank: Sequence[dict] = ()) -> EvidenceWeights:
     """Directions, the follow-up margin and the closeness floor from `train` (real questions with their kinds and
     conversations); the ranker, the quote shares and the coverage model from `train` and `bank` together."""
-    channels = channel_weights(pipeline, train)
-    pipeline.retriever.weights = channels  # every later step sees retrieval as it will answer
     direction = kind_directions(pipeline, train)
     train_examples = examples(pipeline, [*train, *bank], direction)
     c = choose_c(train_examples, direction)
@@ -199,34 +198,7 @@ def fit(pipeline: Pipeline, train: Sequence[dict], bank: Sequence[dict] = ()) ->
                                about_above=about), context_share=context)
     cover, question, refuse_below = fit_cover(pipeline, [*train, *bank], weights)
     weights = replace(weights, cover=cover, question_cover=question, refuse_below=round(refuse_below, 6))
-    return replace(weights, min_closeness=min_closeness(pipeline, train, weights), channels=channels)
-
-
-def channel_weights(pipeline: Pipeline, train: Sequence[dict]) -> dict[str, float]:
-    """The weights of the retrieval channels' scores (qa/retrieve.py fuse) under which the first retrieved section
-    is a gold one for most answerable train questions (then the first three; then the earlier grid point). The
-    question bank is not used here: its questions would find themselves."""
-    from qa.retrieve import fuse
-
-    items = [i for i in train if i["scope"] == "in"]
-    retriever = pipeline.retriever
-    rankings = [retriever.rankings(retriever.query(resolved_question(i)), pipeline.settings.candidates) for i in items]
-    section_of = [p.section_id for p in pipeline.index.passages]
-
-    def found(weights: dict[str, float]) -> tuple[int, int]:
-        top1 = top3 = 0
-        for item, ranking in zip(items, rankings):
-            fused = fuse(ranking, weights)
-            order = list(dict.fromkeys(section_of[n] for n in sorted(fused, key=lambda n: (-fused[n], n))))
-            top1 += order[0] in item["gold_sections"] if order else 0
-            top3 += any(s in item["gold_sections"] for s in order[:3])
-        return top1, top3
-
-    grid = [{"dense": 1.0, "lexical": lexical, "bank": bank} for lexical in CHANNEL_GRID for bank in CHANNEL_GRID]
-    scores = [found(w) for w in grid]
-    best = max(range(len(grid)), key=lambda n: (scores[n], -n))
-    logging.info("channel weights %s: train top-1 %d, top-3 %d of %d", grid[best], *scores[best], len(items))
-    return grid[best]
+    return replace(weights, min_closeness=min_closeness(pipeline, train, weights))
 
 
 def min_closeness(pipeline: Pipeline, train: Sequence[dict], weights: EvidenceWeights) -> float:
@@ -354,13 +326,14 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--questions", type=Path, default=QUESTIONS_DIR, help="folder holding train.jsonl")
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE, help="weights file to write")
-    parser.add_argument("--no-bank", action="store_true", help="fit on the train split alone, not the question bank")
+    parser.add_argument("--with-bank", action="store_true",
+                        help="also fit on the question bank (measured worse on dev: docs/decisions/2026-12-07-question-bank.md)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from settings import Settings
 
     pipeline = Pipeline.open(Settings.from_env(), evidence_weights=None)
-    weights = fit(pipeline, load_split("train", args.questions), () if args.no_bank else bank_items(pipeline))
+    weights = fit(pipeline, load_split("train", args.questions), bank_items(pipeline) if args.with_bank else ())
     weights.save(args.out)
     print(f"wrote {args.out}: refuse below {weights.refuse_below:.3f}, quote share {weights.quote_share}, "
           f"follow-up margin {weights.follow_up_margin}")
