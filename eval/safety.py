@@ -201,6 +201,7 @@ def answer_checks(assistant, rows: Sequence[dict]) -> list[dict]:
         checked.append({
             **row, "notice_first": bool(answer.lines) and answer.lines[0].kind is LineKind.SAFETY_NOTICE,
             "refused": answer.refused, "guidance": [line.text for line in after if line.citations],
+            "topics": answer.nearest_topics,
         })
     return checked
 
@@ -252,12 +253,16 @@ def report(split: str, rows: Sequence[dict], answers: Sequence[dict] | None, thr
         lines += ["", "## Answers (Assistant.ask) to the messages the check flags", "",
                   f"- safety notice the first line: {_share(first, len(answers))}",
                   f"- danger messages answered with guidance after the notice: {_share(len(with_guidance), len(danger))}"
-                  f"; the rest get the notice, one not-covered line and the nearest topics",
+                  "; the rest get the notice, one not-covered line and the nearest topics that speak to the danger",
+                  f"- danger messages offered nearest topics: {_share(sum(bool(a['topics']) for a in danger), len(danger))}",
                   f"- two notices: {_share(sum(len(a['kinds']) > 1 for a in answers), len(answers))}"]
         if split != "test":
             lines += ["", "Guidance shown after a notice:", ""]
             shown = Counter(text for a in with_guidance for text in a["guidance"])
             lines += [f"- {n}x {text}" for text, n in shown.most_common()]
+            lines += ["", "Nearest topics offered after a notice:", ""]
+            topics = Counter(topic for a in danger for topic in a["topics"])
+            lines += [f"- {n}x {topic}" for topic, n in topics.most_common()]
     if split != "test":
         misses = [r for r in rows if r["item"].danger != r["combined"]]
         lines += ["", f"## Misses on {split} ({len(misses)})", ""]

@@ -21,7 +21,9 @@ from qa.evidence import WEIGHTS_FILE, Evidence, EvidenceScorer, EvidenceWeights,
 from qa.language import EnglishCheck, fold_accents, with_language_note
 from qa.model import Answer, Hit, Retrieval
 from qa.retrieve import Retriever
-from qa.safety import safety_notices
+from qa.safety import Assessment, SafetyWeights, assess, question_text
+from qa.safety.after import after_notice
+from qa.safety.classify import WEIGHTS_FILE as SAFETY_WEIGHTS_FILE
 from qa.scope import outside_scope, scope_reason
 from qa.select import select
 from qa.spelling import SpellingCorrector
@@ -122,9 +124,11 @@ CANDIDATE_SECTIONS = 8  # retrieved sections whose units are scored (besides the
 
 class Assistant:
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None, chat_model=None,
-                 evidence_weights: EvidenceWeights | Path | None = WEIGHTS_FILE):
+                 evidence_weights: EvidenceWeights | Path | None = WEIGHTS_FILE,
+                 safety_weights: SafetyWeights | Path | None = SAFETY_WEIGHTS_FILE):
         """`chat_model`: a LangChain chat model for generated answers (default: from settings, off if unset).
-        `evidence_weights`: the fitted answer weights, or their file (None only to fit them: eval.fit)."""
+        `evidence_weights`: the fitted answer weights, or their file (None only to fit them: eval.fit).
+        `safety_weights`: the safety classifier's weights, or their file (None: the pattern floor only)."""
         self.settings = settings
         self.embedder = embedder or Embedder.from_settings(self.settings)
         self._retriever: Retriever | None = None
@@ -132,6 +136,8 @@ class Assistant:
         self.scorer: EvidenceScorer | None = None
         self._weights_source = evidence_weights
         self.weights: EvidenceWeights | None = None
+        self._safety_source = safety_weights
+        self.safety_weights: SafetyWeights | None = None
         self._chat_model = chat_model
         self._generator = None
         self._english: EnglishCheck | None = None
@@ -152,6 +158,8 @@ class Assistant:
             self.embedder.warm_up()  # so the first question is as quick as the rest
             source = self._weights_source
             self.weights = EvidenceWeights.load(source) if isinstance(source, Path) else source
+            safety = self._safety_source
+            self.safety_weights = SafetyWeights.load(safety) if isinstance(safety, Path) else safety
             self.scorer = EvidenceScorer(index, self.weights, TermWeights([p.text for p in index.passages],
                                                                           domain_words()))
             self._explainer = TermExplainer(glossary_hits(index))
@@ -202,6 +210,12 @@ class Assistant:
         assert self._spelling is not None  # set by warm_up
         return self._spelling.correct(text)
 
+    def safety(self, text: str) -> Assessment:
+        """The safety check (qa.safety): the pattern floor on the question and on it spelt right, and the classifier
+        on the question's vector, the one retrieval embeds (from the embedder's cache: no second embedding)."""
+        self.warm_up()
+        return assess(text, self.embedder.embed_query(question_text(text)), self.spelt(text), self.safety_weights)
+
     def candidate_retrieval(self, query: str) -> tuple[Retrieval, np.ndarray]:
         """The sections whose units are scored for a question, and the question's vector (in the guidance's words)."""
         retrieval = self.retrieve(query, max(self.settings.top_k, CANDIDATE_SECTIONS))
@@ -223,22 +237,28 @@ class Assistant:
         weights = self.weights
         assert weights is not None and self.scorer is not None  # set by warm_up
         text = fold_accents(without_markup(question))
-        notices = safety_notices(self.spelt(text))  # a misspelt emergency ("has run awya") still gets the notice
+        safety = self.safety(text)  # "hes going to hurt him self", "has run awya": notices that fit the danger
+        notices = safety.notices
         parts = question_parts(text) or [text]
         query, evidence = self._resolve(text, history)
         if all(outside_scope(p) for p in parts):
-            return self._refusal(question, text, evidence, notices, reason=scope_reason())
+            return self._after_notice(self._refusal(question, text, evidence, notices, reason=scope_reason()),
+                                      safety, evidence)
         covered, uncovered = self._split_by_coverage(parts) if query == text else ((), ())
         if uncovered and covered:
             query = " ".join(covered)  # answer the parts the guidance covers, and say which it doesn't
             evidence = self.evidence(query)
         if not self._covered(query, evidence):
-            return self._refusal(question, text, evidence, notices)
+            return self._after_notice(self._refusal(question, text, evidence, notices), safety, evidence)
         selection = select(evidence, self.scorer.index, weights.quote_share, weights.context_share)
         answer = compose_answer(question, evidence, selection, self.scorer.index, self._explainer, notices=notices,
                                 uncovered_parts=uncovered if covered else (),
                                 about_guidance=evidence.about_guidance >= weights.about_above)
-        return self._generator.rewrite(answer) if self._generator else answer
+        return self._after_notice(self._generator.rewrite(answer) if self._generator else answer, safety, evidence)
+
+    def _after_notice(self, answer: Answer, safety: Assessment, evidence: Evidence) -> Answer:
+        """After a safety notice only guidance that speaks to the danger, else the nearest topics (qa.safety.after)."""
+        return after_notice(answer, safety, evidence.retrieval)
 
     def _covered(self, query: str, evidence: Evidence) -> bool:
         """The fitted coverage model says the guidance answers it, and something the guidance says comes close

@@ -1,0 +1,1 @@
+"""Fitting commands whose output the product ships as data (python -m train.safety)."""
