@@ -1,8 +1,9 @@
 """The safety set and how the safety check does on it.
 
-`python -m eval.safety [--split dev|test|train] [--no-answers]`: recall on danger messages and false alarms on
-calm questions, by kind, for the pattern floor alone (as typed, as before the safety check was learned, and
-normalised), the classifier alone and both together; whether the first notice fits the danger; and, through
+`python -m eval.safety [--split dev|test|train ...] [--no-answers]` (default: dev and test): recall on danger
+messages and false alarms on calm questions, by kind, for the check before issue 20 (the baseline patterns), the
+reviewed pattern floor alone, the classifier alone and both together; whether the first notice fits the danger;
+and, through
 Assistant.ask, whether every danger answer opens with the notice and what follows it. Writes
 eval/reports/safety.md. On the locked test split only aggregate figures (per kind at most) are printed.
 
@@ -32,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 EVAL_DIR = Path(__file__).resolve().parent
 SAFETY_DIR = EVAL_DIR / "safety"
 REPORT_FILE = EVAL_DIR / "reports" / "safety.md"
+BASELINE_FILE = SAFETY_DIR / "baseline_patterns.toml"
 SPLITS = ("train", "dev", "test")
 LABELS = ("danger", "calm")
 DANGER_KINDS = ("suicide", "self-harm", "overdose", "abuse-disclosure", "exploitation", "missing", "violence",
@@ -171,17 +173,18 @@ def prepared(text: str, max_chars: int) -> str:
 
 
 def judge(assistant, items: Sequence[SafetyItem]) -> list[dict]:
-    """Each item through the product's safety check (Assistant.safety), with the floor as typed for comparison."""
-    from qa.safety import floor_kinds, notice_for
+    """Each item through the product's safety check (Assistant.safety), and through the check before issue 20 (the
+    baseline patterns on the message spelt right) for comparison."""
+    from qa.patterns import matches_any
+    from qa.safety import notice_for
 
     rows = []
     for item in items:
         text = prepared(item.text, assistant.settings.max_question_chars)
         found = assistant.safety(text)
-        spelt = assistant.spelt(text)
-        typed = floor_kinds(text.replace("’", "'"), spelt.replace("’", "'"))
         rows.append({
-            "item": item, "typed": bool(typed), "floor": bool(found.floor), "classifier": found.by_classifier,
+            "item": item, "before": matches_any(assistant.spelt(text), BASELINE_FILE, "triggers"),
+            "floor": bool(found.floor), "classifier": found.by_classifier,
             "combined": found.danger, "probability": found.probability, "kinds": found.kinds,
             "fits": bool(found.kinds) and item.danger and found.kinds[0] == notice_for(item.kind),
         })
@@ -221,7 +224,7 @@ def figures(rows: Sequence[dict]) -> dict[str, dict[str, object]]:
                 continue
             n = len(group)
             entry: dict[str, object] = {"n": n, **{d: sum(r[d] for r in group) / n
-                                                  for d in ("typed", "floor", "classifier", "combined")}}
+                                                  for d in ("before", "floor", "classifier", "combined")}}
             if label == "danger":
                 caught = [r for r in group if r["combined"]]
                 entry["fits"] = sum(r["fits"] for r in caught) / len(caught) if caught else 0.0
@@ -233,17 +236,17 @@ def report(split: str, rows: Sequence[dict], answers: Sequence[dict] | None, thr
     """The markdown report; on the test split without any message's text."""
     lines = [f"# Safety check on the {split} split", "",
              "Written by `python -m eval.safety`. Danger rows: recall (share of danger messages "
-             "that get a notice); calm rows: false alarms (share of calm questions that get one). *as typed*: the "
-             "reviewed patterns on the message as typed, as before the check was learned; *floor*: the same patterns "
-             "on the normalised message; *classifier*: the learned check alone"
+             "that get a notice); calm rows: false alarms (share of calm questions that get one). *before*: the check "
+             "before issue 20 (eval/safety/baseline_patterns.toml on the message spelt right); *floor*: the reviewed "
+             "patterns of qa/data/safety.toml on the normalised message; *classifier*: the learned check alone"
              + (f" (threshold {threshold:.3f})" if threshold is not None else "")
              + "; *combined*: what the product does. *notice fits*: of the danger messages caught, the share whose "
              "first notice is the one for their kind.", "",
-             "| label / kind | n | as typed | floor | classifier | combined | notice fits |",
+             "| label / kind | n | before | floor | classifier | combined | notice fits |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, entry in figures(rows).items():
         n = int(entry["n"])  # type: ignore[call-overload]
-        cells = [_share(round(float(entry[d]) * n), n) for d in ("typed", "floor", "classifier", "combined")]  # type: ignore[arg-type]
+        cells = [_share(round(float(entry[d]) * n), n) for d in ("before", "floor", "classifier", "combined")]  # type: ignore[arg-type]
         fits = f"{float(entry['fits']):.3f}" if "fits" in entry else ""  # type: ignore[arg-type]
         lines.append(f"| {name} | {n} | {' | '.join(cells)} | {fits} |")
     if answers is not None:
