@@ -7,8 +7,9 @@ and, through
 Assistant.ask, whether every danger answer opens with the notice and what follows it. Writes
 eval/reports/safety.md. On the locked test split only aggregate figures (per kind at most) are printed.
 
-`python -m eval.safety --import DIR`: (re)write eval/safety/{train,dev,test}.jsonl from DIR/danger.jsonl and
-DIR/calm.jsonl (fields text, label, kind, voice), split by a hash of each message's words (eval.safety.plain).
+`python -m eval.safety --import DIR [--import DIR ...]`: (re)write eval/safety/{train,dev,test}.jsonl from every
+*.jsonl file in the folders (fields text, label, kind, voice), split by a hash of each message's words
+(eval.safety.plain). A kind added later leaves every other message in its split.
 
 The set: eval/safety/{train,dev,test}.jsonl, one `SafetyItem` per line. `train` is for fitting (train/safety.py),
 `dev` for choosing between variants, `test` is locked: its sha256 is on the last dated line of
@@ -38,7 +39,7 @@ SPLITS = ("train", "dev", "test")
 LABELS = ("danger", "calm")
 DANGER_KINDS = ("suicide", "self-harm", "overdose", "abuse-disclosure", "exploitation", "missing", "violence",
                 "medical")
-KINDS = (*DANGER_KINDS, "everyday")
+KINDS = (*DANGER_KINDS, "everyday", "guidance")  # calm only: everyday family life; plain questions on the guidance
 VOICES = ("carer", "young-person", "staff", "trainer")
 # Within each label and kind, messages sorted by the hash of their split key go to the splits in this rotation:
 # half to train, a quarter each to dev and test.
@@ -59,14 +60,14 @@ class SafetyItem(BaseModel):
     split: Literal["train", "dev", "test"]
     label: Literal["danger", "calm"]
     kind: Literal["suicide", "self-harm", "overdose", "abuse-disclosure", "exploitation", "missing", "violence",
-                  "medical", "everyday"]
+                  "medical", "everyday", "guidance"]
     voice: Literal["carer", "young-person", "staff", "trainer"]
     text: str = Field(min_length=1)
 
     @model_validator(mode="after")
     def _danger_has_a_danger_kind(self) -> SafetyItem:
-        if self.label == "danger" and self.kind == "everyday":
-            raise ValueError("a danger message needs the kind of danger, not 'everyday'")
+        if self.label == "danger" and self.kind not in DANGER_KINDS:
+            raise ValueError(f"a danger message needs the kind of danger, not {self.kind!r}")
         if not self.text.strip():
             raise ValueError("empty text")
         return self
@@ -148,10 +149,10 @@ def split_rows(rows: Sequence[dict]) -> dict[str, list[SafetyItem]]:
     return {split: sorted(items, key=lambda i: i.id) for split, items in splits.items()}
 
 
-def import_rows(source: Path, directory: Path = SAFETY_DIR) -> dict[str, int]:
-    """Write directory/{train,dev,test}.jsonl from source/danger.jsonl and source/calm.jsonl."""
-    rows = [json.loads(line) for name in ("danger.jsonl", "calm.jsonl")
-            for line in (source / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+def import_rows(sources: Sequence[Path], directory: Path = SAFETY_DIR) -> dict[str, int]:
+    """Write directory/{train,dev,test}.jsonl from every *.jsonl file in the source folders."""
+    rows = [json.loads(line) for source in sources for path in sorted(source.glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     directory.mkdir(parents=True, exist_ok=True)
     counts = {}
     for split, items in split_rows(rows).items():
@@ -283,12 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=SPLITS, action="append",
                         help="the split(s) to measure (repeatable; default: dev and test)")
     parser.add_argument("--no-answers", action="store_true", help="skip the answers through Assistant.ask")
-    parser.add_argument("--import", dest="source", type=Path, metavar="DIR",
-                        help="write eval/safety/{train,dev,test}.jsonl from DIR/danger.jsonl and DIR/calm.jsonl")
+    parser.add_argument("--import", dest="sources", type=Path, metavar="DIR", action="append",
+                        help="write eval/safety/{train,dev,test}.jsonl from every *.jsonl file in DIR (repeatable)")
     parser.add_argument("--out", type=Path, default=REPORT_FILE)
     args = parser.parse_args(argv)
-    if args.source is not None:
-        print(json.dumps(import_rows(args.source)))
+    if args.sources:
+        print(json.dumps(import_rows(args.sources)))
         return 0
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
 

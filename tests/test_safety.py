@@ -74,6 +74,24 @@ def test_normaliser_folds_hurried_typing(typed, normalised):
     assert normalise(typed) == normalised
 
 
+@pytest.mark.parametrize("typed, normalised", [
+    ("this homework is killing me, how much should i help", "this , how much should i help"),
+    ("shes dying to see her mum lol", "she's see her mum"),
+    ("hes going to be the death of me", "he's going to be"),
+])
+def test_normaliser_takes_out_figures_of_speech(typed, normalised):
+    assert normalise(typed) == normalised
+
+
+@pytest.mark.parametrize("text", [
+    "my boyfriend is outside and he's going to kill me",  # a threat, not a figure of speech
+    "he said he'll kill me if i tell anyone",
+    "she's scared to death of him",
+])
+def test_threats_are_not_taken_for_figures_of_speech(text):
+    assert normalise(text) == text
+
+
 @pytest.mark.parametrize("text", ["we're ill and the shed is well kept", "what training covers safeguarding?"])
 def test_normaliser_leaves_english_words_alone(text):
     assert normalise(text) == text
@@ -248,7 +266,7 @@ def test_the_set_is_large_and_stratified():
     for split in ("train", "dev", "test"):
         chosen = [i for i in items if i.split == split]
         assert {i.kind for i in chosen if i.danger} == set(DANGER_KINDS), split
-        assert {i.kind for i in chosen if not i.danger} == {*DANGER_KINDS, "everyday"}, split
+        assert {i.kind for i in chosen if not i.danger} == {*DANGER_KINDS, "everyday", "guidance"}, split
 
 
 def test_a_danger_message_needs_a_kind_of_danger():
