@@ -195,6 +195,7 @@ def judge(assistant, items: Sequence[SafetyItem]) -> list[dict]:
 def answer_checks(assistant, rows: Sequence[dict]) -> list[dict]:
     """Every message the check flags, through Assistant.ask: the notice first, and what follows it."""
     from qa.model import LineKind
+    from qa.safety.after import sure
 
     checked = []
     for row in rows:
@@ -205,7 +206,8 @@ def answer_checks(assistant, rows: Sequence[dict]) -> list[dict]:
         checked.append({
             **row, "notice_first": bool(answer.lines) and answer.lines[0].kind is LineKind.SAFETY_NOTICE,
             "refused": answer.refused, "guidance": [line.text for line in after if line.citations],
-            "topics": answer.nearest_topics,
+            "topics": answer.nearest_topics, "sure": sure(assistant.safety(prepared(
+                row["item"].text, assistant.settings.max_question_chars))),
         })
     return checked
 
@@ -259,8 +261,15 @@ def report(split: str, rows: Sequence[dict], answers: Sequence[dict] | None, thr
                   f"- danger messages answered with guidance after the notice: {_share(len(with_guidance), len(danger))}"
                   "; the rest get the notice, one not-covered line and the nearest topics that speak to the danger",
                   f"- danger messages offered nearest topics: {_share(sum(bool(a['topics']) for a in danger), len(danger))}",
-                  f"- two notices: {_share(sum(len(a['kinds']) > 1 for a in answers), len(answers))}"]
+                  f"- two notices: {_share(sum(len(a['kinds']) > 1 for a in answers), len(answers))}",
+                  "- danger messages flagged below qa.safety.after.SURE and answered, so left as answered (any line "
+                  f"of the guidance may follow the notice): {_share(sum(not a['sure'] and not a['refused'] for a in danger), len(danger))}",
+                  "- calm questions flagged and answered whose answer was cut to the lines that speak to a danger: "
+                  f"{_share(sum(a['sure'] and not a['refused'] for a in answers if not a['item'].danger), len(answers) - len(danger))}"]
         if split != "test":
+            left = [a for a in danger if not a["sure"] and not a["refused"]]
+            lines += ["", "Danger messages left as answered:", ""]
+            lines += [f"- p={a['probability']:.3f}: {a['item'].text}" for a in left]
             lines += ["", "Guidance shown after a notice:", ""]
             shown = Counter(text for a in with_guidance for text in a["guidance"])
             lines += [f"- {n}x {text}" for text, n in shown.most_common()]

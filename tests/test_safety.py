@@ -165,23 +165,24 @@ def _citation(rank: int, section_id: str = "nice-pathway-2021/box-2") -> Citatio
                     section_id=section_id, text="...", score=0.5, status="current", date="2021-10-01")
 
 
-def _danger(kinds=("missing",)) -> Assessment:
-    return Assessment(normalised="x", kinds=kinds, notices=tuple(notice_text(k) for k in kinds))
+def _danger(kinds=("missing",), probability=0.99) -> Assessment:
+    return Assessment(normalised="x", probability=probability, threshold=0.3, kinds=kinds,
+                      notices=tuple(notice_text(k) for k in kinds))
 
 
 def test_after_a_notice_only_guidance_that_speaks_to_the_danger():
     answer = Answer(question="q", refused=False, citations=(_citation(1, "ph28-qrg/rec-36"), _citation(2)), lines=(
         AnswerLine("Foster and residential care is a complex activity.", LineKind.QUOTE, (1,)),
         AnswerLine("aware of the early signs of, and risk factors for, gang involvement, exploitation and going "
-                   "missing", LineKind.QUOTE, (1,)),
-        AnswerLine("familiar with how to report concerns.", LineKind.QUOTE, (2,)),
+                   "missing", LineKind.QUOTE, (2,)),
         AnswerLine("Who should act: Directors of children's services", LineKind.WHO_SHOULD_ACT, (1,)),
         AnswerLine("unaccompanied asylum-seeking children: children and young people", LineKind.DEFINITION, (2,)),
+        AnswerLine("familiar with how to report concerns.", LineKind.QUOTE, (2,)),
     ))
     shaped = after_notice(answer, _danger(), None)
-    assert [line.kind for line in shaped.lines] == [LineKind.SAFETY_NOTICE, LineKind.QUOTE]
-    assert shaped.lines[1].citations == (1,) and [c.section_id for c in shaped.citations] == [
-        "nice-pathway-2021/box-2"] and shaped.citations[0].rank == 1
+    assert [line.kind for line in shaped.lines] == [LineKind.SAFETY_NOTICE, LineKind.QUOTE, LineKind.QUOTE]
+    assert [line.citations for line in shaped.lines[1:]] == [(1,), (1,)]
+    assert [c.section_id for c in shaped.citations] == ["nice-pathway-2021/box-2"] and shaped.citations[0].rank == 1
     assert shaped.notices == (notice_text("missing"),)
 
 
@@ -220,6 +221,17 @@ def test_a_refusal_after_a_notice_offers_only_topics_that_speak_to_the_danger_an
     assert shaped.lines[2].text == "The nearest topics it does cover: Box 2: Safeguarding."
     alone = after_notice(refusal, _danger(("suicide-self-harm",)), retrieval)
     assert [line.kind for line in alone.lines] == [LineKind.SAFETY_NOTICE, LineKind.REFUSAL] and not alone.nearest_topics
+
+
+def test_a_flag_the_check_is_not_sure_of_keeps_the_answer_under_its_notice():
+    """A calm question the classifier mistook for danger (scored under SURE, no pattern) keeps its answer."""
+    answer = Answer(question="q", refused=False, citations=(_citation(1, "ph28-qrg/rec-36"),), lines=(
+        AnswerLine(notice_text("abuse"), LineKind.SAFETY_NOTICE),
+        AnswerLine("Foster and residential care is a complex activity.", LineKind.QUOTE, (1,))))
+    assert after_notice(answer, _danger(("abuse",), probability=0.5), None) is answer
+    floor = Assessment(normalised="x", floor=("abuse",), probability=0.5, threshold=0.3, kinds=("abuse",),
+                       notices=(notice_text("abuse"),))
+    assert after_notice(answer, floor, None).refused  # the floor is sure
 
 
 def test_no_notice_leaves_the_answer_alone():
@@ -343,6 +355,14 @@ def test_the_issues_phrases_get_the_notice_that_fits(check, message, kind):
 @pytest.mark.parametrize("question", CALM_TOPIC_QUESTIONS)
 def test_calm_topic_questions_get_no_notice(check, question):
     assert check(question).notices == ()
+
+
+@pytest.mark.slow
+def test_the_apps_example_questions_get_no_notice(check):
+    from ui.format import EXAMPLES
+
+    questions = [q for group in EXAMPLES.values() for q in group]
+    assert questions and {q: check(q).notices for q in questions} == {q: () for q in questions}
 
 
 @pytest.mark.slow

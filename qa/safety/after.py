@@ -9,6 +9,13 @@ does not cover it and the nearest topics it does cover that speak to the danger 
 a disclosure, box 9 with its out-of-hours support for a child missing tonight), never filler such as "Foster and
 residential care is a complex activity." or a topic that only shares words with the message ("Train foster and
 residential carers"). A message with no notice is left as it is.
+
+That is for a message the check is sure of: one the pattern floor caught, or the classifier scored at least SURE.
+A message it flags with less (it flags from its threshold, high recall first) gets the notice first and the answer
+as it was: a calm question it mistook for danger keeps its answer. SURE was chosen on the safety set's train and
+dev splits (python -m eval.safety): at 0.7 to 0.8 no calm question answered from the guidance lost its answer and one
+danger message answered from it kept lines that do not speak to it (of 67); at 0.5 a calm one lost it, at 0.9 and
+0.95 two and five danger messages kept such lines.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from qa.safety.normalise import SAFETY_FILE
 
 DANGER_NOT_COVERED = "The guidance in this collection doesn't say what to do about this: follow the safety notice."
 SPEAKING_KINDS = frozenset({LineKind.QUOTE, LineKind.GENERATED})
+SURE = 0.8
 
 
 @lru_cache(maxsize=4)
@@ -44,7 +52,7 @@ def speaks_to(sentence: str, kinds: tuple[str, ...], path: Path = SAFETY_FILE) -
 def after_notice(answer: Answer, assessment: Assessment, retrieval: Retrieval | None, path: Path = SAFETY_FILE) -> Answer:
     """The answer to a danger message: its notices first, then only guidance that speaks to the danger, or else
     one not-covered line and the nearest topics."""
-    if not assessment.notices:
+    if not assessment.notices or not sure(assessment):
         return answer
     kinds = assessment.kinds
     kept = [line for line in answer.lines
@@ -62,6 +70,11 @@ def after_notice(answer: Answer, assessment: Assessment, retrieval: Retrieval | 
     return Answer(question=answer.question, refused=False,
                   lines=(*safety_lines(assessment.notices), *lines, *([note] if note else [])),
                   citations=tuple(citations), notices=assessment.notices)
+
+
+def sure(assessment: Assessment) -> bool:
+    """The check is sure this is a danger message: the floor caught it, or the classifier scored it at least SURE."""
+    return bool(assessment.floor) or (assessment.probability is not None and assessment.probability >= SURE)
 
 
 def _notice_alone(answer: Answer, assessment: Assessment, retrieval: Retrieval | None, path: Path) -> Answer:
@@ -85,4 +98,4 @@ def danger_topics(retrieval: Retrieval | None, kinds: tuple[str, ...], path: Pat
     return tuple(dict.fromkeys(labels))[:MAX_NEAREST_TOPICS]
 
 
-__all__ = ["DANGER_NOT_COVERED", "after_notice", "danger_topics", "speaks_to"]
+__all__ = ["DANGER_NOT_COVERED", "SURE", "after_notice", "danger_topics", "speaks_to", "sure"]
