@@ -52,6 +52,7 @@ CALM_TOPIC_QUESTIONS = [
     "Can I get a break from caring?",
     "Will the child I look after be placed with their brothers and sisters?",
     "What is a virtual school?",
+    "What should I do if I think a child is being groomed?",
 ]
 
 
@@ -131,6 +132,16 @@ def test_every_kind_of_danger_has_its_notice():
 def test_the_floor_reads_the_normalised_message(message, kind):
     assert kind in floor_kinds(normalise(message))
     assert notice_text(kind) in safety_notices(message)
+
+
+@pytest.mark.parametrize("question", [
+    "What should I do if I think a child is being groomed?",
+    "how do i respond if a child tells me about abuse years after it happened",
+    "im putting together a session for new carers on suicidal thoughts in teenagers",
+    "she took an overdose before she came to us last year, how do i keep her safe now",
+])
+def test_the_floor_leaves_hypothetical_past_and_teaching_questions_to_the_classifier(question):
+    assert floor_kinds(normalise(question)) == ()
 
 
 def test_the_floor_only_adds_notices():
