@@ -30,7 +30,9 @@ from qa.evidence import WEIGHTS_FILE, Evidence, EvidenceScorer, EvidenceWeights,
 from qa.language import EnglishCheck, fold_accents, with_language_note
 from qa.model import Answer, GuidanceIndex, Hit, Retrieval
 from qa.retrieve import Retriever
-from qa.safety import safety_notices
+from qa.safety import Assessment, SafetyWeights, assess, question_text
+from qa.safety.after import after_notice
+from qa.safety.classify import WEIGHTS_FILE as SAFETY_WEIGHTS_FILE
 from qa.scope import outside_scope, scope_reason
 from qa.select import select
 from qa.spelling import SpellingCorrector
@@ -111,11 +113,13 @@ class Pipeline:
     glossary, the spelling and language checks, and the optional generator. Made by `Pipeline.open`."""
 
     def __init__(self, settings: Settings, embedder: Embedder, index: SearchIndex,
-                 weights: EvidenceWeights | None, generator: GeneratedAnswerer | None = None):
+                 weights: EvidenceWeights | None, generator: GeneratedAnswerer | None = None,
+                 safety_weights: SafetyWeights | None = None):
         self.settings = settings
         self.embedder = embedder
         self.index = index
         self.weights = weights
+        self.safety_weights = safety_weights  # None: the safety check's pattern floor only
         self.generator = generator
         self.retriever = Retriever(index, embedder, settings)
         self.scorer = EvidenceScorer(index, weights, TermWeights([p.text for p in index.passages], domain_words()))
@@ -127,10 +131,11 @@ class Pipeline:
     @classmethod
     def open(cls, settings: Settings, *, embedder: Embedder | None = None,
              evidence_weights: EvidenceWeights | Path | None = WEIGHTS_FILE, chat_model: object = None,
-             progress: bool = False) -> Pipeline:
+             progress: bool = False, safety_weights: SafetyWeights | Path | None = SAFETY_WEIGHTS_FILE) -> Pipeline:
         """Open (building if needed) the index and load every part. `evidence_weights`: the fitted weights or their
         file (None only to fit them: train/fit.py). `chat_model`: a LangChain chat model for generated answers
-        (default: from settings, off if unset)."""
+        (default: from settings, off if unset). `safety_weights`: the safety classifier or its file (None: the
+        pattern floor only)."""
         from index.loaded import open_index
 
         embedder = embedder or Embedder.from_settings(settings)
@@ -138,7 +143,8 @@ class Pipeline:
         index = open_index(settings, embedder=embedder, progress=progress)
         embedder.warm_up()  # so the first question is as quick as the rest
         weights = EvidenceWeights.load(evidence_weights) if isinstance(evidence_weights, Path) else evidence_weights
-        return cls(settings, embedder, index, weights, _generator(settings, embedder, chat_model))
+        safety = SafetyWeights.load(safety_weights) if isinstance(safety_weights, Path) else safety_weights
+        return cls(settings, embedder, index, weights, _generator(settings, embedder, chat_model), safety)
 
     def clear_caches(self) -> None:
         """Forget kept evidence and query vectors (the benchmark measures uncached answers)."""
@@ -188,27 +194,35 @@ class Pipeline:
         coverage see the question as typed: feeding them the corrected text failed the locked test split's gate."""
         return self.spelling.correct(text)
 
+    def safety(self, text: str) -> Assessment:
+        """The safety check (qa.safety): the pattern floor on the question and on it spelt right, and the classifier
+        on the question's vector, the one retrieval embeds (from the embedder's cache: no second embedding)."""
+        return assess(text, self.embedder.embed_query(question_text(text)), self.spelt(text), self.safety_weights)
+
     # Answering.
     def answer(self, question: str, history: tuple[str, ...] = ()) -> Answer:
         """Answer one cleaned question; `history` holds the earlier (cleaned) questions, oldest first."""
         weights = self._weights()
         text = fold_accents(without_markup(question))
-        notices = safety_notices(self.spelt(text))  # a misspelt emergency ("has run awya") still gets the notice
+        safety = self.safety(text)  # "hes going to hurt him self", "has run awya": notices that fit the danger
+        notices = safety.notices
         parts = question_parts(text) or [text]
         query, evidence = self._resolve(text, history)
         if all(outside_scope(p) for p in parts):
-            return self._refusal(question, text, evidence, notices, reason=scope_reason())
+            refused = self._refusal(question, text, evidence, notices, reason=scope_reason())
+            return after_notice(refused, safety, evidence.retrieval)
         covered, uncovered = self._split_by_coverage(parts) if query == text else ((), ())
         if uncovered and covered:
             query = " ".join(covered)  # answer the parts the guidance covers, and say which it doesn't
             evidence = self.evidence(query)
         if not self._covered(query, evidence):
-            return self._refusal(question, text, evidence, notices)
+            return after_notice(self._refusal(question, text, evidence, notices), safety, evidence.retrieval)
         selection = select(evidence, self.index, weights.quote_share, weights.context_share)
         answer = compose_answer(question, evidence, selection, self.index, self.explainer, notices=notices,
                                 uncovered_parts=uncovered if covered else (),
                                 about_guidance=evidence.about_guidance >= weights.about_above)
-        return self.generator.rewrite(answer) if self.generator else answer
+        # after a notice, only guidance that speaks to the danger, else the nearest topics (qa.safety.after)
+        return after_notice(self.generator.rewrite(answer) if self.generator else answer, safety, evidence.retrieval)
 
     def _weights(self) -> EvidenceWeights:
         if self.weights is None:

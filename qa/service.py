@@ -14,6 +14,8 @@ from ingest.model import Document, Section
 from qa.evidence import WEIGHTS_FILE, EvidenceWeights
 from qa.model import Answer, Retrieval
 from qa.pipeline import LRU, Pipeline
+from qa.safety import Assessment, SafetyWeights
+from qa.safety.classify import WEIGHTS_FILE as SAFETY_WEIGHTS_FILE
 from settings import Settings
 
 ANSWER_CACHE = 1024  # distinct (question, history) pairs whose answers are kept
@@ -85,13 +87,16 @@ class Assistant:
     opens the one Pipeline (qa/pipeline.py: the index and every part, ready), and answers are kept per question."""
 
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None, chat_model: object = None,
-                 evidence_weights: EvidenceWeights | Path | None = WEIGHTS_FILE):
+                 evidence_weights: EvidenceWeights | Path | None = WEIGHTS_FILE,
+                 safety_weights: SafetyWeights | Path | None = SAFETY_WEIGHTS_FILE):
         """`chat_model`: a LangChain chat model for generated answers (default: from settings, off if unset).
-        `evidence_weights`: the fitted answer weights, or their file (None only to fit them: train.fit)."""
+        `evidence_weights`: the fitted answer weights, or their file (None only to fit them: train.fit).
+        `safety_weights`: the safety classifier's weights, or their file (None: the pattern floor only)."""
         self.settings = settings
         self.embedder = embedder or Embedder.from_settings(self.settings)
         self._chat_model = chat_model
         self._evidence_weights = evidence_weights
+        self._safety_weights = safety_weights
         self._pipeline: Pipeline | None = None
         self._lock = threading.Lock()
         self._answers: LRU[tuple[str, tuple[str, ...]], Answer] = LRU(ANSWER_CACHE)
@@ -106,6 +111,7 @@ class Assistant:
                 if self._pipeline is None:
                     self._pipeline = Pipeline.open(self.settings, embedder=self.embedder,
                                                    evidence_weights=self._evidence_weights,
+                                                   safety_weights=self._safety_weights,
                                                    chat_model=self._chat_model, progress=progress)
         return self._pipeline
 
@@ -141,6 +147,10 @@ class Assistant:
     def retrieve(self, query: str, top_k: int | None = None, bank_exclude: frozenset[int] = frozenset()) -> Retrieval:
         """`bank_exclude`: question-bank positions left out (fitting on the bank: a question must not find itself)."""
         return self.pipeline.retrieve(query, top_k, bank_exclude)
+
+    def safety(self, text: str) -> Assessment:
+        """The safety check on one message (qa.safety): which dangers it speaks of, and their notices."""
+        return self.pipeline.safety(text)
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """Answer one question; `history` holds the earlier questions of the same conversation, oldest first."""
