@@ -185,7 +185,7 @@ def judge(assistant, items: Sequence[SafetyItem]) -> list[dict]:
         text = prepared(item.text, assistant.settings.max_question_chars)
         found = assistant.safety(text)
         rows.append({
-            "item": item, "before": matches_any(assistant.spelt(text), BASELINE_FILE, "triggers"),
+            "item": item, "before": matches_any(assistant.pipeline.spelt(text), BASELINE_FILE, "triggers"),
             "floor": bool(found.floor), "classifier": found.by_classifier,
             "combined": found.danger, "probability": found.probability, "kinds": found.kinds,
             "fits": bool(found.kinds) and item.danger and found.kinds[0] == notice_for(item.kind),
