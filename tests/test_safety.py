@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from eval.questions import locked_sha256
-from eval.safety import DANGER_KINDS, SAFETY_DIR, SafetyItem, available, load_items, split_rows
+from eval.safety import DANGER_KINDS, SAFETY_DIR, SafetyItem, available, load_items, plain, split_rows
 from index.hashing import sha256_file
 from qa.model import Answer, AnswerLine, Citation, LineKind
 from qa.safety import (
@@ -274,7 +274,11 @@ def test_safety_test_split_is_locked_by_the_changelog():
 
 @real_set
 def test_the_committed_split_is_what_splitting_the_set_gives():
-    items = load_items()
+    """The near-miss calm messages written after the split was locked (sources/calm-near-misses.jsonl) are train
+    only; the rest is split by the rotation."""
+    added = {plain(json.loads(line)["text"]) for line in
+             (SAFETY_DIR / "sources" / "calm-near-misses.jsonl").read_text(encoding="utf-8").splitlines()}
+    items = [i for i in load_items() if plain(i.text) not in added]
     rows = [{"text": i.text, "label": i.label, "kind": i.kind, "voice": i.voice} for i in items]
     again = split_rows(rows[::-1])  # the split does not depend on the order the messages come in
     assert {split: [i.id for i in chosen] for split, chosen in again.items()} == {
