@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.conversation import question_parts
+from qa.model import LineKind
 from qa.safety import safety_notices
 from qa.terms import first_clause, spelled_out
 
@@ -125,7 +126,16 @@ def test_scope_rules_catch_kinds_of_question_not_topics(question, outside):
 @pytest.mark.slow
 def test_amount_questions_are_refused_even_when_they_share_words(assistant):
     answer = assistant.ask("How much is the fostering allowance per week for a 10 year old?")
-    assert answer.refused and not answer.citations and answer.nearest_topics
+    assert answer.refused and not answer.citations
+    assert any(line.kind is LineKind.NEXT_STEP for line in answer.lines)
+
+
+@pytest.mark.slow
+def test_a_near_domain_refusal_offers_the_nearest_topics(assistant):
+    """Uniform costs are not in the guidance; its sections on education are near (LAC_NEAREST_TOPIC_SIMILARITY)."""
+    answer = assistant.ask("who pays for the school uniform of a child in care")
+    assert answer.refused and not answer.citations
+    assert any("education" in topic.lower() or "school" in topic.lower() for topic in answer.nearest_topics)
 
 
 @pytest.mark.slow

@@ -144,10 +144,11 @@ def test_an_example_question_is_answered_on_its_own_not_as_a_follow_up(browser, 
     assert "sibling placements" in answers(page).last.locator(".lac-card").first.inner_text().lower()
 
 
-# 1, 2: the safety notice, first and distinct, on a refusal and on an answer.
-# refused=None: the notice must come first whether or not the guidance answers the question (answer quality,
-# issue 12, decides that; "hasn't come home tonight" is refused by today's coverage model).
-@pytest.mark.parametrize("question,refused", [(DISCLOSURE, True), (GROOMED, False), (NOT_HOME, None)])
+# 1, 2: the safety notice, first and distinct, on an answer and on a refusal.
+# Whether a danger message is answered is decided by the answer path (qa/safety/after.py keeps only guidance that
+# speaks to the danger: the disclosure is answered from NG205 box 2 on reporting concerns, the grooming question
+# finds no such line and is refused with topics); refused=None: the notice comes first either way.
+@pytest.mark.parametrize("question,refused", [(DISCLOSURE, False), (GROOMED, True), (NOT_HOME, None)])
 def test_safety_notice_is_a_labelled_callout_above_everything_on_a_phone(browser, app_url, question, refused):
     page = open_page(browser, app_url, 390, 844)
     last = ask(page, question)

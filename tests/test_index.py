@@ -11,6 +11,8 @@ import pytest
 from errors import IndexUnavailableError
 from index.build import build_index, ensure_index
 from index.embedder import resolve_model
+from index.encoders import vector_space
+from index.encoders.adapter import adapter_folder
 from index.loaded import open_index
 from index.store import check_index, corpus_fingerprint
 from ingest.text import tokenize
@@ -54,7 +56,9 @@ def test_fresh_index_checks_out(built, settings):
     check = check_index(built, settings, settings.corpus_dir)
     assert check.usable, check.reason
     m = check.manifest
-    assert m["embedding_model"] == settings.embedding_model
+    assert m["embedding_model"] == vector_space(settings.embedding_model, settings.embedder_backend,
+                                                adapter_folder(settings.embedding_adapter, settings.embedding_model))
+    assert m["embedding_model"].startswith(f"{settings.embedding_model}+adapter-")  # the shipped adapter
     assert m["corpus"] == corpus_fingerprint(settings.corpus_dir)
     assert m["counts"]["passages"] >= m["counts"]["sections"] > 80
 

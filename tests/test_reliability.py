@@ -169,12 +169,13 @@ def test_cli_text_mode_survives_control_characters_and_markup(assistant):
 
 
 @pytest.mark.slow
-def test_cli_batch_file_that_is_not_text_exits_2(tmp_path, assistant):
+def test_cli_batch_line_that_is_not_text_gets_its_own_one_line_error(tmp_path, assistant):
+    """--batch streams line by line (tests/test_qa_cli.py): a line that is not UTF-8 is answered by one line saying so."""
     bad = tmp_path / "questions.bin"
     bad.write_bytes(b"\xff\xfe\x00\x81 not utf-8")
     result = _cli("--batch", str(bad), index=assistant.index.path)
-    assert result.returncode == 2 and result.stderr.startswith("error: ")
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert result.stdout.strip().splitlines() == ["Line 1 is not UTF-8 text; give one question per line as UTF-8."]
 
 
 # --- corpus files -----------------------------------------------------------------------------------------
