@@ -457,49 +457,44 @@ def read_records(index_dir: Path) -> tuple[list[Document], list[Section], list[P
     return documents, sections, passages, vectors
 
 
-def read_bank(index_dir: Path, passages: Sequence[Passage], units: Sequence[AnswerUnit],
-              ) -> tuple[list[PlacedQuestion], np.ndarray]:
-    """The placed bank questions and their vectors, checked against the passages and units they point at."""
+def _rows_and_vectors(index_dir: Path, records: str, vectors_file: str, what: str, from_dict) -> tuple[list, np.ndarray]:
+    """A JSON list of records and their vectors (one row each, float32), or a one-line IndexUnavailableError."""
     try:
-        bank = [PlacedQuestion.from_dict(q) for q in json.loads((index_dir / "bank.json").read_text("utf-8"))]
-        vectors = np.load(index_dir / "bank-vectors.npy", allow_pickle=False)
+        rows = [from_dict(r) for r in json.loads((index_dir / records).read_text("utf-8"))]
+        vectors = np.load(index_dir / vectors_file, allow_pickle=False)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexUnavailableError(
             f"The index at {shown(index_dir)} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
         ) from exc
-    if vectors.ndim != 2 or len(vectors) != len(bank) or vectors.dtype != np.float32:
+    if vectors.ndim != 2 or len(vectors) != len(rows) or vectors.dtype != np.float32:
         raise IndexUnavailableError(
-            f"The index at {shown(index_dir)} has {len(vectors)} vectors for {len(bank)} bank questions; "
+            f"The index at {shown(index_dir)} has {len(vectors)} vectors for {len(rows)} {what}; "
             "rebuild it with: python -m index build"
         )
+    return rows, vectors
+
+
+def _mismatch(index_dir: Path, what: str) -> IndexUnavailableError:
+    return IndexUnavailableError(f"The index at {shown(index_dir)} has {what}; rebuild it with: python -m index build")
+
+
+def read_bank(index_dir: Path, passages: Sequence[Passage], units: Sequence[AnswerUnit],
+              ) -> tuple[list[PlacedQuestion], np.ndarray]:
+    """The placed bank questions and their vectors, checked against the passages and units they point at."""
+    bank, vectors = _rows_and_vectors(index_dir, "bank.json", "bank-vectors.npy", "bank questions",
+                                      PlacedQuestion.from_dict)
     if any(not 0 <= n < len(passages) for q in bank for n in q.passages) or any(
             not 0 <= n < len(units) for q in bank for n in q.units):
-        raise IndexUnavailableError(
-            f"The index at {shown(index_dir)} has bank questions that point outside its passages; "
-            "rebuild it with: python -m index build"
-        )
+        raise _mismatch(index_dir, "bank questions that point outside its passages")
     return bank, vectors
 
 
 def read_units(index_dir: Path, passages: Sequence[Passage]) -> tuple[list[AnswerUnit], np.ndarray]:
     """The answer units and their vectors, checked against the passages they were cut from."""
-    try:
-        units = [AnswerUnit.from_json(u) for u in json.loads((index_dir / "units.json").read_text("utf-8"))]
-        vectors = np.load(index_dir / "unit-vectors.npy", allow_pickle=False)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise IndexUnavailableError(
-            f"The index at {shown(index_dir)} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
-        ) from exc
-    if vectors.ndim != 2 or len(vectors) != len(units) or vectors.dtype != np.float32:
-        raise IndexUnavailableError(
-            f"The index at {shown(index_dir)} has {len(vectors)} unit vectors for {len(units)} answer units; "
-            "rebuild it with: python -m index build"
-        )
+    units, vectors = _rows_and_vectors(index_dir, "units.json", "unit-vectors.npy", "answer units",
+                                       AnswerUnit.from_json)
     if any(not 0 <= u.passage < len(passages) or passages[u.passage].section_id != u.section_id for u in units):
-        raise IndexUnavailableError(
-            f"The index at {shown(index_dir)} has answer units that do not match their passages; "
-            "rebuild it with: python -m index build"
-        )
+        raise _mismatch(index_dir, "answer units that do not match their passages")
     return units, vectors
 
 

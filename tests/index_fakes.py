@@ -14,13 +14,16 @@ class FakeEmbedder:
     model_name = "fake"
     dimension = 16
 
-    def __init__(self):
+    def __init__(self, fail_after: int | None = None):
         self.texts: list[str] = []
+        self.fail_after = fail_after  # raise KeyboardInterrupt (a killed build) past this many texts
 
     def warm_up(self):
         pass
 
     def embed(self, texts, show_progress=False):
+        if self.fail_after is not None and len(self.texts) + len(texts) > self.fail_after:
+            raise KeyboardInterrupt("killed")
         self.texts += list(texts)
         seeds = [int(hashlib.sha256(t.encode()).hexdigest()[:8], 16) for t in texts]
         out = np.stack([np.random.default_rng(s).standard_normal(self.dimension) for s in seeds])

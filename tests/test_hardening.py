@@ -15,6 +15,7 @@ import pytest
 
 from ingest import Section, load_corpus, split_passages
 from ingest.loaders import FileLimits
+from tests.index_fakes import FakeEmbedder, small_corpus, small_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = "Placement stability\n\nAvoid unplanned moves for looked-after children wherever possible.\n"
@@ -258,56 +259,6 @@ def test_utf16_without_a_byte_order_mark_is_detected(tmp_path):
 
 
 # --- index tests with a small fake model (fast): 6, 7, 8, 9, 10 --------------------------------------------------
-
-class FakeEmbedder:
-    """Deterministic 16-dimension unit vectors from a text's hash; counts what it embeds."""
-
-    model_name = "fake"
-    dimension = 16
-
-    def __init__(self, fail_after: int | None = None):
-        self.texts: list[str] = []
-        self.fail_after = fail_after
-
-    def warm_up(self):
-        pass
-
-    def embed(self, texts, show_progress=False):
-        import hashlib
-
-        import numpy as np
-
-        if self.fail_after is not None and len(self.texts) + len(texts) > self.fail_after:
-            raise KeyboardInterrupt("killed")
-        self.texts += list(texts)
-        seeds = [int(hashlib.sha256(t.encode()).hexdigest()[:8], 16) for t in texts]
-        out = np.stack([np.random.default_rng(s).standard_normal(self.dimension) for s in seeds])
-        return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
-
-    def embed_query(self, text):
-        return self.embed([text])[0]
-
-
-SMALL = {
-    "care.md": "# Respite for carers\nCarers should be offered short breaks (respite) when they need them.\n\n"
-               "# Placement moves\nAvoid unplanned moves for looked-after children wherever possible.\n",
-    "school.md": "# Virtual school head\nEvery local authority should appoint a virtual school head.\n",
-}
-
-
-def small_corpus(folder: Path, files: dict[str, str] = SMALL) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
-
-
-def small_settings(tmp_path: Path, corpus: Path | None = None):
-    from settings import Settings
-
-    return Settings(corpus_dir=corpus or small_corpus(tmp_path / "corpus"), index_dir=tmp_path / "idx",
-                    embedding_model="fake")
-
 
 def built(tmp_path: Path):
     from index.build import build_index

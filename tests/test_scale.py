@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.index_fakes import FakeEmbedder
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -53,26 +55,6 @@ def test_hnsw_recall_against_exact_search():
     assert recall_at_k(exact, exact, queries, 10) == 1.0
 
 
-class CountingEmbedder:
-    """Deterministic fake: a vector from the text's hash; counts what it is asked to embed."""
-
-    model_name = "fake"
-
-    def __init__(self):
-        self.texts: list[str] = []
-
-    def warm_up(self):
-        pass
-
-    def embed(self, texts, show_progress=False):
-        self.texts += list(texts)
-        out = np.stack([np.random.default_rng(abs(hash(t)) % 2**32).standard_normal(16) for t in texts])
-        return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
-
-    def embed_query(self, text):
-        return self.embed([text])[0]
-
-
 def test_incremental_rebuild_reuses_cached_vectors(tmp_path):
     from bench.synth import write_corpus
     from index.build import build_index
@@ -82,7 +64,7 @@ def test_incremental_rebuild_reuses_cached_vectors(tmp_path):
     corpus = tmp_path / "corpus"
     write_corpus(corpus, 100, seed=2)
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "idx")
-    first = CountingEmbedder()
+    first = FakeEmbedder()
     report = build_index(settings, embedder=first)
     # every distinct text (passages and their answer units) embedded once; repeats are reused, not re-embedded
     assert len(first.texts) == len(set(first.texts)) >= report.passages
@@ -92,7 +74,7 @@ def test_incremental_rebuild_reuses_cached_vectors(tmp_path):
     extra = tmp_path / "extra"
     write_corpus(extra, 5, seed=9)
     (corpus / "added.md").write_text(next(extra.glob("*.md")).read_text("utf-8"), encoding="utf-8")
-    second = CountingEmbedder()
+    second = FakeEmbedder()
     again = build_index(settings, embedder=second)
     assert again.passages > report.passages
     assert again.reused_vectors >= report.passages  # the old passages were not embedded again
@@ -106,7 +88,7 @@ def test_vector_cache_ignores_other_models(tmp_path):
 
     secret = b"k" * 32  # this computer's cache key
     cache = VectorCache("model-a", secret=secret)
-    vectors, keys, reused = cache.embed(CountingEmbedder(), ["one", "two", "one"])
+    vectors, keys, reused = cache.embed(FakeEmbedder(), ["one", "two", "one"])
     assert reused == 1 and vectors.shape == (3, 16)
     cache.save(tmp_path, keys, vectors)
     assert len(VectorCache.load(tmp_path, "model-a", secret=secret).rows) == 2
