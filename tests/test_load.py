@@ -36,3 +36,21 @@ def test_small_load_run_answers_everything(assistant, tmp_path, monkeypatch):
     text = report.read_text()
     assert "| app default | 5 | 25 | 25 | 0 | 0 |" in text
     assert "Memory over a long run (10 distinct questions" in text
+
+
+def test_rss_change_is_first_phase_to_last():
+    from bench.load import Phase, rss_change
+
+    phases = [Phase(1, rss=300.0), Phase(2, rss=310.0), Phase(3, rss=330.0)]
+    assert rss_change(phases) == 10.0
+    assert rss_change(phases[:1]) is None and rss_change([Phase(1), Phase(2, rss=300.0)]) is None
+
+
+def test_answer_differences_look_at_answer_text_and_cited_sections_only():
+    from bench.load import answer_differences, pick_for_cli
+
+    app = {"answer": "Tell the head. [1]", "citations": [{"section_id": "a/1", "score": 0.9}], "question": "q"}
+    assert answer_differences(app, {**app, "citations": [{"section_id": "a/1", "score": 0.8}]}) == []
+    assert answer_differences(app, {**app, "answer": "Tell the head."}) == ["answer text"]
+    assert answer_differences(app, {**app, "citations": []}) == ["cited sections ['a/1'] (app) vs [] (CLI)"]
+    assert pick_for_cli(["a", "b", "c", "d", "e"], {q: app for q in "abde"}, 2) == ["a", "d"]
