@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -233,7 +234,9 @@ def run_phases(server: Server, questions: list[str], users: int, phases: int, se
                 question = next(mine[i])
                 t = time.perf_counter()
                 try:
-                    result = clients[i].predict(question, api_name="/ask")
+                    client = clients[i]
+                    assert client is not None  # connected above, or this user returned
+                    result = client.predict(question, api_name="/ask")
                     ok = isinstance(result, dict) and result.get("answer")
                     error = None if ok else f"bad reply: {str(result)[:80]}"
                 except Exception as exc:  # noqa: BLE001
@@ -347,7 +350,7 @@ def load_average() -> str:
 
 
 def write_report(path: Path, runs: list[Run], total: int, memory: list[tuple[int, float]] | None,
-                 args: argparse.Namespace, phases: list[tuple[str, list[Phase]]] = (),
+                 args: argparse.Namespace, phases: Sequence[tuple[str, list[Phase]]] = (),
                  cli: tuple[int, list[tuple[str, str]]] | None = None, load: str = "—") -> None:
     lines = [
         "# Load test: many users at once",

@@ -305,3 +305,27 @@ def test_feedback_cap_refuses_new_votes_and_never_evicts_older_ones(tmp_path):
     store.retract("answer-1")  # taking one back makes room for one more
     store.record(True, "new", False, [], answer_id="answer-new")
     assert len(store.rows()) == 50
+
+
+def test_a_busy_reader_whose_queue_is_never_empty_is_not_released():
+    """Under load a client's queue can hold a message at every sweep, but never the same one: it is being read."""
+    import asyncio
+
+    from ui.http_limits import UnreadResults
+
+    class Queue:
+        def __init__(self):
+            self.pending_messages_per_session = {"busy": asyncio.Queue()}
+            self.pending_event_ids_session = {"busy": {"e1"}}
+            self.event_ids_to_events = {}
+
+    queue = Queue()
+    session = queue.pending_messages_per_session["busy"]
+    unread = UnreadResults(unread_seconds=0.0)
+    session.put_nowait({"msg": 1})
+    unread.sweep(queue, now=time.monotonic() + 1)
+    session.get_nowait()  # read
+    session.put_nowait({"msg": 2})  # the next answer arrives before the next sweep
+    assert unread.sweep(queue, now=time.monotonic() + 2) == 0
+    assert "busy" in queue.pending_messages_per_session
+    assert unread.sweep(queue, now=time.monotonic() + 3) == 1  # {"msg": 2} left unread since the last sweep

@@ -225,14 +225,16 @@ async def _reply(send, status: int, message: str) -> None:
 class UnreadResults:
     """Releases answers nobody collects. Gradio keeps each finished call's result in its session's message queue
     until a reader takes it, and keeps up to 2,000 such sessions (plus their event ids, without limit): 2,000
-    posted /call/ask never read held 1.2 GB. A reader drains its queue within seconds, so a session whose queue
-    was not empty at two sweeps UNREAD_SECONDS apart has no reader: its messages and ids are dropped. Sessions
-    with an event still queued or running are left alone."""
+    posted /call/ask never read held 1.2 GB. A reader takes its messages within seconds, so a session whose OLDEST
+    waiting message is the same one at two sweeps UNREAD_SECONDS apart has no reader: its messages and ids are
+    dropped. (A busy reader's queue is often non-empty at both sweeps, with other messages: judging by emptiness
+    alone released active clients under load, measured with `python -m bench.load --phases 2`.) Sessions with an
+    event still queued or running are left alone."""
 
     def __init__(self, unread_seconds: float = UNREAD_SECONDS):
         self.unread_seconds = unread_seconds
         self.last_sweep = time.monotonic()
-        self.waiting: set[str] = set()  # sessions with messages waiting at the last sweep
+        self.waiting: dict[str, object] = {}  # session -> its oldest waiting message at the last sweep
 
     def sweep(self, queue, now: float | None = None) -> int:
         """Call often (every request); works at most once every `unread_seconds`. Returns sessions released."""
@@ -245,8 +247,9 @@ class UnreadResults:
             ids = queue.pending_event_ids_session
             live = queue.event_ids_to_events
             released = 0
-            waiting = {session for session, q in list(messages.items()) if not q.empty()}
-            for session in waiting & self.waiting:
+            waiting = {session: _oldest(q) for session, q in list(messages.items()) if not q.empty()}
+            unread = {s for s, oldest in waiting.items() if oldest is not None and self.waiting.get(s) is oldest}
+            for session in unread:
                 if any(event_id in live for event_id in ids.get(session, ())):
                     continue
                 messages.pop(session, None)
@@ -255,11 +258,18 @@ class UnreadResults:
             for session in [s for s, pending in list(ids.items()) if s not in messages and
                             not any(event_id in live for event_id in pending)]:
                 ids.pop(session, None)  # ids of sessions whose messages Gradio's own cache already dropped
-            self.waiting = waiting - (waiting & self.waiting)
+            self.waiting = {s: oldest for s, oldest in waiting.items() if s not in unread}
         except AttributeError:  # another Gradio: nothing to release this way
             log.debug("the queue has no pending message table; unread answers are not released")
             return 0
         return released
+
+
+def _oldest(queue) -> object | None:
+    """The oldest message waiting in a session's asyncio queue (its internal deque), held until the next sweep so
+    it cannot be mistaken for a new one; None for another kind of queue (never taken for unread)."""
+    items = getattr(queue, "_queue", None)
+    return items[0] if items else None
 
 
 def request_guard(max_bytes: int, demo=None, hosts: Iterable[str] = ()) -> Middleware:
