@@ -218,7 +218,7 @@ def test_forged_cache_with_rows_swapped_where_no_spot_check_looks_cannot_change_
     assert report.reused_vectors == 0 and any("not signed with this computer's cache key" in w for w in report.warnings)
     index = open_index(settings, embedder=FakeEmbedder())
     fresh = FakeEmbedder().embed([f"{index.sections[p.section_id].label}\n{p.text}" for p in index.passages])
-    stored = index.vectors._index.reconstruct_n(0, len(index.passages))
+    stored = index.vectors.all_vectors()
     assert np.allclose(stored, fresh, atol=1e-6)  # every vector is the model's own: no answer can change
 
 
