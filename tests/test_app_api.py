@@ -8,8 +8,11 @@ import json
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
+
+from tests.hostile_questions import QUESTIONS
 
 
 @pytest.mark.slow
@@ -267,44 +270,142 @@ def test_malformed_calls_are_client_errors_without_a_traceback_in_the_log(small_
     assert "Traceback" not in capfd.readouterr().err
 
 
-# --- feedback (ui/feedback.py) ---------------------------------------------------------------------------------------
+# --- red-team cases 5 and 13: request size and app edges (the real app on a loopback port) ----------------------------
 
-def _turns(n: int) -> list[dict]:
-    from ui.feedback import new_answer_id
-
-    return [{"question": f"question {i}", "refused": False, "sections": ["a/b"], "answer_id": new_answer_id()}
-            for i in range(n)]
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_feedback_rate_limit_per_client_address_across_fresh_sessions(tmp_path):
-    from ui.feedback import FeedbackNotSaved, FeedbackStore, record_vote
+def _http(url: str, method: str, path: str, body=None, headers=None):
+    import http.client
+    from urllib.parse import urlsplit
 
-    store = FeedbackStore(tmp_path / "f.sqlite3", per_minute=5)
-    turns = _turns(20)
-    for n in range(5):  # a fresh browser session for every vote, all from one address
-        record_vote(store, turns[n], "Like", client=f"session-{n}", address="192.0.2.7")
-    with pytest.raises(FeedbackNotSaved, match="wait a moment"):
-        record_vote(store, turns[5], "Like", client="session-new", address="192.0.2.7")
-    assert record_vote(store, turns[6], "Like", client="session-other", address="192.0.2.8")
-    assert len(store.rows()) == 6
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
 
 
-def test_feedback_cap_refuses_new_votes_and_never_evicts_older_ones(tmp_path):
-    from ui.feedback import FeedbackNotSaved, FeedbackStore
+def _rss_bytes() -> int:
+    import os
 
-    store = FeedbackStore(tmp_path / "f.sqlite3", max_rows=50, per_minute=10_000)
-    for n in range(50):
-        store.record(True, f"genuine {n}", False, ["a/b"], answer_id=f"answer-{n}")
-    for n in range(50, 80):  # a flood once the cap is reached
-        with pytest.raises(FeedbackNotSaved, match="full"):
-            store.record(False, "flood", False, [], answer_id=f"answer-{n}")
-    store.record(False, "genuine 0", False, ["a/b"], answer_id="answer-0")  # changing a vote still works
-    rows = store.rows()
-    assert len(rows) == 50 and {r["question"] for r in rows} == {f"genuine {n}" for n in range(50)}
-    assert rows[0]["rating"] == "down"
-    store.retract("answer-1")  # taking one back makes room for one more
-    store.record(True, "new", False, [], answer_id="answer-new")
-    assert len(store.rows()) == 50
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.slow
+def test_case_05_declared_oversized_body_is_refused_before_it_is_read(app_url):
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(app_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(b"POST /gradio_api/call/ask HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100000000\r\n\r\n")  # 100 MB announced, none of it sent
+        reply = b""
+        while chunk := sock.recv(4096):  # the server answers and closes without reading the body
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 413") and b"LAC_MAX_REQUEST_BYTES" in reply
+
+
+@pytest.mark.slow
+def test_case_05_streamed_oversized_bodies_are_cut_off_and_memory_stays_bounded(app_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def chunks():
+        block = b"x" * (1 << 20)
+        for _ in range(30):  # 30 MB each, no Content-Length
+            yield block
+
+    def post(_):
+        try:
+            return _http(app_url, "POST", "/gradio_api/call/ask", body=chunks(),
+                         headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})[0]
+        except OSError:  # the server closed the connection while the client was still sending: also refused
+            return 413
+
+    before = _rss_bytes()
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(post, range(4)))
+    assert statuses == [413] * 4
+    assert _rss_bytes() - before < 60_000_000  # four 30 MB bodies were not buffered (120 MB)
+    status, body = _http(app_url, "POST", "/gradio_api/call/ask",
+                         body=b'{"data": ["Can I get a break from caring?", []]}',
+                         headers={"Content-Type": "application/json"})
+    assert status == 200 and b"event_id" in body  # normal calls are unaffected
+
+
+@pytest.mark.slow
+def test_case_13_overlong_url_and_unknown_event_are_client_errors_not_500(app_url):
+    status, _ = _http(app_url, "GET", "/?section=" + "a" * 65_537)
+    assert status == 414
+    payload = b'{"fn_index": 9999, "data": [], "session_hash": "abc", "event_data": null, "trigger_id": null}'
+    for path in ("/gradio_api/queue/join", "/gradio_api/run/predict"):
+        status, body = _http(app_url, "POST", path, body=payload, headers={"Content-Type": "application/json"})
+        assert status == 404 and b"no event 9999" in body
+    status, _ = _http(app_url, "GET", "/?section=nice-pathway-2021/box-2")
+    assert status == 200
+
+
+@pytest.mark.slow
+def test_case_13_unknown_section_link_says_it_was_not_found(assistant):
+    import gradio as gr
+
+    from ui.feedback import FeedbackStore
+    from ui.views import build_demo
+
+    demo = build_demo(assistant, FeedbackStore(Path("/nonexistent/feedback.sqlite3")), assistant.settings)
+    (on_load,) = [f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "on_load"]
+    *_, body = on_load(gr.Request(query_params={"section": "passwd/<b>root</b>"}))
+    assert "was not found" in body and "&lt;b&gt;root" in body
+    *_, body = on_load(gr.Request(query_params={"section": next(iter(assistant.index.sections))}))
+    assert "was not found" not in body
+
+
+def test_case_13_second_app_on_a_busy_port_stops_with_one_line_before_loading():
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = dict(os.environ, LAC_PORT=str(port), LAC_HOST="127.0.0.1", PYTHONPATH=str(ROOT))
+        env.pop("GRADIO_SERVER_PORT", None)
+        run = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=60, check=False)
+    assert run.returncode == 2 and "Ready" not in run.stdout
+    assert run.stderr.strip().count("\n") == 0 and f"port {port}" in run.stderr and "LAC_PORT" in run.stderr
+
+
+# --- hostile questions through the app's endpoint (reliability) -------------------------------------------------------
+
+@pytest.mark.slow
+def test_app_endpoint_survives_every_bad_question(app_url, assistant, monkeypatch):
+    import huggingface_hub.constants
+    from gradio_client import Client
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_TELEMETRY", True)  # keep the client offline
+    client = Client(app_url, verbose=False)
+    for name, (question, outcome) in QUESTIONS.items():
+        question = question.replace("\ud800", "\ufffd")  # an HTTP client cannot encode a lone surrogate
+        if outcome == "refused-input":
+            with pytest.raises(Exception) as info:
+                client.predict(question, api_name="/ask")
+            assert ("limit is 2,000" if len(question) > 2000 else "Type a question") in str(info.value), name
+        else:
+            got = client.predict(question, api_name="/ask")
+            assert got["answer"], name
+            for c in got["citations"]:
+                for line in c["text"].split("\n"):
+                    assert line in assistant.index.sections[c["section_id"]].text
+    # and the app still answers afterwards
+    assert client.predict("Can I get a break from caring?", api_name="/ask")["citations"]
 
 
 def test_a_busy_reader_whose_queue_is_never_empty_is_not_released():

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from ingest.model import Document, Section
 from qa.answer import NEARBY_ONLY, NOT_COVERED, NOTHING_NEAR, refusal
 from qa.model import Answer, AnswerLine, Citation, Hit, LineKind, Retrieval
 from qa.service import outline_of
+from tests.hostile_questions import QUESTIONS
 from ui.browse import Outline, section_html
-from ui.feedback import FeedbackStore, feedback_path
 from ui.format import (
     EXAMPLES,
     answer_html,
@@ -198,19 +200,6 @@ def test_examples_are_grouped_by_persona():
     assert all(len(qs) >= 2 for qs in EXAMPLES.values())
 
 
-def test_feedback_store_records_exactly_the_documented_fields(tmp_path):
-    store = FeedbackStore(feedback_path(tmp_path / ".lac-index"), 2000)
-    assert store.path == tmp_path / ".lac-index.feedback.sqlite3"
-    store.record(True, "brothers and sisters?", False, ["ph28-qrg/rec-15", "nice-pathway-2021/box-10"])
-    store.record(False, "capital of France?", True, [])
-    rows = store.rows()
-    assert [r["rating"] for r in rows] == ["up", "down"]
-    assert set(rows[0]) == {"id", "created_utc", "rating", "question", "refused", "cited_sections", "answer_id",
-                            "reason"}
-    assert rows[0]["cited_sections"] == "ph28-qrg/rec-15,nice-pathway-2021/box-10"
-    assert rows[1]["refused"] == 1
-
-
 def _fake_index():
     docs = {
         "b": Document(doc_id="b", title="Second <b>doc</b>", path="b.txt", text="", status="current", date="2021"),
@@ -271,15 +260,31 @@ def test_a_line_about_the_document_comes_first_in_the_chat_not_in_the_copy():
     assert [line.kind for line in shown_order(list(answer().lines))] == [line.kind for line in answer().lines]
 
 
-def test_feedback_reasons_and_taking_a_vote_back(tmp_path):
-    from ui.feedback import REASONS, record_vote
+# --- markup in questions (reliability) --------------------------------------------------------------------------------
 
-    store = FeedbackStore(tmp_path / "f.sqlite3")
-    turn = {"question": "q", "refused": False, "sections": ["a/b"], "answer_id": "x1"}
-    assert record_vote(store, turn, "Like") == "up"
-    assert record_vote(store, turn, REASONS[1]) == "down"
-    assert [(r["rating"], r["reason"]) for r in store.rows()] == [("down", REASONS[1])]
-    assert record_vote(store, turn, "Like") == "up"
-    assert [(r["rating"], r["reason"]) for r in store.rows()] == [("up", None)]
-    assert record_vote(store, turn, "my child's name is ...") is None  # only the fixed reasons are stored
-    assert record_vote(store, turn, "") == "retracted" and store.rows() == []
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["HTML script", "HTML img onerror", "Markdown tricks"])
+def test_markup_in_questions_shows_as_text_in_the_app(assistant, name):
+    from ui.format import answer_html, user_html
+
+    answer = assistant.ask(QUESTIONS[name][0])
+    for markup in (user_html(answer.question), answer_html(answer)):
+        tags = _tags(markup)
+        assert not {t for t, _ in tags} & {"script", "img", "iframe", "object", "embed", "style", "svg"}
+        for _, attrs in tags:
+            assert not [k for k, _ in attrs if k.startswith("on")]
+            assert not [v for k, v in attrs if k in ("href", "src") and v and "evil.example" in v]
+    assert "&lt;" in user_html(answer.question) or name == "Markdown tricks"
+
+
+def _tags(markup: str) -> list[tuple[str, list]]:
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, attrs))
+
+    Collect().feed(markup)
+    return found

@@ -61,7 +61,9 @@ def test_background_load_failure_is_raised_by_the_next_use_then_retried(monkeypa
     monkeypatch.setattr(embedder_module, "create_encoder", create)
     embedder = Embedder("fake", cache_dir=tmp_path)
     embedder.start_warm_up()
-    embedder._loading.join()
+    for thread in threading.enumerate():  # wait for the background load (by its public thread name) to fail
+        if thread.name == "lac-encoder-load":
+            thread.join()
     with pytest.raises(RuntimeError, match="export failed"):
         embedder.warm_up()
     assert embedder.dimension == 8 and attempts == ["lac-encoder-load", "MainThread"]

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from index_fakes import FakeEmbedder, small_corpus, small_settings, snapshot
+from index_fakes import FakeEmbedder, built, rehash, resign, small_corpus, small_settings, snapshot
 
 from errors import IndexPathError
 
@@ -325,3 +325,250 @@ def test_busy_lock_without_an_index_to_serve_fails_naming_the_holder(tmp_path, l
     with pytest.raises(IndexBusyError, match=f"process {proc.pid}, since .* gave up waiting"):
         open_index(settings, embedder=FakeEmbedder())
     assert time.monotonic() - started < 10
+
+
+# --- red-team case 6: the configured corpus folder wins ---------------------------------------------------------------
+
+def test_case_06_configured_corpus_folder_wins_over_the_recorded_one(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from index.loaded import open_index
+    from index.store import check_index
+
+    settings = built(tmp_path)
+    other = small_corpus(tmp_path / "B", {"b.md": "# Health\nEvery looked-after child should have a health check.\n"})
+    moved = settings.replace(corpus_dir=other)
+    check = check_index(settings.index_dir, moved, moved.corpus_dir)
+    assert not check.usable and "stale" in check.reason
+    env = dict(os.environ, LAC_CORPUS_DIR=str(other), LAC_INDEX_DIR=str(settings.index_dir), LAC_EMBEDDING_MODEL="fake")
+    status = subprocess.run([sys.executable, "-m", "index", "status"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert status.returncode == 1 and "up to date" not in status.stdout and "stale" in status.stdout
+    index = open_index(moved, embedder=FakeEmbedder())
+    assert [c.text for c in index.passages] == ["Every looked-after child should have a health check."]
+
+
+# --- red-team case 7: a verified embedding cache ----------------------------------------------------------------------
+
+def test_case_07_embedding_cache_with_shuffled_rows_is_dropped(tmp_path):
+    import numpy as np
+
+    from index.build import build_index
+    from index.vectors import CACHE_VECTORS
+
+    settings = built(tmp_path)
+    cache = settings.index_dir / CACHE_VECTORS
+    rows = np.load(cache)
+    np.save(cache, rows[::-1].copy())
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+    embedder = FakeEmbedder()
+    report = build_index(settings, embedder=embedder)
+    assert any("does not match its recorded hash" in w for w in report.warnings)
+    assert report.reused_vectors == 0
+
+
+def test_case_07_embedding_cache_with_forged_hash_is_caught_by_the_spot_check(tmp_path):
+    import json
+
+    import numpy as np
+
+    from index.build import build_index
+    from index.hashing import sha256_file
+    from index.vectors import CACHE_KEYS, CACHE_VECTORS
+
+    settings = built(tmp_path)
+    folder = settings.index_dir
+    np.save(folder / CACHE_VECTORS, np.load(folder / CACHE_VECTORS)[::-1].copy())
+    meta = json.loads((folder / CACHE_KEYS).read_text())
+    resign(settings, folder, {**meta, "sha256": sha256_file(folder / CACHE_VECTORS)})  # even by one who has the key
+    report = build_index(settings, embedder=FakeEmbedder())
+    assert any("do not match their texts" in w for w in report.warnings) and report.reused_vectors == 0
+
+
+def test_case_07_embedding_cache_of_another_dimension_is_dropped_not_a_traceback(tmp_path):
+    import json
+
+    import numpy as np
+
+    from index.build import build_index
+    from index.hashing import sha256_file
+    from index.loaded import open_index
+    from index.vectors import CACHE_KEYS, CACHE_VECTORS
+
+    settings = built(tmp_path)
+    folder = settings.index_dir
+    meta = json.loads((folder / CACHE_KEYS).read_text())
+    np.save(folder / CACHE_VECTORS, np.ones((len(meta["keys"]), 128), dtype=np.float32))
+    resign(settings, folder, {**meta, "dimension": 128, "sha256": sha256_file(folder / CACHE_VECTORS)})
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+    report = build_index(settings, embedder=FakeEmbedder())
+    assert any("128-dimension" in w for w in report.warnings)
+    assert open_index(settings, embedder=FakeEmbedder()).vectors.dimension == 16
+
+
+# --- red-team case 8: forged index files are refused or rebuilt -------------------------------------------------------
+
+def test_case_08_vectors_of_another_dimension_are_refused_at_open(tmp_path):
+    import faiss
+    import numpy as np
+
+    from errors import IndexUnavailableError
+    from index.loaded import open_index
+
+    settings = built(tmp_path)
+    folder = settings.index_dir
+    count = faiss.read_index(str(folder / "vectors.faiss")).ntotal
+    forged = faiss.IndexFlatIP(128)
+    forged.add(np.ones((count, 128), dtype=np.float32))
+    faiss.write_index(forged, str(folder / "vectors.faiss"))
+    rehash(folder)
+    with pytest.raises(IndexUnavailableError, match="128 dimensions"):
+        open_index(settings, embedder=FakeEmbedder(), rebuild=False)
+    index = open_index(settings, embedder=FakeEmbedder())  # with the corpus: rebuilt
+    assert index.vectors.dimension == 16
+
+
+def test_case_08_sections_and_passages_forged_together_are_never_quoted(tmp_path):
+    import json
+
+    from index.loaded import open_index
+
+    settings = built(tmp_path)
+    folder = settings.index_dir
+    for name in ("sections.json", "passages.json"):
+        text = (folder / name).read_text("utf-8")
+        (folder / name).write_text(text.replace("short breaks", "no breaks, ever,"), encoding="utf-8")
+    rehash(folder)
+    assert "no breaks" in json.loads((folder / "passages.json").read_text())[0]["text"]
+    index = open_index(settings, embedder=FakeEmbedder())
+    assert not any("no breaks" in c.text for c in index.passages)
+    assert any("short breaks" in c.text for c in index.passages)
+
+
+def test_case_08_forged_corpus_hashes_do_not_keep_a_stale_index(tmp_path):
+    import json
+
+    from index.loaded import open_index
+    from index.store import corpus_fingerprint
+
+    settings = built(tmp_path)
+    care = settings.corpus_dir / "care.md"
+    care.write_text(care.read_text().replace("short breaks", "regular short breaks"), encoding="utf-8")
+    manifest = json.loads((settings.index_dir / "manifest.json").read_text())
+    manifest["corpus"] = corpus_fingerprint(settings.corpus_dir)
+    (settings.index_dir / "manifest.json").write_text(json.dumps(manifest))
+    index = open_index(settings, embedder=FakeEmbedder())
+    assert any("regular short breaks" in c.text for c in index.passages)
+
+
+# --- red-team case 9: one atomic swap, killed builds ------------------------------------------------------------------
+
+def test_case_09_swap_is_one_atomic_step_and_a_kill_before_it_keeps_the_old_index(tmp_path, monkeypatch):
+    from index import store
+    from index.build import build_index
+    from index.loaded import open_index
+
+    settings = built(tmp_path)
+    assert settings.index_dir.is_symlink()
+    first = settings.index_dir.resolve()
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+
+    def killed(version, index_dir):
+        raise KeyboardInterrupt("kill -9 just before the link is flipped")
+
+    monkeypatch.setattr(store, "_point_at", killed)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, embedder=FakeEmbedder())
+    assert settings.index_dir.resolve() == first  # still the old, complete index
+    assert len(open_index(settings, embedder=FakeEmbedder(), rebuild=False).passages) == 3
+    monkeypatch.undo()
+    build_index(settings, embedder=FakeEmbedder())
+    assert settings.index_dir.resolve() != first and not first.exists()
+    leftovers = [p for p in tmp_path.iterdir() if p.name.startswith((".idx.tmp-", ".idx.v-", ".idx.link-"))]
+    assert leftovers == [settings.index_dir.resolve()]
+
+
+def test_case_09_old_layout_index_folder_is_migrated_and_a_kill_during_it_is_recovered(tmp_path, monkeypatch):
+    from index import store
+    from index.build import build_index
+    from index.loaded import open_index
+
+    settings = built(tmp_path)
+    real = settings.index_dir.resolve()
+    settings.index_dir.unlink()
+    real.rename(settings.index_dir)  # an index folder as older versions wrote it
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+    monkeypatch.setattr(store, "_point_at", lambda version, index_dir: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, embedder=FakeEmbedder())
+    assert not settings.index_dir.exists()  # killed between moving the folder aside and linking the new one
+    monkeypatch.undo()
+    index = open_index(settings, embedder=FakeEmbedder(), rebuild=False)  # recovered: points at a full version
+    assert len(index.passages) in (3, 4)
+
+
+def test_case_09_killed_build_keeps_the_embeddings_done_so_far(tmp_path, monkeypatch):
+    from index import vectors
+    from index.build import build_index, checkpoint_dir
+
+    monkeypatch.setattr(vectors, "CHECKPOINT_EVERY", 2)
+    settings = small_settings(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, embedder=FakeEmbedder(fail_after=2))
+    assert checkpoint_dir(settings.index_dir).is_dir()
+    second = FakeEmbedder()
+    report = build_index(settings, embedder=second)
+    fresh = FakeEmbedder()
+    build_index(settings.replace(index_dir=tmp_path / "fresh"), embedder=fresh)
+    assert report.reused_vectors == 2 and len(second.texts) == len(fresh.texts) - 2 + min(vectors.SPOT_CHECK_ROWS, 2)
+    assert not checkpoint_dir(settings.index_dir).exists()
+
+
+# --- red-team case 10: a read-only or full disk -----------------------------------------------------------------------
+
+def test_case_10_stale_index_on_a_read_only_folder_is_served_with_a_warning(tmp_path, monkeypatch):
+    import errno
+
+    import index.build
+    from index.loaded import open_index
+
+    settings = built(tmp_path)
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+
+    def read_only(index_dir, wait=None):
+        raise OSError(errno.EROFS, "Read-only file system", str(index_dir))
+
+    monkeypatch.setattr(index.build, "build_lock", read_only)
+    index = open_index(settings, embedder=FakeEmbedder())
+    assert "out of date" in index.stale and "Read-only file system" in index.stale
+    assert len(index.passages) == 3
+
+
+def test_case_10_full_disk_during_a_build_is_one_line_and_the_old_index_stays(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import index.build
+    import index.cli
+    import index.store
+    from index.loaded import open_index
+
+    settings = built(tmp_path)
+    before = settings.index_dir.resolve()
+    (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")
+
+    def full(path, payload):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(index.store, "_write_json", full)
+    monkeypatch.setattr(index.build.Embedder, "from_settings", classmethod(lambda cls, s: FakeEmbedder()))
+    monkeypatch.setenv("LAC_CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("LAC_INDEX_DIR", str(settings.index_dir))
+    monkeypatch.setenv("LAC_EMBEDDING_MODEL", "fake")
+    assert index.cli.main(["build"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "No space left on device" in err and "unchanged" in err
+    assert settings.index_dir.resolve() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".idx.tmp-")]
+    assert len(open_index(settings, embedder=FakeEmbedder(), rebuild=False).passages) == 3

@@ -75,11 +75,51 @@ def test_questions_in_other_languages_are_not_english(check, question):
     assert not check.looks_english(question)
 
 
-def test_a_question_mostly_in_the_guidances_words_does_not_load_the_identifier():
+def test_a_question_mostly_in_the_guidances_words_does_not_load_the_identifier(monkeypatch):
     """The identifier costs about a second and 95 MiB to load; a carer's question in everyday English that is mostly
-    the guidance's words and function words never needs it."""
+    the guidance's words and function words never needs it (counted at py3langid's public loader)."""
+    from py3langid.langid import LanguageIdentifier
+
+    loads = []
+    load = LanguageIdentifier.from_model_file
+
+    def counting_load(cls, *args, **kwargs):
+        loads.append(args)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(LanguageIdentifier, "from_model_file", classmethod(counting_load))
     check = as_the_product_judges()
     assert check.looks_english("who wud have them while im away")
-    assert check._identifier is None
+    assert loads == []
     assert not check.looks_english("Mon fils d'accueil fugue souvent, que dois-je faire?")
-    assert check._identifier is not None
+    assert len(loads) == 1
+
+
+# --- red-team case 14: languages and accents --------------------------------------------------------------------------
+
+def test_case_14_accents_are_folded_for_searching():
+    from qa.language import fold_accents
+
+    assert fold_accents("Can I get a bre\u0301ak from cari\u0301ng?") == "Can I get a break from caring?"
+    assert fold_accents("café naïve") == "cafe naive"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["A allaf gael seibiant o ofalu?", "Est-ce que je peux avoir du répit ?",
+                                      "Quels sont les droits des enfants placés ?"])
+def test_case_14_welsh_and_french_questions_are_told_only_english_is_supported(assistant, question):
+    from qa.language import ONLY_ENGLISH
+
+    answer = assistant.ask(question)
+    assert answer.refused and ONLY_ENGLISH in answer.answer
+
+
+@pytest.mark.slow
+def test_case_14_combining_accents_are_normalised_not_refused(assistant):
+    plain = assistant.ask("Can I get a break from caring?")
+    accented = assistant.ask("Can I get a bre\u0301ak from cari\u0301ng?")
+    assert not plain.refused and not accented.refused
+    assert [c.section_id for c in accented.citations] == [c.section_id for c in plain.citations]
+    from qa.language import ONLY_ENGLISH
+
+    assert ONLY_ENGLISH not in assistant.ask("How do I bake a chocolate cake?").answer

@@ -1,17 +1,22 @@
-"""qa/cli.py: how `python -m qa ask --batch` reads its input (fast: no model is loaded)."""
+"""qa/cli.py: how `python -m qa ask --batch` reads its input (fast: no model is loaded), its history files, and hostile
+questions through the real CLI (slow)."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import resource
+import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from errors import BadInputError
 from qa.cli import MAX_SKIP_BYTES, read_lines, stream_questions
+from tests.hostile_questions import LONG, QUESTIONS
 
 
 def test_batch_from_standard_input_yields_each_question_before_the_input_closes(monkeypatch):
@@ -66,3 +71,88 @@ def test_history_file_over_its_limit_is_refused_not_read(tmp_path):
     small = tmp_path / "h.txt"
     small.write_text("earlier question\n", encoding="utf-8")
     assert read_lines(str(small)) == ["earlier question"]
+
+
+# --- red-team case 12: history files ----------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("content, message", [
+    ('[{"q": "hi"}]', "history item 1 is not an earlier question"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('["respite", "siblings"', "not valid JSON"),
+    ('{"question": "respite"}', "expected a JSON list"),
+    ('["respite", 3]', "history item 2 is not an earlier question"),
+])
+def test_case_12_bad_history_file_is_one_clear_error(tmp_path, capsys, content, message):
+    from qa.cli import main
+
+    path = tmp_path / "history.json"
+    path.write_text(content, encoding="utf-8")
+    assert main(["ask", "Can I get a break from caring?", "--history", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and "\n" not in err
+
+
+def test_case_12_good_history_files_still_read(tmp_path):
+    from qa.cli import read_history
+
+    path = tmp_path / "h"
+    path.write_text('["respite", {"question": "siblings"}]', encoding="utf-8")
+    assert read_history(str(path)) == ["respite", "siblings"]
+    path.write_text("respite\n\nsiblings placed together?\n", encoding="utf-8")
+    assert read_history(str(path)) == ["respite", "siblings placed together?"]
+
+
+# --- hostile questions through the real CLI (reliability) -------------------------------------------------------------
+
+def _cli(*args, stdin=None, index=None, timeout=300):
+    cmd = [sys.executable, "-m", "qa", "ask", *args]
+    if index is not None:
+        cmd += ["--index", str(index)]
+    return subprocess.run(cmd, cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_cli_batch_survives_every_bad_question(assistant):
+    # one question per line; a lone surrogate cannot be written as UTF-8 at all, so it becomes U+FFFD here
+    rows_in = [q.replace("\r", " ").replace("\n", " ").replace("\ud800", "\ufffd") for q, _ in QUESTIONS.values()]
+    result = _cli("--json", "--batch", "-", stdin="\n".join(rows_in) + "\n", index=assistant.index.path)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == len(rows_in)
+    for row, (name, (_question, outcome)) in zip(rows, QUESTIONS.items()):
+        if outcome == "refused-input":
+            assert row.get("error"), name
+        else:
+            assert "error" not in row and row["answer"], name
+            for c in row["citations"]:
+                for line in c["text"].split("\n"):
+                    assert line in assistant.index.sections[c["section_id"]].text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [LONG, "\t \x01\x1b ", "a" * 2001])  # (argv cannot hold NUL)
+def test_cli_refuses_bad_single_questions_with_one_line(assistant, question):
+    result = _cli(question, index=assistant.index.path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+
+
+@pytest.mark.slow
+def test_cli_text_mode_survives_control_characters_and_markup(assistant):
+    result = _cli("<b>Can</b> I get\x07 a break 🙏 from caring?", index=assistant.index.path)
+    assert result.returncode == 0, result.stderr
+    assert "Sources:" in result.stdout
+
+
+@pytest.mark.slow
+def test_cli_batch_line_that_is_not_text_gets_its_own_one_line_error(tmp_path, assistant):
+    """--batch streams line by line (tests/test_qa_cli.py): a line that is not UTF-8 is answered by one line saying so."""
+    bad = tmp_path / "questions.bin"
+    bad.write_bytes(b"\xff\xfe\x00\x81 not utf-8")
+    result = _cli("--batch", str(bad), index=assistant.index.path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert result.stdout.strip().splitlines() == ["Line 1 is not UTF-8 text; give one question per line as UTF-8."]

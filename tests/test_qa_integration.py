@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
+from errors import BadInputError
 from tests.conftest import ROOT
+from tests.hostile_questions import QUESTIONS, citations_point_at_their_text
 
 pytestmark = pytest.mark.slow
 
@@ -152,3 +154,41 @@ def test_cli_stops_quietly_when_the_reader_closes_the_pipe(assistant):
     process.wait(timeout=300)
     assert "Traceback" not in process.stderr.read()
     assert process.returncode == 1
+
+
+# --- hostile questions (reliability) ----------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(QUESTIONS))
+def test_bad_questions_get_a_message_or_a_normal_answer(assistant, name):
+    question, outcome = QUESTIONS[name]
+    if outcome == "refused-input":
+        with pytest.raises(BadInputError) as info:
+            assistant.ask(question)
+        message = str(info.value)
+        assert message and len(message) < 300 and "\n" not in message
+        if len(question) > 2000:
+            assert "2,000" in message  # the documented limit is named
+        return
+    answer = assistant.ask(question)
+    assert answer.answer.strip()
+    assert "\x00" not in answer.question and "\ud800" not in answer.question
+    citations_point_at_their_text(answer, assistant.index)
+    json.dumps(answer.to_json(), ensure_ascii=False).encode("utf-8")  # serialisable for the CLI and the API
+
+
+@pytest.mark.slow
+def test_injection_attempt_only_quotes_the_guidance(assistant):
+    answer = assistant.ask(QUESTIONS["instruction injection"][0])
+    assert "pirate" not in answer.answer.lower() and "system prompt" not in answer.answer.lower()
+    citations_point_at_their_text(answer, assistant.index)
+
+
+@pytest.mark.slow
+def test_bad_history_items_are_cleaned_or_ignored(assistant):
+    answer = assistant.ask("and what about birth parents?", history=["", "   ", "What training\x00 should foster carers get?"])
+    citations_point_at_their_text(answer, assistant.index)
+    with pytest.raises(BadInputError):
+        assistant.ask("and birth parents?", history=["x" * 5000])
+    with pytest.raises(BadInputError):
+        assistant.ask(None)  # type: ignore[arg-type]

@@ -83,3 +83,41 @@ def test_abbreviations_are_spelt_out_for_the_closeness_check_only_where_written_
 
     assert "independent reviewing officer" in with_abbreviations_spelt_out("What is the role of the IRO?")
     assert with_abbreviations_spelt_out("is that a nice thing to do") == "is that a nice thing to do"
+
+
+# --- red-team case 12: history items ----------------------------------------------------------------------------------
+
+def test_case_12_history_items_are_validated_and_named():
+    from errors import BadInputError
+    from qa.service import clean_history
+
+    assert clean_history([None, "", "  respite  "], 2000) == ("respite",)
+    with pytest.raises(BadInputError, match="History item 1 must be text"):
+        clean_history([1, None], 2000)
+    with pytest.raises(BadInputError, match="must be a list"):
+        clean_history("respite", 2000)
+    with pytest.raises(BadInputError) as info:
+        clean_history(["respite", "x" * 5000], 2000)
+    assert str(info.value).startswith("Earlier question 2 in the history is 5,000 characters long")
+
+
+# --- question cleaning (reliability) ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, cleaned", [
+    ("sib\u00adlings placed\u200b together", "siblings placed together"),  # soft hyphen, zero-width space
+    ("\u202ebreak\u202c from caring\ufeff", "break from caring"),  # bidi override marks, BOM
+    ("ｒｅｓｐｉｔｅ for ﬁve days", "respite for five days"),  # full-width letters, ligature (NFKC)
+    ("a\x00b\x1bc\ud800d\U000f0000e", "a b c d e"),  # control, lone surrogate, private use
+    ("  many \t\n spaces  ", "many spaces"),
+])
+def test_clean_question_folds_invisible_and_compatibility_characters(raw, cleaned):
+    from qa.service import clean_question
+
+    assert clean_question(raw, 2000) == cleaned
+
+
+def test_huge_question_is_refused_before_any_work():
+    from qa.service import clean_question
+
+    with pytest.raises(BadInputError, match="10,000,000 characters long; the limit is 2,000"):
+        clean_question("x" * 10_000_000, 2000)

@@ -53,12 +53,22 @@ def test_a_misspelt_emergency_gets_the_safety_notice_first(assistant):
     assert answer.lines[0].kind == "safety-notice"
 
 
-def test_a_question_in_the_guidances_words_does_not_load_the_english_dictionary():
+def test_a_question_in_the_guidances_words_does_not_load_the_english_dictionary(monkeypatch):
     """Function words ("what", "should", "the") are known without the dictionary, so a question worded like the
-    guidance never pays the dictionary's load at a cold start."""
+    guidance never pays the dictionary's load at a cold start (counted at pyspellchecker's public class)."""
+    import spellchecker
+
+    loads = []
+
+    class CountingSpellChecker(spellchecker.SpellChecker):
+        def __init__(self, *args, **kwargs):
+            loads.append(kwargs)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(spellchecker, "SpellChecker", CountingSpellChecker)
     corrector = SpellingCorrector(GUIDANCE)
     assert corrector.correct("What should the IRO do about the PEP and placement stability?") == (
         "What should the IRO do about the PEP and placement stability?")
-    assert corrector._checker is None
+    assert loads == []
     assert corrector.correct("is there traning") == "is there training"
-    assert corrector._checker is not None
+    assert len(loads) == 1
