@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from bench.bench import questions as bench_questions
 from eval.metrics import percentile
@@ -130,6 +131,18 @@ class Run:
     rss: list[tuple[int, float]] = field(default_factory=list)  # (questions done, MB)
 
 
+def ask_timed(client, question: str) -> tuple[Any, str | None, float]:
+    """One question through /ask: (the reply, an error message or None, seconds taken)."""
+    t = time.perf_counter()
+    try:
+        result = client.predict(question, api_name="/ask")
+        ok = isinstance(result, dict) and result.get("answer")
+        error = None if ok else f"bad reply: {str(result)[:80]}"
+    except Exception as exc:  # noqa: BLE001 -- every failure is a reported error
+        result, error = None, f"{type(exc).__name__}: {str(exc)[:120]}"
+    return result, error, time.perf_counter() - t
+
+
 def run_load(server: Server, questions: list[str], users: int, timeout: float, limit: str,
              replies: dict[str, dict] | None = None) -> Run:
     from gradio_client import Client
@@ -160,14 +173,7 @@ def run_load(server: Server, questions: list[str], users: int, timeout: float, l
                 question = todo.get_nowait()
             except queue.Empty:
                 return
-            t = time.perf_counter()
-            try:
-                result = client.predict(question, api_name="/ask")
-                ok = isinstance(result, dict) and result.get("answer")
-                error = None if ok else f"bad reply: {str(result)[:80]}"
-            except Exception as exc:  # noqa: BLE001
-                error = f"{type(exc).__name__}: {str(exc)[:120]}"
-            elapsed = time.perf_counter() - t
+            result, error, elapsed = ask_timed(client, question)
             with lock:
                 if error:
                     run.errors.append(error)
@@ -232,16 +238,9 @@ def run_phases(server: Server, questions: list[str], users: int, phases: int, se
                 return
             while time.monotonic() < deadline:
                 question = next(mine[i])
-                t = time.perf_counter()
-                try:
-                    client = clients[i]
-                    assert client is not None  # connected above, or this user returned
-                    result = client.predict(question, api_name="/ask")
-                    ok = isinstance(result, dict) and result.get("answer")
-                    error = None if ok else f"bad reply: {str(result)[:80]}"
-                except Exception as exc:  # noqa: BLE001
-                    error = f"{type(exc).__name__}: {str(exc)[:120]}"
-                elapsed = time.perf_counter() - t
+                client = clients[i]
+                assert client is not None  # connected above, or this user returned
+                result, error, elapsed = ask_timed(client, question)
                 with lock:
                     if error:
                         phase.errors.append(error)
