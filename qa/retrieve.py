@@ -61,7 +61,9 @@ class Retriever:
         top_k = top_k or self.settings.top_k
         n = self.settings.candidates
         query = self.query(text, bank_exclude)
-        rankings = {channel.name: channel.rank(query, n) for channel in self.channels}
+        votes = self.bank.votes(query.vector, query.bank_exclude) if self.bank is not None else BankVotes()
+        rankings = {channel.name: self.bank.rank_votes(votes, query, n) if channel is self.bank else channel.rank(query, n)
+                    for channel in self.channels}
         fused = reciprocal_rank_fusion([[i for i, _ in ranking] for ranking in rankings.values()], self.settings.rrf_k)
         cosine = dict(rankings.get("dense", ()))
 
@@ -92,7 +94,6 @@ class Retriever:
             for score, section_id, positions in scored[:top_k]
         )
         best = max((s for _, s in rankings.get("dense", ())), default=0.0)
-        votes = self.bank.votes(query.vector, query.bank_exclude) if self.bank is not None else BankVotes()
         return Retrieval(hits=hits, best_similarity=best, similarity=similarity, bank=votes)
 
 

@@ -31,6 +31,7 @@ class BankChannel:
         self.neighbours = neighbours
         self.answerable = np.array([q.question.answerable for q in index.bank], dtype=bool)
         self.covered = bank_documents(index)
+        self.uncovered = any(p.doc_id not in self.covered for p in index.passages)  # e.g. a user's own file
 
     def votes(self, vector: np.ndarray, exclude: Collection[int] = ()) -> BankVotes:
         """`exclude`: bank positions left out (fitting on the bank itself: a question must not find itself)."""
@@ -58,12 +59,17 @@ class BankChannel:
                          float(outside.max()) if (~self.answerable).any() else 0.0)
 
     def rank(self, query: Query, n: int) -> list[tuple[int, float]]:
-        """Passages by their nearest bank question; a passage of a document with no bank questions (a user's own
-        file) stands for itself, by its own similarity, so that such documents are not left out of this channel."""
-        scores = dict(self.votes(query.vector, query.bank_exclude).passages)
-        for position, cosine in self.index.dense(query.vector, n):
-            if self.index.passages[position].doc_id not in self.covered:
-                scores[position] = max(scores.get(position, -1.0), cosine)
+        return self.rank_votes(self.votes(query.vector, query.bank_exclude), query, n)
+
+    def rank_votes(self, votes: BankVotes, query: Query, n: int) -> list[tuple[int, float]]:
+        """Passages by their nearest bank question (`votes`, computed once per question by the retriever); a
+        passage of a document with no bank questions (a user's own file) stands for itself, by its own similarity,
+        so that such documents are not left out of this channel."""
+        scores = dict(votes.passages)
+        if self.uncovered:
+            for position, cosine in self.index.dense(query.vector, n):
+                if self.index.passages[position].doc_id not in self.covered:
+                    scores[position] = max(scores.get(position, -1.0), cosine)
         return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:n]
 
 
