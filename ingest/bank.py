@@ -31,7 +31,6 @@ from errors import shown
 from ingest.clean import normalise
 
 BANK_FOLDER = "questions"  # inside the corpus folder
-VOICES = ("carer", "staff", "trainer")
 MAX_BANK_FILE_BYTES = 20_000_000
 MAX_BANK_LINE_CHARS = 10_000
 
@@ -101,7 +100,6 @@ class BankQuestion:
 class Bank:
     questions: tuple[BankQuestion, ...]
     warnings: tuple[str, ...] = field(default=())
-    files: tuple[Path, ...] = field(default=())
 
 
 def bank_files(corpus_dir: Path) -> list[Path]:
@@ -119,8 +117,7 @@ def load_bank(corpus_dir: Path, sections: Iterable[str] | None = None) -> Bank:
     questions: list[BankQuestion] = []
     warnings: list[str] = []
     seen: dict[str, str] = {}
-    files = bank_files(corpus_dir)
-    for path in files:
+    for path in bank_files(corpus_dir):
         where = f"{BANK_FOLDER}/{shown(path.name)}"
         if path.stat().st_size > MAX_BANK_FILE_BYTES:
             warnings.append(f"{where}: larger than {MAX_BANK_FILE_BYTES:,} bytes; skipped")
@@ -144,7 +141,7 @@ def load_bank(corpus_dir: Path, sections: Iterable[str] | None = None) -> Bank:
             seen[question.question_id] = f"{where}:{number}"
             questions.append(BankQuestion(question.question_id, question.question, question.voice, question.scope,
                                           question.gold, question.topic, f"{where}:{number}"))
-    return Bank(tuple(questions), tuple(warnings), tuple(files))
+    return Bank(tuple(questions), tuple(warnings))
 
 
 def _parse(line: str, known: frozenset[str] | None) -> tuple[BankQuestion | None, str]:
@@ -225,4 +222,4 @@ class SpanLocator:
         return tuple(passage_ids), tuple(unit_ids)
 
 
-__all__ = ["BANK_FOLDER", "Bank", "BankQuestion", "GoldSpan", "PlacedQuestion", "VOICES", "bank_files", "SpanLocator", "load_bank"]
+__all__ = ["BANK_FOLDER", "Bank", "BankQuestion", "GoldSpan", "PlacedQuestion", "bank_files", "SpanLocator", "load_bank"]

@@ -256,10 +256,10 @@ class EvidenceScorer:
         return weights.directions @ query_vector if weights is not None else np.zeros(len(LEANING_KINDS))
 
     def features(self, query: str, query_vector: np.ndarray, retrieval: Retrieval,
-                 leans: np.ndarray | None = None, names: Sequence[str] = FEATURES) -> tuple[np.ndarray, np.ndarray]:
-        """(unit positions, feature matrix with the columns `names`, in that order) for one question."""
+                 leans: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(unit positions, feature matrix in FEATURES order) for one question (fitting reads every column)."""
         ids, columns = self.feature_columns(query, query_vector, retrieval, leans)
-        return ids, np.column_stack([columns[name] for name in names]).reshape(len(ids), len(names))
+        return ids, np.column_stack([columns[name] for name in FEATURES]).reshape(len(ids), len(FEATURES))
 
     def feature_columns(self, query: str, query_vector: np.ndarray, retrieval: Retrieval,
                         leans: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -13,6 +13,7 @@ numpy work of about a second: a fresh machine never trains.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -53,13 +54,23 @@ def base_model(folder: Path) -> str | None:
 
 
 def adapter_digest(folder: Path) -> str:
-    """sha256 of the adapter's two files (what identifies its vectors)."""
-    digest = hashlib.sha256()
+    """sha256 of the adapter's two files (what identifies its vectors); hashed once per process while the files'
+    size and time are unchanged (a start asks for it from the index check and the encoder load)."""
+    stamps = []
     for name in (CONFIG, WEIGHTS):
         path = folder / name
         if not path.is_file():
             raise AdapterError(f"The encoder adapter in {folder} has no {name}.")
-        digest.update(f"{name}:{sha256_file(path)}\n".encode())
+        stat = path.stat()
+        stamps.append((str(path.resolve()), stat.st_size, stat.st_mtime_ns))
+    return _digest(tuple(stamps))
+
+
+@functools.lru_cache(maxsize=8)
+def _digest(stamps: tuple[tuple[str, int, int], ...]) -> str:
+    digest = hashlib.sha256()
+    for path, _, _ in stamps:
+        digest.update(f"{Path(path).name}:{sha256_file(Path(path))}\n".encode())
     return digest.hexdigest()
 
 
