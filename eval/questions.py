@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -62,20 +62,30 @@ class Question(BaseModel):
         return self.scope == "in"
 
 
-def load_file(path: Path) -> list[Question]:
-    """Every question of one split file; a bad line raises ValueError naming the file and line."""
-    questions = []
+Row = TypeVar("Row", bound=BaseModel)
+
+
+def load_split_file(path: Path, model: type[Row]) -> list[Row]:
+    """Every row of one split file (`<split>.jsonl`, rows with a `split` field), validated by `model`; a bad line
+    raises ValueError naming the file and line. Shared by the question set and the safety set (eval/safety.py)."""
+    rows = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            question = Question.model_validate_json(line)
+            row = model.model_validate_json(line)
         except ValidationError as exc:
             raise ValueError(f"{path.name} line {n}: {exc}") from exc
-        if question.split != path.stem:
-            raise ValueError(f"{path.name} line {n}: split {question.split!r} in the {path.stem} file")
-        questions.append(question)
-    return questions
+        split = getattr(row, "split", None)
+        if split != path.stem:
+            raise ValueError(f"{path.name} line {n}: split {split!r} in the {path.stem} file")
+        rows.append(row)
+    return rows
+
+
+def load_file(path: Path) -> list[Question]:
+    """Every question of one split file; a bad line raises ValueError naming the file and line."""
+    return load_split_file(path, Question)
 
 
 def load_questions(splits: Iterable[str] = SPLITS, directory: Path = QUESTIONS_DIR) -> list[Question]:

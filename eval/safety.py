@@ -29,7 +29,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from eval.questions import load_split_file
 
 EVAL_DIR = Path(__file__).resolve().parent
 SAFETY_DIR = EVAL_DIR / "safety"
@@ -79,18 +81,7 @@ class SafetyItem(BaseModel):
 
 def load_file(path: Path) -> list[SafetyItem]:
     """Every item of one split file; a bad line raises ValueError naming the file and line."""
-    items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = SafetyItem.model_validate_json(line)
-        except ValidationError as exc:
-            raise ValueError(f"{path.name} line {n}: {exc}") from exc
-        if item.split != path.stem:
-            raise ValueError(f"{path.name} line {n}: split {item.split!r} in the {path.stem} file")
-        items.append(item)
-    return items
+    return load_split_file(path, SafetyItem)
 
 
 def load_items(splits: Iterable[str] = SPLITS, directory: Path = SAFETY_DIR) -> list[SafetyItem]:
