@@ -157,8 +157,11 @@ def _post_ask(port: int, data) -> tuple[int, bytes]:
 
 
 def _drained(demo, timeout: float = 20) -> None:
+    """Until no call is queued, running or still being wound up (Gradio drops a finished call's event a moment
+    after its job slot is freed; a sweep in that moment rightly keeps the session)."""
+    queue = demo._queue
     deadline = time.monotonic() + timeout
-    while len(demo._queue) or any(demo._queue.active_jobs) and time.monotonic() < deadline:
+    while (len(queue) or any(queue.active_jobs) or queue.event_ids_to_events) and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
