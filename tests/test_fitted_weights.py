@@ -44,3 +44,27 @@ def test_the_comparison_tolerates_rounding_but_not_a_stale_weight():
     assert _differences(shipped, {"intercept": -4.345106, "weights": [0.100547, 0.5], "kinds": ["a"]})
     assert _differences(shipped, {"intercept": -4.345106, "weights": [0.097315], "kinds": ["a"]})
     assert _differences(shipped, {"intercept": -4.345106, "weights": [0.097315, 0.5], "kinds": ["b"]})
+
+
+def test_ablation_drops_a_feature_only_while_the_score_stays_within_the_tolerance():
+    """Backward elimination (train.ablate) on a made-up score: each feature is worth its listed questions."""
+    from train.ablate import eliminate
+
+    worth = {"a": 0, "b": 3, "c": 1, "d": 1}  # "c" and "d" each cost one question: the first goes, then the second
+    full, rows = eliminate(lambda names: 10 + sum(worth[n] for n in names), features=tuple(worth), tolerance=1)
+    assert full == 15
+    assert rows == [("a", 15, False), ("b", 12, True), ("c", 14, False), ("d", 13, True)]
+
+
+def test_ablation_scores_each_headline_figure_a_question_counts_in():
+    from types import SimpleNamespace
+
+    from train.ablate import dev_score
+
+    def result(answerable, refused, first=None, lines=None):
+        return SimpleNamespace(question=SimpleNamespace(answerable=answerable),
+                               scores={"refused": refused, "evidence@1": first, "answer_evidence": lines})
+
+    results = [result(True, False, 1.0, 1.0), result(True, False, 0.0, 1.0), result(True, True, 0.0, 0.0),
+               result(False, True), result(False, False)]
+    assert dev_score(results) == 3 + 2 + 0 + 1 + 0

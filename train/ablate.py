@@ -1,70 +1,87 @@
-"""`python -m train.ablate [--with-bank]`: which answer-ranker features earn their place, measured on dev.
+"""`python -m train.ablate`: which answer-ranker features earn their place, judged on the product's dev answers.
 
-The ranker (qa.evidence.FEATURES) is refitted without each feature in turn, on the same items as `python -m
-train.fit` (the train split; with --with-bank, the question bank too), and scored on dev by top-1: the best quotable unit holds a gold span.
-A feature goes when the ranker without it (and without those already gone) finds at most one dev question fewer
-than the ranker with every feature. Prints a table (features in FEATURES order) and the features to keep.
-Measurement only: it writes nothing; dropping a feature is a code change followed by `python -m train.fit`.
+Backward elimination in FEATURES order: the whole answer model (ranker, quote shares, follow-up margin, coverage
+model and thresholds: `train.fit.fit`, on the train split) is refitted without one feature, and without those
+already gone, and the product answers every dev question with it. A feature goes when the product without it
+scores at most one dev question less than with every feature, the score summing the questions that count in the
+headline figures: answerable ones whose first citation holds a gold span (evidence@1), whose answer lines hold
+it (answer evidence) and that are answered (not falsely refused), and out-of-scope ones refused. Narrower
+judges misled: counting evidence@1 and refusals alone kept 5 features whose product lost 4 dev answer-evidence
+questions, and a ranker-only proxy (top-1 of the best quotable sentence) kept 3 whose product lost 5 evidence@1
+questions, because the coverage model, quote shares and follow-ups read the ranker's probabilities too.
+Measurement only: it prints a table and the features to keep and writes nothing; dropping a feature is a code
+change to qa.evidence.FEATURES followed by `python -m train.fit`.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable, Sequence
 
-import numpy as np
+from eval.harness import Result, run
+from eval.questions import Question, load_questions
+from qa.evidence import FEATURES, EvidenceWeights
 
-from qa.evidence import FEATURES
-from train.fit import _fit, bank_items, choose_c, examples, kind_directions, load_split
+TOLERANCE = 1  # dev questions a feature may cost and still go
 
 
-def top1(items, names: tuple[str, ...], mean, scale, coef, intercept) -> int:
-    """Dev questions whose best quotable unit holds gold evidence, for a ranker over the columns `names`."""
-    columns = [FEATURES.index(n) for n in names]
-    found = 0
-    for e in items:
-        if e.item["scope"] != "in" or not e.quotable.any():
-            continue
-        logit = ((e.features[:, columns] - mean) / scale) @ coef + intercept
-        best = int(np.flatnonzero(e.quotable)[np.argmax(logit[e.quotable])])
-        found += bool(e.labels[best])
-    return found
+def dev_score(results: Sequence[Result]) -> int:
+    """Questions counted right by the headline figures, summed over the figures: evidence@1, answer evidence and
+    answered (of the answerable questions), refused (of the out-of-scope ones)."""
+    return sum(int(r.scores["evidence@1"] == 1.0) + int(r.scores["answer_evidence"] == 1.0) +
+               int(not r.scores["refused"]) if r.question.answerable else int(bool(r.scores["refused"]))
+               for r in results)
+
+
+def eliminate(score: Callable[[tuple[str, ...]], int], features: Sequence[str] = FEATURES,
+              tolerance: int = TOLERANCE) -> tuple[int, list[tuple[str, int, bool]]]:
+    """Backward elimination: (the score with every feature, [(feature, score without it, kept)]). A feature goes
+    when the score without it (and without those already gone) is at most `tolerance` below the full score."""
+    full = score(tuple(features))
+    kept = list(features)
+    rows = []
+    for name in features:
+        trial = tuple(f for f in kept if f != name)
+        without = score(trial) if trial else 0
+        goes = without >= full - tolerance
+        if goes:
+            kept.remove(name)
+        rows.append((name, without, not goes))
+    return full, rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m train.ablate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--with-bank", action="store_true", help="fit on the question bank too, as train.fit --with-bank")
-    args = parser.parse_args(argv)
+    parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    from qa.pipeline import Pipeline
+    from eval.titles import TitleDetector
+    from ingest import load_corpus
+    from qa.service import Assistant
     from settings import Settings
+    from train.fit import fit, load_split
 
-    pipeline = Pipeline.open(Settings.from_env())
+    settings = Settings.from_env()
+    fitting = Assistant(settings, evidence_weights=None)
     train = load_split("train")
-    direction = kind_directions(pipeline, train)
-    fit_on = examples(pipeline, [*train, *(bank_items(pipeline) if args.with_bank else ())], direction)
-    fit_on = [e for e in fit_on if e.item["scope"] == "in" and len(e.labels)]
-    dev = examples(pipeline, load_split("dev"), direction)
-    c = choose_c(fit_on, direction)
+    dev: list[Question] = load_questions(["dev"])
+    is_title = TitleDetector(load_corpus(settings.corpus_dir).sections)
 
     def score(names: tuple[str, ...]) -> int:
-        columns = [FEATURES.index(n) for n in names]
-        narrowed = [type(e)(e.item, e.features[:, columns], e.labels, e.quotable, e.shared) for e in fit_on]
-        return top1(dev, names, *_fit(narrowed, c))
+        weights: EvidenceWeights = fit(fitting.pipeline, train, names=names)
+        product = Assistant(settings, embedder=fitting.embedder, evidence_weights=weights)
+        right = dev_score(run(lambda q, history: product.ask(q, history).to_json(), dev, is_title))
+        logging.warning("%d features: dev score %d", len(names), right)
+        return right
 
-    full = score(FEATURES)
-    kept = list(FEATURES)
-    print(f"all {len(FEATURES)} features: {full} dev questions top-1 (C={c})")
-    print("| feature | dev top-1 without it | kept |\n| --- | ---: | --- |")
-    for name in FEATURES:
-        trial = tuple(f for f in kept if f != name)
-        without = score(trial)
-        drop = without >= full - 1
-        if drop:
-            kept = list(trial)
-        print(f"| {name} | {without} | {'no' if drop else 'yes'} |")
-    print(f"keep {len(kept)}: {', '.join(kept)}; dev top-1 {score(tuple(kept))} (all: {full})")
+    full, rows = eliminate(score)
+    print(f"all {len(FEATURES)} features: dev score {full} ({len(dev)} questions)")
+    print("| feature | dev score without it | kept |\n| --- | ---: | --- |")
+    for name, without, kept in rows:
+        print(f"| {name} | {without} | {'yes' if kept else 'no'} |")
+    kept_names = [name for name, _, kept in rows if kept]
+    print(f"keep {len(kept_names)}: {', '.join(kept_names)}")
     return 0
 
 

@@ -94,11 +94,15 @@ def _exclude(item: dict) -> frozenset[int]:
     return item.get("bank_exclude", frozenset())
 
 
-def examples(pipeline: Pipeline, items: Sequence[dict], directions: np.ndarray) -> list[Example]:
+def examples(pipeline: Pipeline, items: Sequence[dict], directions: np.ndarray,
+             names: Sequence[str] = FEATURES) -> list[Example]:
+    """One Example per item, over the feature columns `names` (a subset of FEATURES: train.ablate)."""
+    columns = [FEATURES.index(name) for name in names]
     out = []
     for item in items:
         question = resolved_question(item)
         ids, features = pipeline.features(question, directions, _exclude(item))
+        features = features[:, columns]
         units = pipeline.index.units
         labels = np.array([holds_evidence(units[n].text, item["evidence"]) for n in ids], dtype=bool)
         sections = pipeline.index.sections
@@ -151,13 +155,13 @@ def _top1(examples_: Sequence[Example], weights: EvidenceWeights) -> float:
     return float(np.mean(hits)) if hits else 0.0
 
 
-def _weights(mean, scale, coef, intercept, direction, **thresholds) -> EvidenceWeights:
-    return EvidenceWeights(FEATURES, mean, scale, coef, intercept, direction,
+def _weights(names, mean, scale, coef, intercept, direction, **thresholds) -> EvidenceWeights:
+    return EvidenceWeights(tuple(names), mean, scale, coef, intercept, direction,
                            thresholds.get("refuse_below", 0.0), thresholds.get("quote_share", 0.5),
                            thresholds.get("follow_up_margin", 0.1), thresholds.get("about_above", 1.0))
 
 
-def choose_c(train: Sequence[Example], direction: np.ndarray) -> float:
+def choose_c(train: Sequence[Example], direction: np.ndarray, names: Sequence[str] = FEATURES) -> float:
     answerable = [e for e in train if e.item["scope"] == "in" and len(e.labels)]
     scores = {}
     for c in C_GRID:
@@ -166,7 +170,7 @@ def choose_c(train: Sequence[Example], direction: np.ndarray) -> float:
             fit_on = [e for n, e in enumerate(answerable) if n % FOLDS != fold]
             held = [e for n, e in enumerate(answerable) if n % FOLDS == fold]
             mean, scale, coef, intercept = _fit(fit_on, c)
-            accuracy.append(_top1(held, _weights(mean, scale, coef, intercept, direction)))
+            accuracy.append(_top1(held, _weights(names, mean, scale, coef, intercept, direction)))
         scores[c] = float(np.mean(accuracy))
     logging.info("C by cross-validated top-1: %s", scores)
     return max(C_GRID, key=lambda c: (scores[c], -c))
@@ -181,20 +185,22 @@ def refusal_threshold(best: Sequence[tuple[str, float]]) -> float:
     return float(answerable[allowed]) - 1e-6 if allowed < len(answerable) else 0.0
 
 
-def fit(pipeline: Pipeline, train: Sequence[dict], bank: Sequence[dict] = ()) -> EvidenceWeights:
+def fit(pipeline: Pipeline, train: Sequence[dict], bank: Sequence[dict] = (),
+        names: Sequence[str] = FEATURES) -> EvidenceWeights:
     """Directions, the follow-up margin and the closeness floor from `train` (real questions with their kinds and
-    conversations); the ranker, the quote shares and the coverage model from `train` and `bank` together."""
+    conversations); the ranker (over the features `names`), the quote shares and the coverage model from `train`
+    and `bank` together."""
     direction = kind_directions(pipeline, train)
-    train_examples = examples(pipeline, [*train, *bank], direction)
-    c = choose_c(train_examples, direction)
+    train_examples = examples(pipeline, [*train, *bank], direction, names)
+    c = choose_c(train_examples, direction, names)
     answerable = [e for e in train_examples if e.item["scope"] == "in" and len(e.labels)]
     mean, scale, coef, intercept = _fit(answerable, c)
-    weights = _weights(mean, scale, coef, intercept, direction)
+    weights = _weights(names, mean, scale, coef, intercept, direction)
     share = quote_share(answerable, weights)
     context = context_share(answerable, replace(weights, quote_share=share))
     margin = follow_up_margin(pipeline, train, weights)
     about = about_threshold(pipeline, train, direction)
-    weights = replace(_weights(mean, scale, coef, intercept, direction, quote_share=share, follow_up_margin=margin,
+    weights = replace(_weights(names, mean, scale, coef, intercept, direction, quote_share=share, follow_up_margin=margin,
                                about_above=about), context_share=context)
     cover, question, refuse_below = fit_cover(pipeline, [*train, *bank], weights)
     weights = replace(weights, cover=cover, question_cover=question, refuse_below=round(refuse_below, 6))
