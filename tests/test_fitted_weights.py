@@ -46,20 +46,26 @@ def test_the_comparison_tolerates_rounding_but_not_a_stale_weight():
     assert _differences(shipped, {"intercept": -4.345106, "weights": [0.097315, 0.5], "kinds": ["b"]})
 
 
-def test_ablation_drops_a_feature_only_while_the_score_stays_within_the_tolerance():
-    """Backward elimination (train.ablate) on a made-up score: each feature is worth its listed questions."""
+def test_ablation_drops_a_feature_only_while_no_figure_loses_more_than_the_tolerance():
+    """Backward elimination (train.ablate) on made-up counts of two figures: each feature is worth its listed
+    questions on each."""
     from train.ablate import eliminate
 
-    worth = {"a": 0, "b": 3, "c": 1, "d": 1}  # "c" and "d" each cost one question: the first goes, then the second
-    full, rows = eliminate(lambda names: 10 + sum(worth[n] for n in names), features=tuple(worth), tolerance=1)
-    assert full == 15
-    assert rows == [("a", 15, False), ("b", 12, True), ("c", 14, False), ("d", 13, True)]
+    worth = {"a": (0, 0), "b": (3, 0), "c": (1, 1), "d": (0, 1), "e": (2, -2)}  # "e" trades one figure for the other
+
+    def score(names):
+        return tuple(10 + sum(worth[n][k] for n in names) for k in range(2))
+
+    full, rows = eliminate(score, features=tuple(worth), tolerance=1)
+    assert full == (16, 10)
+    assert rows == [("a", (16, 10), False), ("b", (13, 10), True), ("c", (15, 9), False), ("d", (15, 8), True),
+                    ("e", (13, 11), True)]
 
 
-def test_ablation_scores_each_headline_figure_a_question_counts_in():
+def test_ablation_counts_each_headline_figure():
     from types import SimpleNamespace
 
-    from train.ablate import dev_score
+    from train.ablate import dev_counts
 
     def result(answerable, refused, first=None, lines=None):
         return SimpleNamespace(question=SimpleNamespace(answerable=answerable),
@@ -67,4 +73,4 @@ def test_ablation_scores_each_headline_figure_a_question_counts_in():
 
     results = [result(True, False, 1.0, 1.0), result(True, False, 0.0, 1.0), result(True, True, 0.0, 0.0),
                result(False, True), result(False, False)]
-    assert dev_score(results) == 3 + 2 + 0 + 1 + 0
+    assert dev_counts(results) == (1, 2, 2, 1)
