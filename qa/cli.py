@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -159,20 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     except LacGuideError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        return _reader_went_away()
 
 
 def _render(answer: Answer, as_json: bool) -> str:
     return json.dumps(answer.to_json(), ensure_ascii=False) if as_json else format_text(answer)
-
-
-def _reader_went_away() -> int:
-    """The reader closed the pipe (`... | head`): stop quietly, as other command-line tools do. Standard output
-    is pointed at /dev/null so the interpreter's final flush does not raise again (Python's signal docs)."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    return 1
 
 
 __all__ = ["format_text", "main", "read_lines", "stream_questions"]
