@@ -131,15 +131,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
 
-    from index.build import settings_for_index
-    from qa.service import Assistant
-
     try:
         if (args.question is None) == (args.batch is None):
             raise BadInputError("Give either a question or --batch FILE.")
         history = read_history(args.history) if args.history else []
         settings = Settings.from_env()
-        assistant = Assistant(settings_for_index(settings, args.index) if args.index else settings)
+        if args.index:
+            from index.build import settings_for_index
+
+            settings = settings_for_index(settings, args.index)
+        # The encoder loads on a background thread while the index, the parsers and the answering code are
+        # imported and opened (most of its load, hashing and ONNX Runtime's session, runs without the GIL).
+        from index.embedder import Embedder
+
+        embedder = Embedder.from_settings(settings)
+        embedder.start_warm_up()
+        from qa.service import Assistant
+
+        assistant = Assistant(settings, embedder=embedder)
         if args.batch is None:
             print(_render(assistant.ask(args.question, history), args.json))
             return 0
