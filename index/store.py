@@ -67,8 +67,7 @@ def corpus_fingerprint(corpus_dir: Path, max_file_bytes: int | None = None) -> d
     (symbolic links are not read by ingest, so they are not hashed either). A file over max_file_bytes, which
     ingest skips unread, is recorded by size and time instead of hashed (an 8 GB file cost 7 s on every start).
     The question bank's files (corpus/questions) count too: the bank is embedded into the index."""
-    from ingest.bank import BANK_FOLDER, bank_files
-    from ingest.corpus import ingest_inputs
+    from ingest.corpus import BANK_FOLDER, bank_files, ingest_inputs
 
     if not corpus_dir.is_dir():
         return {}
