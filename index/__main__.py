@@ -1,3 +1,4 @@
+from errors import run_cli
 from index.cli import main
 
-raise SystemExit(main())
+raise SystemExit(run_cli(main))

@@ -19,7 +19,6 @@ from index.lexical import LexicalIndex
 from index.store import build_key, build_lock, check_index, corpus_fingerprint, read_manifest, write_index
 from index.vectors import VectorCache, cache_secret
 from ingest import load_corpus, split_passages
-from ingest.bank import SpanLocator, load_bank
 from ingest.loaders import FileLimits
 from ingest.units import SCORED_UNIT_KINDS, answer_units
 from settings import Settings
@@ -46,6 +45,8 @@ def passage_text_for_search(label: str, text: str) -> str:
 
 def build_index(settings: Settings, *, embedder: Embedder | None = None, progress: bool = False) -> BuildReport:
     """Build settings.index_dir from settings.corpus_dir."""
+    from ingest.bank import SpanLocator, load_bank  # its validation models: for building, not for every start
+
     corpus_dir, index_dir = settings.corpus_dir, settings.index_dir
     store.check_index_target(index_dir, corpus_dir)  # a user's folder, file or the corpus: refused, nothing touched
     embedder = embedder or Embedder.from_settings(settings)

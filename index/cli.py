@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     except LacGuideError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of standard output went away: not an index write (errors.run_cli)
+        raise
     except OSError as exc:  # read-only folder, full disk: the previous index is left as it was
         print(f"error: cannot write the index ({exc.strerror or exc.__class__.__name__}: "
               f"{exc.filename or ''}); the previous index is unchanged.", file=sys.stderr)
@@ -76,4 +78,6 @@ def _status(settings: Settings, corpus: Path | None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from errors import run_cli
+
+    raise SystemExit(run_cli(main))

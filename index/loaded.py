@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from errors import IndexBusyError, IndexUnavailableError, shown
+from index.bank import BankPlaces
 from index.build import build_index, ensure_index, records_match_corpus
 from index.dense import DenseIndex
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
-from index.store import IndexCheck, check_index, read_bank, read_records, read_units, recover_interrupted_swap
-from ingest.bank import PlacedQuestion
+from index.store import (
+    IndexCheck,
+    check_index,
+    read_bank,
+    read_bank_questions,
+    read_records,
+    read_units,
+    recover_interrupted_swap,
+)
 from ingest.model import Document, Passage, Section
 from ingest.units import AnswerUnit
 from settings import Settings
+
+if TYPE_CHECKING:
+    from ingest.bank import PlacedQuestion
 
 log = logging.getLogger("lac.index")
 
@@ -35,8 +48,22 @@ class SearchIndex:
     units: list[AnswerUnit] = field(default_factory=list)  # the passages' sentences and bullets, in order
     unit_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     stale: str = ""  # set when an out-of-date index is served because it could not be rebuilt
-    bank: list[PlacedQuestion] = field(default_factory=list)  # the question bank (ingest/bank.py), placed
+    # The question bank (ingest/bank.py): where each question's gold stands, one vector per question, and the
+    # folder its questions are read from when asked for (`bank`; None: no questions).
+    bank_places: BankPlaces = field(default_factory=BankPlaces.empty)
     bank_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    bank_folder: Path | None = None
+
+    @functools.cached_property
+    def bank(self) -> list[PlacedQuestion]:
+        """The bank's questions, each placed on its passages and units (read on first use: answering needs only
+        `bank_places`)."""
+        return read_bank_questions(self.bank_folder, self.bank_places) if self.bank_folder is not None else []
+
+    @functools.cached_property
+    def bank_documents(self) -> frozenset[str]:
+        """The documents that some bank question is answered by."""
+        return frozenset(self.passages[n].doc_id for n in set(self.bank_places.passage_ids.tolist()))
 
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         return self.vectors.search(query_vector, k)
@@ -86,7 +113,7 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None, rebuild:
         raise IndexUnavailableError(f"The index at {shown(index_dir)} cannot be used: {problem}. "
                                     "Rebuild it with: python -m index build")
     units, unit_vectors = read_units(folder, passages)
-    bank, bank_vectors = read_bank(folder, passages, units)
+    bank_places, bank_vectors = read_bank(folder, passages, units)
     return SearchIndex(
         path=index_dir,
         documents={d.doc_id: d for d in documents},
@@ -98,8 +125,9 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None, rebuild:
         units=units,
         unit_vectors=unit_vectors,
         stale=stale,
-        bank=bank,
+        bank_places=bank_places,
         bank_vectors=bank_vectors,
+        bank_folder=folder,
     )
 
 

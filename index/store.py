@@ -9,7 +9,8 @@ Layout of an index (version) folder (all JSON except the FAISS file and the BM25
   documents.json  document metadata;  sections.json  citable sections;  passages.json  passages, in vector order
   vectors.faiss   one normalised vector per passage;  bm25/  the BM25 index over the same passages
   units.json      answer units (each passage's sentences and bullets);  unit-vectors.npy  one vector per unit
-  bank.json       the question bank (ingest/bank.py), each question placed on its passages and units;
+  bank.json       the question bank's questions (ingest/bank.py), read only when asked for (index/bank.py);
+  bank-places.npz  where each bank question's gold stands: its passages and answer units (read at every start);
   bank-vectors.npy  one vector per bank question
 """
 
@@ -27,27 +28,31 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 import ingest
 from errors import IndexBusyError, IndexPathError, IndexUnavailableError, shown
+from index.bank import BankPlaces
 from index.dense import DenseIndex
 from index.encoders.adapter import adapter_folder
 from index.encoders.factory import vector_space
 from index.hashing import sha256_file
 from index.lexical import LexicalIndex
-from ingest.bank import PlacedQuestion
 from ingest.model import Document, Passage, Section
 from ingest.units import AnswerUnit
 from settings import Settings
 
+if TYPE_CHECKING:
+    from ingest.bank import BankQuestion, PlacedQuestion
+
 # bump when tokenising or the file layout changes (4: chunks.json became passages.json; 5: answer units;
-# 6: the question bank)
-FORMAT_VERSION = 6
+# 6: the question bank; 7: its placements apart from its questions, bank-places.npz)
+FORMAT_VERSION = 7
 MANIFEST = "manifest.json"
 DATA_FILES = ("documents.json", "sections.json", "passages.json", "vectors.faiss", "units.json", "unit-vectors.npy",
-              "bank.json", "bank-vectors.npy")
+              "bank.json", "bank-places.npz", "bank-vectors.npy")
 # Written into every version folder a build creates: only folders that carry it (or an index of the layout written
 # before it existed, recognised by its manifest and names) are ever replaced or deleted.
 MARKER = ".lac-index-marker"
@@ -62,8 +67,7 @@ def corpus_fingerprint(corpus_dir: Path, max_file_bytes: int | None = None) -> d
     (symbolic links are not read by ingest, so they are not hashed either). A file over max_file_bytes, which
     ingest skips unread, is recorded by size and time instead of hashed (an 8 GB file cost 7 s on every start).
     The question bank's files (corpus/questions) count too: the bank is embedded into the index."""
-    from ingest.bank import BANK_FOLDER, bank_files
-    from ingest.corpus import ingest_inputs
+    from ingest.corpus import BANK_FOLDER, bank_files, ingest_inputs
 
     if not corpus_dir.is_dir():
         return {}
@@ -250,7 +254,8 @@ def write_index(
         dimension = vectors.dimension
         rows = np.zeros((0, dimension)) if unit_vectors is None else unit_vectors
         np.save(tmp / "unit-vectors.npy", np.ascontiguousarray(rows, dtype=np.float32), allow_pickle=False)
-        _write_json(tmp / "bank.json", [q.to_dict() for q in bank])
+        _write_json(tmp / "bank.json", [q.question.to_dict() for q in bank])
+        np.savez(tmp / "bank-places.npz", allow_pickle=False, **BankPlaces.of(bank).arrays())
         rows = np.zeros((0, dimension)) if bank_vectors is None else bank_vectors
         np.save(tmp / "bank-vectors.npy", np.ascontiguousarray(rows, dtype=np.float32), allow_pickle=False)
         if extra is not None:  # e.g. the vector cache: written with the index, not hashed in its manifest
@@ -461,17 +466,28 @@ def _rows_and_vectors(index_dir: Path, records: str, vectors_file: str, what: st
     """A JSON list of records and their vectors (one row each, float32), or a one-line IndexUnavailableError."""
     try:
         rows = [from_dict(r) for r in json.loads((index_dir / records).read_text("utf-8"))]
-        vectors = np.load(index_dir / vectors_file, allow_pickle=False)
     except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise _unreadable(index_dir, exc) from exc
+    return rows, _vectors(index_dir, vectors_file, len(rows), what)
+
+
+def _vectors(index_dir: Path, vectors_file: str, count: int, what: str) -> np.ndarray:
+    """`count` vectors (float32 rows), or a one-line IndexUnavailableError."""
+    try:
+        vectors = np.load(index_dir / vectors_file, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise _unreadable(index_dir, exc) from exc
+    if vectors.ndim != 2 or len(vectors) != count or vectors.dtype != np.float32:
         raise IndexUnavailableError(
-            f"The index at {shown(index_dir)} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build"
-        ) from exc
-    if vectors.ndim != 2 or len(vectors) != len(rows) or vectors.dtype != np.float32:
-        raise IndexUnavailableError(
-            f"The index at {shown(index_dir)} has {len(vectors)} vectors for {len(rows)} {what}; "
+            f"The index at {shown(index_dir)} has {len(vectors)} vectors for {count} {what}; "
             "rebuild it with: python -m index build"
         )
-    return rows, vectors
+    return vectors
+
+
+def _unreadable(index_dir: Path, exc: Exception) -> IndexUnavailableError:
+    return IndexUnavailableError(
+        f"The index at {shown(index_dir)} cannot be read ({exc.__class__.__name__}); rebuild it with: python -m index build")
 
 
 def _mismatch(index_dir: Path, what: str) -> IndexUnavailableError:
@@ -479,14 +495,32 @@ def _mismatch(index_dir: Path, what: str) -> IndexUnavailableError:
 
 
 def read_bank(index_dir: Path, passages: Sequence[Passage], units: Sequence[AnswerUnit],
-              ) -> tuple[list[PlacedQuestion], np.ndarray]:
-    """The placed bank questions and their vectors, checked against the passages and units they point at."""
-    bank, vectors = _rows_and_vectors(index_dir, "bank.json", "bank-vectors.npy", "bank questions",
-                                      PlacedQuestion.from_dict)
-    if any(not 0 <= n < len(passages) for q in bank for n in q.passages) or any(
-            not 0 <= n < len(units) for q in bank for n in q.units):
+              ) -> tuple[BankPlaces, np.ndarray]:
+    """Where the bank questions stand and their vectors, checked against the passages and units they point at
+    (the questions themselves: read_bank_questions)."""
+    try:
+        with np.load(index_dir / "bank-places.npz", allow_pickle=False) as saved:
+            places = BankPlaces.from_arrays(saved)
+    except (OSError, ValueError, KeyError) as exc:
+        raise _unreadable(index_dir, exc) from exc
+    vectors = _vectors(index_dir, "bank-vectors.npy", len(places), "bank questions")
+    if not places.point_inside(len(passages), len(units)):
         raise _mismatch(index_dir, "bank questions that point outside its passages")
-    return bank, vectors
+    return places, vectors
+
+
+def read_bank_questions(index_dir: Path, places: BankPlaces) -> list[PlacedQuestion]:
+    """The bank's questions (bank.json), each with its place in the index: one per entry of `places`."""
+    from ingest.bank import BankQuestion, PlacedQuestion
+
+    try:
+        questions: list[BankQuestion] = [
+            BankQuestion.from_dict(r) for r in json.loads((index_dir / "bank.json").read_text("utf-8"))]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise _unreadable(index_dir, exc) from exc
+    if len(questions) != len(places) or any(q.answerable != flag for q, flag in zip(questions, places.answerable)):
+        raise _mismatch(index_dir, f"{len(questions)} bank questions that do not match their {len(places)} places")
+    return [PlacedQuestion(q, places.passages(n), places.units(n)) for n, q in enumerate(questions)]
 
 
 def read_units(index_dir: Path, passages: Sequence[Passage]) -> tuple[list[AnswerUnit], np.ndarray]:
@@ -500,6 +534,6 @@ def read_units(index_dir: Path, passages: Sequence[Passage]) -> tuple[list[Answe
 
 __all__ = [
     "MARKER", "IndexCheck", "build_key", "build_lock", "describe_holder", "lock_holder", "lock_path", "check_index", "check_index_target", "corpus_fingerprint",
-    "is_ours", "read_bank", "read_manifest", "read_records", "read_units", "recover_interrupted_swap",
+    "is_ours", "read_bank", "read_bank_questions", "read_manifest", "read_records", "read_units", "recover_interrupted_swap",
     "remove_checkpoint", "remove_leftovers", "write_index",
 ]

@@ -29,8 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from errors import shown
 from ingest.clean import normalise
+from ingest.corpus import BANK_FOLDER, bank_files
 
-BANK_FOLDER = "questions"  # inside the corpus folder
 MAX_BANK_FILE_BYTES = 20_000_000
 MAX_BANK_LINE_CHARS = 10_000
 
@@ -100,14 +100,6 @@ class BankQuestion:
 class Bank:
     questions: tuple[BankQuestion, ...]
     warnings: tuple[str, ...] = field(default=())
-
-
-def bank_files(corpus_dir: Path) -> list[Path]:
-    """The bank's files: regular `.jsonl` files directly in `<corpus>/questions` (links are not followed)."""
-    folder = Path(corpus_dir) / BANK_FOLDER
-    if folder.is_symlink() or not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix == ".jsonl" and p.is_file() and not p.is_symlink())
 
 
 def load_bank(corpus_dir: Path, sections: Iterable[str] | None = None) -> Bank:

@@ -39,6 +39,17 @@ def corpus_files(corpus_dir: Path, warnings: list[str] | None = None) -> list[Pa
     return files
 
 
+BANK_FOLDER = "questions"  # the question bank's folder inside the corpus folder (ingest/bank.py reads it)
+
+
+def bank_files(corpus_dir: Path) -> list[Path]:
+    """The bank's files: regular `.jsonl` files directly in `<corpus>/questions` (links are not followed)."""
+    folder = Path(corpus_dir) / BANK_FOLDER
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix == ".jsonl" and p.is_file() and not p.is_symlink())
+
+
 def ingest_inputs(corpus_dir: Path) -> list[Path]:
     """Every file ingest reads: the manifest and the documents of supported types (what an index is checked against)."""
     return [p for p in corpus_files(corpus_dir) if is_supported(p) or p.name == MANIFEST_NAME]

@@ -1,3 +1,4 @@
+from errors import run_cli
 from qa.cli import main
 
-raise SystemExit(main())
+raise SystemExit(run_cli(main))

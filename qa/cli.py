@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,15 +131,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
 
-    from index.build import settings_for_index
-    from qa.service import Assistant
-
     try:
         if (args.question is None) == (args.batch is None):
             raise BadInputError("Give either a question or --batch FILE.")
         history = read_history(args.history) if args.history else []
         settings = Settings.from_env()
-        assistant = Assistant(settings_for_index(settings, args.index) if args.index else settings)
+        if args.index:
+            from index.build import settings_for_index
+
+            settings = settings_for_index(settings, args.index)
+        # The encoder loads on a background thread while the index, the parsers and the answering code are
+        # imported and opened (most of its load, hashing and ONNX Runtime's session, runs without the GIL).
+        from index.embedder import Embedder
+
+        embedder = Embedder.from_settings(settings)
+        embedder.start_warm_up()
+        from qa.service import Assistant
+
+        assistant = Assistant(settings, embedder=embedder)
         if args.batch is None:
             print(_render(assistant.ask(args.question, history), args.json))
             return 0
@@ -159,20 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     except LacGuideError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        return _reader_went_away()
 
 
 def _render(answer: Answer, as_json: bool) -> str:
     return json.dumps(answer.to_json(), ensure_ascii=False) if as_json else format_text(answer)
-
-
-def _reader_went_away() -> int:
-    """The reader closed the pipe (`... | head`): stop quietly, as other command-line tools do. Standard output
-    is pointed at /dev/null so the interpreter's final flush does not raise again (Python's signal docs)."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    return 1
 
 
 __all__ = ["format_text", "main", "read_lines", "stream_questions"]

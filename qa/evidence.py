@@ -22,7 +22,6 @@ import numpy as np
 
 from ingest.text import tokenize
 from ingest.units import SCORED_UNIT_KINDS, AnswerUnit
-from qa.channels.bank import bank_documents
 from qa.model import Retrieval
 from qa.patterns import DATA_DIR, load_rules
 from qa.retrieve import is_definition_question
@@ -229,7 +228,7 @@ class EvidenceScorer:
         self.passage_vectors = index.vectors.all_vectors()
         self.section_terms = {sid: frozenset(tokenize(f"{s.label}\n{s.text}")) for sid, s in index.sections.items()}
         self.known_terms = frozenset(terms.idf).union(*self.section_terms.values())  # every word the guidance uses
-        in_bank = bank_documents(index)  # per passage: its document has bank questions
+        in_bank = index.bank_documents  # per passage: its document has bank questions
         self.passage_in_bank = np.array([p.doc_id in in_bank for p in index.passages], dtype=bool)
 
     def candidates(self, cosines: np.ndarray, retrieval: Retrieval) -> tuple[np.ndarray, np.ndarray]:

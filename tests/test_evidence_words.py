@@ -23,7 +23,7 @@ def scorer() -> EvidenceScorer:
     section = Section(section_id="doc/s1", doc_id="doc", label="Support for carers", text=" ".join(TEXTS))
     units = [AnswerUnit(section_id="doc/s1", passage=0, position=n, passage_order=0, text=t)
              for n, t in enumerate(TEXTS)]
-    index = SimpleNamespace(units=units, sections={"doc/s1": section}, bank=[], passages=[],
+    index = SimpleNamespace(units=units, sections={"doc/s1": section}, bank_documents=frozenset(), passages=[],
                             vectors=SimpleNamespace(all_vectors=lambda: np.zeros((1, 4), dtype=np.float32)))
     return EvidenceScorer(index, None, TermWeights(TEXTS, ("child",)))
 

@@ -24,6 +24,7 @@ from index.store import check_index, corpus_fingerprint
 from ingest.text import tokenize
 from tests.hostile_questions import citations_point_at_their_text
 from tests.index_fakes import bad_corpus, rehash
+from tests.test_qa_cli import run_into_closed_pipe
 
 
 def test_packaged_model_resolves_to_an_installed_folder():
@@ -477,3 +478,10 @@ def test_two_builds_at_once_give_one_valid_index(tmp_path, settings, embedder):
     index = open_index(settings.replace(index_dir=out), rebuild=False, embedder=embedder)
     assert len(index.passages) == index.vectors.size == 5
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".idx.tmp-", ".idx.old-"))]
+
+
+@pytest.mark.parametrize("buffered", [True, False])
+def test_status_into_a_closed_pipe_is_no_index_write_failure(tmp_path, buffered):
+    """`python -m index status | head -1`: the reader going away is not "cannot write the index (Broken pipe)"."""
+    result = run_into_closed_pipe("-m", "index", "status", "--index", str(tmp_path / "none"), buffered=buffered)
+    assert (result.returncode, result.stderr) == (1, "")

@@ -156,3 +156,34 @@ def test_cli_batch_line_that_is_not_text_gets_its_own_one_line_error(tmp_path, a
     result = _cli("--batch", str(bad), index=assistant.index.path)
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert result.stdout.strip().splitlines() == ["Line 1 is not UTF-8 text; give one question per line as UTF-8."]
+
+
+# --- a reader that goes away early (`python -m qa ask ... | head -1`) -------------------------------------------------
+
+def run_into_closed_pipe(*args: str, buffered: bool, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`python ARGS` writing to a pipe whose reader has already gone, as `| head -1` leaves it once head has its line;
+    `buffered`: standard output block-buffered (as for any pipe) or not (PYTHONUNBUFFERED=1)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"} | ({} if buffered else {"PYTHONUNBUFFERED": "1"})
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run([sys.executable, *args], cwd=ROOT, stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              env=env, timeout=timeout)
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize("buffered", [True, False])
+def test_closed_standard_output_ends_the_cli_quietly(buffered):
+    result = run_into_closed_pipe("-m", "qa", "--help", buffered=buffered)
+    # no traceback and no "Exception ignored ... BrokenPipeError" (status 120); unbuffered, argparse itself drops
+    # the failed write and exits 0
+    assert result.stderr == "" and result.returncode == (1 if buffered else 0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("buffered", [True, False])
+def test_answer_into_a_closed_pipe_ends_quietly(assistant, buffered):
+    result = run_into_closed_pipe("-m", "qa", "ask", "Can I get a break from caring?", "--index",
+                                  str(assistant.index.path), buffered=buffered)
+    assert (result.returncode, result.stderr) == (1, "")

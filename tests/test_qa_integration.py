@@ -123,6 +123,16 @@ def test_cli_history_makes_follow_ups_work(assistant, tmp_path):
     assert "nice-pathway-2021/box-10" in [c["section_id"] for c in payload["citations"]]
 
 
+def test_readme_follow_up_is_answered_about_what_it_asks(assistant):
+    """README's follow-up example: "who must act on it?" after the sibling question names the sibling
+    recommendation's roles (asked alone, it is about another recommendation)."""
+    from qa.model import LineKind
+
+    answer = assistant.ask("who must act on it?", ["Which recommendation covers sibling placements?"])
+    assert [c.section_id for c in answer.citations][:1] == ["ph28-qrg/rec-15"]
+    assert any(line.kind is LineKind.WHO_SHOULD_ACT and "Placement teams" in line.text for line in answer.lines)
+
+
 def test_a_typed_topic_switch_whose_pronoun_refers_inside_it_does_not_borrow_the_previous_question(assistant):
     """"their" refers to "the child I look after": the question names its own topic (siblings), so it is answered
     as asked, not about respite (the earlier question)."""

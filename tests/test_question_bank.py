@@ -154,3 +154,56 @@ def test_bank_votes_point_at_the_passages_the_nearest_questions_answer(assistant
     best = max(votes.sections, key=votes.sections.get)
     assert "sibling" in assistant.index.sections[best].text.lower()
     assert np.isclose(max(votes.sections.values()), votes.best_in)
+
+
+def _small_index_with_a_bank(tmp_path: Path):
+    from index.build import build_index
+    from tests.index_fakes import FakeEmbedder, small_settings
+
+    settings = small_settings(tmp_path)
+    sections = {s.label: s for s in load_corpus(settings.corpus_dir).sections}
+    respite, school = sections["Respite for carers"], sections["Virtual school head"]
+    rows = [
+        {"id": "r-1", "question": "can i get a break", "voice": "carer", "scope": "in",
+         "gold": [{"section_id": respite.section_id, "evidence": "Carers should be offered short breaks"}]},
+        {"id": "o-1", "question": "how much is the allowance", "voice": "carer", "scope": "out", "gold": [],
+         "topic": "allowances"},
+        {"id": "s-1", "question": "who looks after schooling", "voice": "staff", "scope": "in",
+         "gold": [{"section_id": school.section_id, "evidence": "appoint a virtual school head"},
+                  {"section_id": respite.section_id, "evidence": "when they need them"}]},
+    ]
+    (settings.corpus_dir / "questions").mkdir()
+    (settings.corpus_dir / "questions" / "q.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    build_index(settings, embedder=FakeEmbedder())
+    return settings
+
+
+def test_an_opened_index_answers_from_the_bank_places_and_reads_the_questions_only_when_asked(tmp_path):
+    """index/bank.py: answering reads where each bank question stands (bank-places.npz), not the questions
+    themselves (bank.json); read when asked for, they are placed exactly as the build placed them."""
+    from index.loaded import open_index
+    from qa.channels.bank import BankChannel
+    from tests.index_fakes import FakeEmbedder
+
+    settings = _small_index_with_a_bank(tmp_path)
+    index = open_index(settings, embedder=FakeEmbedder(), rebuild=False)
+    votes = BankChannel(index).votes(FakeEmbedder().embed_query("a break"))
+    assert "bank" not in vars(index)  # the records were not read to open the index and vote
+    assert len(index.bank_places) == 3 and index.bank_places.answerable.tolist() == [True, False, True]
+    assert index.bank_documents == {"care", "school"} and votes.passages
+    corpus = load_corpus(settings.corpus_dir)
+    labels = {s.section_id: s.label for s in corpus.sections}
+    passages = split_passages(list(corpus.sections), settings.max_passage_chars)
+    placed, _ = SpanLocator(passages, answer_units(passages, labels)).place(load_bank(settings.corpus_dir, labels))
+    assert index.bank == [*placed] and [len(q.passages) for q in index.bank] == [1, 0, 2]
+
+
+def test_bank_places_that_do_not_split_into_one_run_per_question_are_refused():
+    from index.bank import BankPlaces
+
+    good = BankPlaces.of([]).arrays()
+    assert len(BankPlaces.from_arrays(good)) == 0
+    with pytest.raises(ValueError, match="one run per question"):
+        BankPlaces.from_arrays({**good, "passage_starts": np.array([0, 2], dtype=np.int32)})
+    with pytest.raises(ValueError, match="one flag per question"):
+        BankPlaces.from_arrays({**good, "answerable": np.zeros(1, dtype=np.int32)})

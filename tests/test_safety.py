@@ -304,7 +304,7 @@ def test_a_danger_message_needs_a_kind_of_danger():
 # ---------------------------------------------------------------- fitting
 
 
-def test_the_fit_is_deterministic(monkeypatch):
+def test_the_fit_is_deterministic(monkeypatch, tmp_path):
     """The same messages and vectors write the same bytes (a small grid on a small made-up set)."""
     import train.safety as fit_module
 
@@ -324,11 +324,33 @@ def test_the_fit_is_deterministic(monkeypatch):
               for n, t in enumerate(calm)]
     vectors = np.random.default_rng(0).normal(size=(len(items), 8))
     normalised = [normalise(i.text) for i in items]
-    first = fit_module.dumps(fit_module.fit(items, normalised, vectors))
-    assert first == fit_module.dumps(fit_module.fit(items, normalised, vectors))
-    weights = SafetyWeights.from_json(json.loads(first))
+    fitted = fit_module.fit(items, normalised, vectors)
+    fit_module.write(fitted, tmp_path / "first.npz")
+    fit_module.write(fit_module.fit(items, normalised, vectors), tmp_path / "second.npz")
+    assert (tmp_path / "first.npz").read_bytes() == (tmp_path / "second.npz").read_bytes()
+    weights = SafetyWeights.load(tmp_path / "first.npz")
+    assert weights.to_json() == fitted  # the file gives back exactly the numbers fitted
     danger, kinds = weights.judge(normalised[0], vectors[0])
     assert 0 < danger < 1 and set(kinds) == set(notice_kinds()) and abs(sum(kinds.values()) - 1) < 1e-9
+    assert (danger, kinds) == SafetyWeights.from_json(fitted).judge(normalised[0], vectors[0])
+
+
+def test_weights_file_keeps_every_number_exactly_and_refuses_unrounded_ones(tmp_path):
+    weights = SafetyWeights.from_json({
+        "about": {"fitted_by": "a test"}, "threshold": 0.164793, "vector_scale": 2.0,
+        "features": {"chars": [2, 5], "words": 2, "vocabulary": [" ki", "w:used to", "ll "], "idf": [1.5, 6.775586, 1.0]},
+        "detector": {"intercept": -3.376824, "vector_weights": [0.000001, -2.920262], "ngram_weights": [0.1, -0.2, 0.3]},
+        "kinds": {"classes": ["abuse", "missing"], "intercept": [0.833711, -0.5],
+                  "vector_weights": [[1.280037, 0.0], [-0.000001, 0.7]],
+                  "ngram_weights": [[0.516417, 0.0, -0.1], [0.2, 0.3, 0.4]]}})
+    weights.save(tmp_path / "w.npz")
+    again = SafetyWeights.load(tmp_path / "w.npz")
+    assert again.to_json() == weights.to_json() and again.vocabulary == weights.vocabulary
+    assert all(getattr(again, name).dtype == np.float64 for name in ("idf", "kind_ngram_weights"))
+    unrounded = SafetyWeights.from_json({**weights.to_json(), "detector": {
+        "intercept": -3.376824, "vector_weights": [1 / 3, 0.0], "ngram_weights": [0.1, -0.2, 0.3]}})
+    with pytest.raises(ValueError, match="millionths"):
+        unrounded.save(tmp_path / "bad.npz")
 
 
 @pytest.mark.slow
@@ -342,14 +364,14 @@ def test_shipped_safety_weights_are_what_train_safety_writes_now(embedder):
 
     items = load_items(["train"])
     normalised, vectors = fit_module.question_vectors(items, Settings.from_env(), embedder)
-    refitted = json.loads(fit_module.dumps(fit_module.fit(items, normalised, vectors)))
-    shipped = json.loads((ROOT / "qa" / "data" / "safety_weights.json").read_text(encoding="utf-8"))
+    refitted = fit_module.fit(items, normalised, vectors)
+    shipped = SafetyWeights.from_file(ROOT / "qa" / "data" / "safety_weights.npz").to_json()
     differences = _differences(shipped, refitted)
-    assert not differences, f"qa/data/safety_weights.json is stale: run python -m train.safety ({differences[:5]})"
+    assert not differences, f"qa/data/safety_weights.npz is stale: run python -m train.safety ({differences[:5]})"
 
 
 def test_shipped_safety_weights_are_small():
-    assert (ROOT / "qa" / "data" / "safety_weights.json").stat().st_size < 1_000_000
+    assert (ROOT / "qa" / "data" / "safety_weights.npz").stat().st_size < 1_000_000
 
 
 # ---------------------------------------------------------------- the product

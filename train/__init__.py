@@ -2,7 +2,7 @@
 
   python -m train.adapter   index/data/encoder-adapter/        the encoder adapted on the question bank (LoRA)
   python -m train.fit       qa/data/evidence_weights.json      the answer ranker, quote shares and coverage model
-  python -m train.safety    qa/data/safety_weights.json        the safety check's classifier (on eval/safety's train split)
+  python -m train.safety    qa/data/safety_weights.npz         the safety check's classifier (on eval/safety's train split)
 
 Run them in that order after changing the corpus or the bank (the fits read the vectors the adapter shapes), then
 measure with `python -m eval --split dev`. `python -m train.ablate` refits without each ranker feature and writes

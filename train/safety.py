@@ -1,7 +1,7 @@
 """`python -m train.safety [--items DIR] [--out FILE] [-v]`: fit the safety classifier on eval/safety/train.jsonl.
 
-Writes qa/data/safety_weights.json, which the product reads as numbers (qa/safety/classify.py). Deterministic:
-the same train split, code and encoder write the same bytes. Rerun it whenever any of them changes (the encoder
+Writes qa/data/safety_weights.npz, which the product reads as numbers (qa/safety/classify.py, where its format is
+defined). Deterministic: the same train split, code and encoder write the same bytes. Rerun it whenever any of them changes (the encoder
 above all: the classifier reads the question's vector); tests/test_safety.py checks that the shipped file is what
 this command writes from the tree.
 
@@ -21,7 +21,6 @@ What is fitted, on `train` only (dev chose between variants; test is never read 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
 from collections import Counter
@@ -33,7 +32,7 @@ from scipy import sparse
 
 from eval.safety import SAFETY_DIR, SafetyItem, load_items, prepared, split_key
 from qa.safety import floor_kinds, notice_for
-from qa.safety.classify import WEIGHTS_FILE, features, question_text
+from qa.safety.classify import DECIMALS, WEIGHTS_FILE, SafetyWeights, features, question_text
 from qa.safety.normalise import normalise
 from settings import Settings
 
@@ -51,7 +50,6 @@ WEIGHTED_KINDS = ("everyday", "guidance")
 C_GRID = (10.0, 30.0, 100.0)
 SCALE_GRID = (0.5, 1.0, 2.0)
 KIND_C_GRID = (3.0, 10.0, 30.0)
-DECIMALS = 6
 
 log = logging.getLogger(__name__)
 
@@ -221,8 +219,9 @@ def fit(items: Sequence[SafetyItem], normalised: Sequence[str], vectors: np.ndar
     return Fit(items, normalised, vectors).weights_file()
 
 
-def dumps(weights: dict) -> str:
-    return json.dumps(weights, ensure_ascii=False, separators=(",", ":")) + "\n"
+def write(weights: dict, path: Path) -> None:
+    """The weights file the product reads (qa.safety.classify.SafetyWeights.save): the same weights, the same bytes."""
+    SafetyWeights.from_json(weights).save(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     items = load_items(["train"], args.items)
     normalised, vectors = question_vectors(items, Settings.from_env())
     weights = fit(items, normalised, vectors)
-    args.out.write_text(dumps(weights), encoding="utf-8")
+    write(weights, args.out)
     about = weights["about"]
     print(f"wrote {args.out}: {about['train_messages']} train messages, {len(weights['features']['vocabulary'])} "
           f"features, threshold {weights['threshold']}, cross-validated {about['cross_validated']}")

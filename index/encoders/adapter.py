@@ -109,9 +109,6 @@ def merge(weights: dict[str, np.ndarray], deltas: dict[str, np.ndarray]) -> dict
 
 def adapted_model_folder(model_folder: Path, adapter: Path, cache_dir: Path) -> Path:
     """A copy of `model_folder` with the adapter merged into its weights, made once in `cache_dir`."""
-    from filelock import FileLock
-    from safetensors.numpy import load_file, save_file
-
     source = model_folder / MODEL_WEIGHTS
     if not source.is_file():
         raise AdapterError(f"The encoder adapter needs {MODEL_WEIGHTS} in {model_folder}.")
@@ -123,6 +120,9 @@ def adapted_model_folder(model_folder: Path, adapter: Path, cache_dir: Path) -> 
     target = Path(cache_dir) / f"{model_folder.name}-adapted-{key}"
     if (target / MODEL_WEIGHTS).is_file():
         return target
+    from filelock import FileLock  # only to make the folder: not imported on every start
+    from safetensors.numpy import load_file, save_file
+
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
     with FileLock(str(target) + ".lock"):
         if (target / MODEL_WEIGHTS).is_file():  # made by another process meanwhile

@@ -37,7 +37,7 @@ class Channel(Protocol):
 def channels_for(index: SearchIndex) -> tuple[Channel, ...]:
     """The channels an index supports: the bank channel only when the corpus has a question bank."""
     channels: list[Channel] = [DenseChannel(index), LexicalChannel(index)]
-    if len(index.bank):
+    if len(index.bank_places):
         channels.append(BankChannel(index))
     return tuple(channels)
 

@@ -29,13 +29,14 @@ class BankChannel:
     def __init__(self, index: SearchIndex, neighbours: int = NEIGHBOURS):
         self.index = index
         self.neighbours = neighbours
-        self.answerable = np.array([q.question.answerable for q in index.bank], dtype=bool)
-        self.covered = bank_documents(index)
+        self.places = index.bank_places
+        self.answerable = self.places.answerable
+        self.covered = index.bank_documents
         self.uncovered = any(p.doc_id not in self.covered for p in index.passages)  # e.g. a user's own file
 
     def votes(self, vector: np.ndarray, exclude: Collection[int] = ()) -> BankVotes:
         """`exclude`: bank positions left out (fitting on the bank itself: a question must not find itself)."""
-        if not len(self.index.bank):
+        if not len(self.places):
             return BankVotes()
         similarity = self.index.bank_vectors @ vector
         if exclude:
@@ -49,11 +50,11 @@ class BankChannel:
         units: dict[int, float] = {}
         sections: dict[str, float] = {}
         for position in nearest[np.argsort(-answerable[nearest], kind="stable")]:
-            placed, score = self.index.bank[int(position)], float(answerable[position])
-            for n in placed.passages:
+            position, score = int(position), float(answerable[position])
+            for n in self.places.passages(position):
                 passages.setdefault(n, score)
                 sections.setdefault(self.index.passages[n].section_id, score)
-            for n in placed.units:
+            for n in self.places.units(position):
                 units.setdefault(n, score)
         return BankVotes(passages, units, sections, float(answerable.max()),
                          float(outside.max()) if (~self.answerable).any() else 0.0)
@@ -73,9 +74,4 @@ class BankChannel:
         return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:n]
 
 
-def bank_documents(index: SearchIndex) -> frozenset[str]:
-    """The documents that some bank question is answered by."""
-    return frozenset(index.passages[n].doc_id for q in index.bank for n in q.passages)
-
-
-__all__ = ["BankChannel", "BankVotes", "NEIGHBOURS", "bank_documents"]
+__all__ = ["BankChannel", "BankVotes", "NEIGHBOURS"]

@@ -3,7 +3,7 @@
 A message is normalised (qa/safety/normalise.py: "hes", "him self", "killll", "sucide"), then judged twice:
 - the floor: reviewed patterns per kind of danger (qa/data/safety.toml [floor]), which can only add a notice;
 - a classifier fitted on a written set of danger messages and calm near-misses (qa/safety/classify.py, weights in
-  qa/data/safety_weights.json by `python -m train.safety`), over the normalised text's character n-grams and the
+  qa/data/safety_weights.npz by `python -m train.safety`), over the normalised text's character n-grams and the
   question's vector the product already computes for retrieval.
 The notices are fixed, reviewed texts (qa/data/safety.toml [notices]), ours and labelled "not from the guidance";
 the first line of every answer to a danger message, answered or refused. What may follow a notice is decided in
