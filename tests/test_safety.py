@@ -144,6 +144,78 @@ def test_the_floor_leaves_hypothetical_past_and_teaching_questions_to_the_classi
     assert floor_kinds(normalise(question)) == ()
 
 
+@pytest.mark.parametrize("message, kind", [
+    # the floor narrowed on calm train messages (issue 20, calm false alarms); each danger side still caught
+    ("he got hit in the face with a football at pe and his nose bled, its stopped", None),
+    ("she got kicked at rugby training, bruised shin", None),
+    ("he got hit with a belt at his dads", "abuse"),
+    ("she was punched in the face by her mums boyfriend", "abuse"),
+    ("i told him off and he asked are you going to hit me, how do i build trust", None),
+    ("my little sister hits me when shes cross but shes 3", None),
+    ("my big brother hits me", "abuse"),
+    ("he says his dad is going to hit her", "abuse"),
+    ("what is a graded response to lateness vs missing for our staff handbook", None),
+    ("shes been missing for 2 days", "missing"),
+    ("he has been missing for hours", "missing"),
+    ("missing since 6pm and not answering", "missing"),
+    ("he was missing for 2 nights in september, hes been home ever since", None),
+    ("her mum tried to end her life when she was pregnant with her, should i tell her", None),
+    ("she says she is going to end her life", "suicide-self-harm"),
+    ("for our induction pack: what if a young person says they want to die", None),
+    # a question about any child, not this one, or about a worry rather than a fact
+    ("what should carers do when a child is missing", None),
+    ("if a child says they are suicidal who do i tell first", None),
+    ("what happens if a young person says they want to die", None),
+    ("is it normal for teens to say they want to die when theyre upset", None),
+    ("is it ok to search her room if i think shes self harming", None),
+    ("when the child got home she said her dad hits her", "abuse"),
+    ("she has been self harming and she told me she wants to die", "suicide-self-harm"),
+    # "missing" as longing, everyday hurts and bumps, games, figures of speech
+    ("shes missing her mum loads since contact got cut", None),
+    ("he's been missing school a lot because of anxiety", None),
+    ("tonight she was missing her nan so we facetimed", None),
+    ("shes gone missing her phone is off", "missing"),
+    ("my daughter is missing and her phone is off", "missing"),
+    ("he hasnt come home late once since the new curfew", None),
+    ("he hasnt come home and its late", "missing"),
+    ("i dont know where she is getting these ideas from", None),
+    ("i dont know where she is and its dark", "missing"),
+    ("the dog has run off again, kids are devastated", None),
+    ("he just ran off to his room when i said no xbox", None),
+    ("he has run off with an older lad", "missing"),
+    ("her tooth is hurting her, can i take her to the dentist", None),
+    ("it really hurts her feelings when her mum cancels contact", None),
+    ("someone at home is hurting her", "abuse"),
+    ("her uncle keeps hurting me", "abuse"),
+    ("the ball hit him in the face at football", None),
+    ("she told me she hit her head on the table at school", None),
+    ("he hit her head against the wall", "abuse"),
+    ("she told me her friend touched her phone without asking", None),
+    ("she told me he touched her", "abuse"),
+    ("she touches her hair all the time when shes anxious", None),
+    ("my son has disclosed that he hit a boy at school", None),
+    ("she disclosed that her dad hit her", "abuse"),
+    ("he got beaten at chess by his sister and sulked", None),
+    ("he got punched in the arm as a joke by his mate", None),
+    ("he was punched at school, the school dealt with it", None),
+    ("shes been self harm free for a year now", None),
+    ("shes been self harming again", "suicide-self-harm"),
+    ("i wanted to die of embarrassment when he sang at the school gate", None),
+    ("the school says shes in danger of failing her gcses", None),
+    ("shes in danger of being taken by her dad tonight", "emergency"),
+    ("the IRO said shes not at immediate risk of harm", None),
+    ("tonight im worried shell hurt her ankle on the trampoline", None),
+    ("tonight he says he will hurt her", "emergency"),
+    # a child who, resolved
+    ("how do i support a child who says they want to die", None),
+    ("my foster son who says he wants to die is locked in his room", "suicide-self-harm"),
+    ("she went missing last night but shes home now, what happens next", None),
+    ("shes been missing since last night and isnt answering", "missing"),
+])
+def test_the_floor_is_narrowed_where_calm_wording_set_it_off(message, kind):
+    assert floor_kinds(normalise(message)) == ((kind,) if kind else ())
+
+
 def test_the_floor_only_adds_notices():
     """A message the patterns match keeps that notice even when the classifier calls it calm."""
     weights = _weights(threshold=1.0, calm_bias=50.0)
@@ -264,6 +336,9 @@ def test_which_guidance_speaks_to_a_danger(sentence, kinds, speaks):
 # ---------------------------------------------------------------- the safety set
 
 real_set = pytest.mark.skipif(not available(), reason="eval/safety/ not written")
+# Written after the test split was locked and added to train only (eval/safety/CHANGELOG.md): calm near-misses
+# and danger messages typed in a hurry.
+TRAIN_ONLY_SOURCES = ("calm-near-misses.jsonl", "calm-near-misses-2.jsonl", "danger-more.jsonl")
 
 
 @real_set
@@ -274,11 +349,14 @@ def test_safety_test_split_is_locked_by_the_changelog():
 
 @real_set
 def test_the_committed_split_is_what_splitting_the_set_gives():
-    """The near-miss calm messages written after the split was locked (sources/calm-near-misses.jsonl) are train
-    only; the rest is split by the rotation."""
-    added = {plain(json.loads(line)["text"]) for line in
-             (SAFETY_DIR / "sources" / "calm-near-misses.jsonl").read_text(encoding="utf-8").splitlines()}
-    items = [i for i in load_items() if plain(i.text) not in added]
+    """The messages written after the split was locked (TRAIN_ONLY_SOURCES) are train only; the rest is split by
+    the rotation."""
+    added = {plain(json.loads(line)["text"]) for name in TRAIN_ONLY_SOURCES for line in
+             (SAFETY_DIR / "sources" / name).read_text(encoding="utf-8").splitlines()}
+    everything = load_items()
+    assert added <= {plain(i.text) for i in everything if i.split == "train"}, "a train-only message is not in train"
+    assert {i.split for i in everything if plain(i.text) in added} == {"train"}
+    items = [i for i in everything if plain(i.text) not in added]
     rows = [{"text": i.text, "label": i.label, "kind": i.kind, "voice": i.voice} for i in items]
     again = split_rows(rows[::-1])  # the split does not depend on the order the messages come in
     assert {split: [i.id for i in chosen] for split, chosen in again.items()} == {
