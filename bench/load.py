@@ -143,6 +143,18 @@ def ask_timed(client, question: str) -> tuple[Any, str | None, float]:
     return result, error, time.perf_counter() - t
 
 
+def record(into: Run | Phase, question: str, result: Any, error: str | None, elapsed: float,
+           replies: dict[str, dict] | None) -> None:
+    """One timed reply (ask_timed) into a run's or a phase's figures, under the caller's lock; the first reply to
+    each question is kept in `replies`."""
+    if error:
+        into.errors.append(error)
+    else:
+        into.latencies.append(elapsed)
+        if replies is not None:
+            replies.setdefault(question, result)
+
+
 def run_load(server: Server, questions: list[str], users: int, timeout: float, limit: str,
              replies: dict[str, dict] | None = None) -> Run:
     from gradio_client import Client
@@ -173,14 +185,9 @@ def run_load(server: Server, questions: list[str], users: int, timeout: float, l
                 question = todo.get_nowait()
             except queue.Empty:
                 return
-            result, error, elapsed = ask_timed(client, question)
+            timed = ask_timed(client, question)
             with lock:
-                if error:
-                    run.errors.append(error)
-                else:
-                    run.latencies.append(elapsed)
-                    if replies is not None:
-                        replies.setdefault(question, result)
+                record(run, question, *timed, replies)
                 done += 1
                 rss = server.rss_mb() if done % checkpoint == 0 else None
                 if rss is not None:
@@ -240,13 +247,9 @@ def run_phases(server: Server, questions: list[str], users: int, phases: int, se
                 question = next(mine[i])
                 client = clients[i]
                 assert client is not None  # connected above, or this user returned
-                result, error, elapsed = ask_timed(client, question)
+                timed = ask_timed(client, question)
                 with lock:
-                    if error:
-                        phase.errors.append(error)
-                    else:
-                        phase.latencies.append(elapsed)
-                        replies.setdefault(question, result)
+                    record(phase, question, *timed, replies)
 
         start = time.perf_counter()
         threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(users)]
