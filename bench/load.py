@@ -24,6 +24,7 @@ from the CLI's, or RSS grew more than 10% from the first phase to the last.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import os
@@ -34,7 +35,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -143,6 +144,18 @@ def ask_timed(client, question: str) -> tuple[Any, str | None, float]:
     return result, error, time.perf_counter() - t
 
 
+def run_users(users: list[Callable[[], None]], deadline: float, grace: float) -> float:
+    """Run each user on its own thread and wait for them all (a question in flight at the deadline may take `grace`
+    seconds more); the wall seconds taken."""
+    start = time.perf_counter()
+    threads = [threading.Thread(target=user, daemon=True) for user in users]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=max(0.0, deadline - time.monotonic()) + grace)
+    return time.perf_counter() - start
+
+
 def record(into: Run | Phase, question: str, result: Any, error: str | None, elapsed: float,
            replies: dict[str, dict] | None) -> None:
     """One timed reply (ask_timed) into a run's or a phase's figures, under the caller's lock; the first reply to
@@ -193,13 +206,7 @@ def run_load(server: Server, questions: list[str], users: int, timeout: float, l
                 if rss is not None:
                     run.rss.append((done, rss))
 
-    start = time.perf_counter()
-    threads = [threading.Thread(target=user, daemon=True) for _ in range(users)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=max(0.0, deadline - time.monotonic()) + 60)
-    run.wall = time.perf_counter() - start
+    run.wall = run_users([user] * users, deadline, grace=60)
     run.not_run = todo.qsize()
     return run
 
@@ -251,13 +258,7 @@ def run_phases(server: Server, questions: list[str], users: int, phases: int, se
                 with lock:
                     record(phase, question, *timed, replies)
 
-        start = time.perf_counter()
-        threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(users)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join(timeout=max(0.0, deadline - time.monotonic()) + 120)
-        phase.wall = time.perf_counter() - start
+        phase.wall = run_users([functools.partial(user, i) for i in range(users)], deadline, grace=120)
         phase.rss = server.rss_mb()
         out.append(phase)
         print(phase_row(phase), flush=True)
