@@ -98,3 +98,18 @@ def test_code_fences_in_the_documentation_are_closed(page):
     fences = [line for line in page.read_text(encoding="utf-8").splitlines() if line.lstrip().startswith("```")]
     assert len(fences) % 2 == 0
 
+
+def test_every_data_file_of_the_product_is_in_the_package_data():
+    """A non-editable install (pip install .) ships only what [tool.setuptools.package-data] names."""
+    import tomllib
+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    left_out = []
+    for package in ("ingest", "index", "qa", "ui"):
+        base = ROOT / package
+        for path in sorted(base.rglob("*")):
+            if not path.is_file() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+                continue
+            if not any(path.relative_to(base).match(g) for g in globs.get(package, [])):
+                left_out.append(str(path.relative_to(ROOT)))
+    assert left_out == []
