@@ -113,3 +113,48 @@ def test_every_data_file_of_the_product_is_in_the_package_data():
             if not any(path.relative_to(base).match(g) for g in globs.get(package, [])):
                 left_out.append(str(path.relative_to(ROOT)))
     assert left_out == []
+
+
+def _table(text: str, first_header: str) -> list[dict[str, str]]:
+    """The markdown table whose header row starts with `first_header`, as one dict per row."""
+    lines = text.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith(f"| {first_header} |"))
+    header = [c.strip() for c in lines[start].strip().strip("|").split("|")]
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append(dict(zip(header, (c.strip() for c in line.strip().strip("|").split("|")))))
+    return rows
+
+
+def _latest() -> dict[tuple[str, str], dict[str, str]]:
+    rows = _table((ROOT / "eval" / "reports" / "latest.md").read_text(encoding="utf-8"), "system")
+    return {(r["system"], r["split"]): r for r in rows if r["group"] == "all"}
+
+
+def test_docs_evaluation_figures_are_the_latest_report():
+    """docs/evaluation.md's current table is copied by hand from eval/reports/latest.md: they must agree."""
+    latest = _latest()
+    systems = {"product": "product", "LangChain FAISS (1000/200, top 4)": "langchain-faiss",
+               "BM25 (same chunks, top 4)": "bm25"}
+    columns = {"ev@1": "ev@1", "ev@3": "ev@3", "answer ev": "ans-ev", "hit@1": "hit@1", "hit@3": "hit@3",
+               "MRR@5": "MRR@5", "near ref": "near ref", "far ref": "far ref", "false ref": "false ref",
+               "title-only": "title-only", "support": "support"}
+    rows = _table((ROOT / "docs" / "evaluation.md").read_text(encoding="utf-8"), "system")
+    assert len(rows) == 6
+    for row in rows:
+        report = latest[(systems[row["system"]], row["split"])]
+        assert {c: row[c] for c in columns} == {c: report[r] for c, r in columns.items()}, row["system"]
+
+
+def test_readme_headline_figures_are_the_latest_report():
+    latest = _latest()
+    systems = {"lac-guide": "product", "LangChain FAISS recipe": "langchain-faiss", "BM25": "bm25"}
+    columns = {"evidence@1": "ev@1", "answer evidence": "ans-ev", "hit@1": "hit@1", "hit@3": "hit@3",
+               "near refusal": "near ref", "false refusal": "false ref"}
+    rows = [r for r in _table((ROOT / "README.md").read_text(encoding="utf-8"), "system") if r["system"] in systems]
+    assert len(rows) == 4  # lac-guide on dev and test, the two baselines on test (the older row is history)
+    for row in rows:
+        report = latest[(systems[row["system"]], row["split"])]
+        assert {c: row[c] for c in columns} == {c: report[r] for c, r in columns.items()}, row["system"]
