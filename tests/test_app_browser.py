@@ -3,8 +3,12 @@
 Skips (with a reason) when /usr/bin/chromium is missing, except under CI=true, where it fails instead.
 Phone (390x844), desktop (1366x768) and projector (1920x1080 at 150%: 1280x720 CSS pixels at device scale 1.5,
 with Larger text), each in light and dark (prefers-color-scheme): axe-core on the start screen, an answer, a
-refusal, a safety notice and the section panel (no serious or critical violation), with screenshots and the axe
-reports in test-artifacts/ (git-ignored) for review, and the Enter-to-answer time in test-artifacts/timing.json.
+refusal, a safety notice and the section panel (no serious or critical violation), with the axe reports and figures
+(axe-summary-<size>-<theme>.json: violation counts, and on a phone the question box's top and the smallest target)
+and the Enter-to-answer times (timing.json) in test-artifacts/ (git-ignored).
+Screenshots only when LAC_SCREENSHOT_DIR is set: <size>-<theme>-<state>.png for start, answer (its section open),
+refusal and safety, the viewport only. docs/screenshots/ is made with
+`LAC_SCREENSHOT_DIR=docs/screenshots python -m pytest tests/test_app_browser.py -k sizes_and_themes`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+SCREENSHOTS = os.environ.get("LAC_SCREENSHOT_DIR")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 TIMEOUT = 60_000
@@ -160,6 +165,10 @@ def test_safety_notice_is_a_labelled_callout_above_everything_on_a_phone(browser
     assert first.get_attribute("role") == "note"
     assert first.locator(".lac-safety-label").inner_text().strip().lower() == "safety notice"
     assert "999" in first.inner_text()
+    # the message's label reads what is shown ("Safety notice"), not the copy text's "!! SAFETY NOTICE" banner
+    page.wait_for_function("(() => { const m = [...document.querySelectorAll('#chat [data-testid=bot]')].pop();"
+                           " const l = m && m.getAttribute('aria-label') || '';"
+                           " return l.toLowerCase().startsWith('answer: safety notice') && !l.includes('!!'); })()")
     notice = box_of(page, "#chat .lac-safety")
     rest = box_of(page, "#chat .lac-answer .lac-notcovered" if refused else "#chat .lac-answer .lac-short")
     assert notice["bottom"] <= rest["top"]
@@ -236,23 +245,32 @@ def _axe(page, name: str, summary: dict) -> list[str]:
     (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(violations, indent=1))
     serious = [f"{name}: {v['impact']} {v['id']} {[n['target'] for n in v['nodes']][:3]}"
                for v in violations if v["impact"] in ("serious", "critical")]
-    summary[name] = {"serious_or_critical": len(serious), "all": len(violations)}
+    summary.setdefault(name, {}).update({"serious_or_critical": len(serious), "all": len(violations)})
     return serious
 
 
-def _small_targets(page) -> list[str]:
+def _small_targets(page, figures: dict) -> list[str]:
     """Interactive elements on screen smaller than 44x44 px (WCAG 2.5.5); hidden ones and the page's own
-    skip links (off screen until focused) are left out."""
-    return page.evaluate("""(() => {
+    skip links (off screen until focused) are left out. The smallest one goes into `figures`."""
+    targets = page.evaluate("""(() => {
       const sel = 'button, a[href], input:not([type=hidden]), textarea, select, [role=tab], [tabindex="0"]';
       return [...document.querySelectorAll(sel)].filter((e) => {
         if (e.closest('.lac-skip-row, .lac-channel') || !e.offsetParent) return false;
         const r = e.getBoundingClientRect();
-        if (r.width < 2 || r.height < 2 || r.bottom < 0 || r.top > innerHeight) return false;  // not rendered
-        return r.width < 43.5 || r.height < 43.5;
-      }).map((e) => `${e.tagName} ${e.getAttribute('aria-label') || e.innerText.trim().slice(0, 30)} `
-                   + `${Math.round(e.getBoundingClientRect().width)}x${Math.round(e.getBoundingClientRect().height)}`);
+        return r.width >= 2 && r.height >= 2 && r.bottom >= 0 && r.top <= innerHeight;  // rendered, on screen
+      }).map((e) => [`${e.tagName} ${e.getAttribute('aria-label') || e.innerText.trim().slice(0, 30)}`,
+                     e.getBoundingClientRect().width, e.getBoundingClientRect().height]);
     })()""")
+    name, width, height = min(targets, key=lambda t: min(t[1], t[2]))
+    figures["smallest_target"] = f"{name} {width:.0f}x{height:.0f}"
+    return [f"{name} {w:.0f}x{h:.0f}" for name, w, h in targets if w < 43.5 or h < 43.5]
+
+
+def _screenshot(page, name: str) -> None:
+    """The viewport as <LAC_SCREENSHOT_DIR>/<name>.png, only when that is set."""
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -279,12 +297,16 @@ def test_sizes_and_themes_with_axe_and_screenshots(browser, app_url, view, schem
 
     repeated = {n for qs in EXAMPLES.values() for n in qs if names.count(n) > 1}
     assert not repeated, f"example questions shown (and in the Tab order) twice: {repeated}"
+    assert page.evaluate("(() => { const b = document.querySelector('#clear'); return b.scrollWidth <= b.clientWidth; })()"), \
+        "the New conversation label fits its button"
     if view == "phone":
-        assert box_of(page, "#question textarea")["top"] < 844
-        small = _small_targets(page)
+        top = box_of(page, "#question textarea")["top"]
+        assert top < 844
+        small = _small_targets(page, summary.setdefault(f"{tag}-start", {}))
         assert small == [], small
+        summary[f"{tag}-start"]["question_box_top"] = round(top, 1)
     found += _axe(page, f"{tag}-start", summary)
-    page.screenshot(path=str(ARTIFACTS / f"app-{tag}-start.png"))
+    _screenshot(page, f"{tag}-start")
 
     for screen, (question, refused) in SCREENS.items():
         last = ask(page, question)
@@ -300,10 +322,11 @@ def test_sizes_and_themes_with_axe_and_screenshots(browser, app_url, view, schem
             notice = box_of(page, "#chat .lac-safety")
             assert notice["bottom"] <= min(height, box_of(page, "#composer")["top"]), "the notice is not covered"
         if view == "phone":
-            small = _small_targets(page)
+            small = _small_targets(page, summary.setdefault(f"{tag}-{screen}", {}))
             assert small == [], f"every target on the answer screen is 44x44 px: {small}"
         found += _axe(page, f"{tag}-{screen}", summary)
-        page.screenshot(path=str(ARTIFACTS / f"app-{tag}-{screen}.png"))
+        if screen != "ask":  # the answer's screenshot is taken with its section open
+            _screenshot(page, f"{tag}-{screen}")
         if screen == "ask":
             line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#chat .lac-short p')).lineHeight)")
             shown = box_of(page, "#composer")["top"] - question_box["bottom"]
@@ -320,8 +343,13 @@ def test_sizes_and_themes_with_axe_and_screenshots(browser, app_url, view, schem
             heading = box_of(page, "#section-panel h2")
             assert 0 <= heading["top"] < height / 3, f"the section starts at y={heading['top']}"
             assert len(page.context.pages) == pages, "no new tab"
+            bar = box_of(page, "#composer")
+            assert bar["bottom"] <= 0 or bar["top"] >= 0, "the question bar is not cut across the section's top"
+            if view == "phone":
+                small = _small_targets(page, summary.setdefault(f"{tag}-section", {}))
+                assert small == [], f"every target on the section panel is 44x44 px: {small}"
             found += _axe(page, f"{tag}-section", summary)
-            page.screenshot(path=str(ARTIFACTS / f"app-{tag}-section.png"))
+            _screenshot(page, f"{tag}-answer")
             page.locator("#close-section").click()
             page.wait_for_function("document.activeElement.classList.contains('lac-open')")
     (ARTIFACTS / f"axe-summary-{tag}.json").write_text(json.dumps(summary, indent=1))
@@ -443,7 +471,6 @@ def test_keyboard_only_ask_read_rate(browser, app_url, settings):
     page.keyboard.press("Tab")  # "Read the latest answer"
     assert page.evaluate(f"{active}.id") == "read-answer"
     page.wait_for_function(on_screen, timeout=5_000)
-    page.screenshot(path=str(ARTIFACTS / "app-desktop-keyboard-read-answer-link.png"))
     page.keyboard.press("Enter")
     assert page.evaluate(f"{active}.classList.contains('lac-answer')")
     page.keyboard.press("Tab")  # the first [n] marker is a keyboard stop; Enter moves to its card
@@ -499,5 +526,4 @@ def test_a_section_link_opens_browse_at_the_section(browser, app_url):
     assert 0 <= box_of(page, "#browse-body h2")["top"] < 844 / 3
     page.locator("#large-text").click()
     page.wait_for_function("document.body.classList.contains('lac-large')")
-    page.screenshot(path=str(ARTIFACTS / "app-phone-browse-large-text.png"))
     page.context.close()
