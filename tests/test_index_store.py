@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from index_fakes import FakeEmbedder, built, rehash, resign, small_corpus, small_settings, snapshot
+from index_fakes import SMALL, FakeEmbedder, built, rehash, resign, small_corpus, small_settings, snapshot
 
 from errors import IndexPathError
 
@@ -41,6 +41,19 @@ def test_build_out_an_existing_user_folder_is_refused_by_the_cli_and_nothing_is_
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: Refusing") and str(mine) in lines[0]
     assert snapshot(tmp_path) == before
+
+
+def test_build_cli_shows_each_corpus_warning_once(tmp_path, monkeypatch, capsys, caplog):
+    import index.build
+    from index.cli import main
+
+    real = index.build.build_index
+    monkeypatch.setattr(index.build, "build_index",
+                        lambda settings, progress=False: real(settings, embedder=FakeEmbedder()))
+    corpus = small_corpus(tmp_path / "corpus", {**SMALL, "empty.txt": ""})
+    assert main(["build", "--corpus", str(corpus), "--out", str(tmp_path / "idx")]) == 0
+    logged = [r.getMessage() for r in caplog.records if "empty.txt" in r.getMessage()]
+    assert logged == ["empty.txt: empty file; skipped"] and "empty.txt" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("kind", ["file", "empty folder", "corpus folder", "folder inside the corpus",
