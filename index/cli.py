@@ -47,9 +47,7 @@ def _given(**paths: Path | None) -> dict[str, Path]:
 def _build(settings: Settings) -> int:
     from index.build import build_index
 
-    report = build_index(settings, progress=True)
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    report = build_index(settings, progress=True)  # its warnings are logged as they arise: each shown once
     times = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
     print(f"built {shown(settings.index_dir)}: {report.documents} documents, {report.sections} sections, "
           f"{report.passages} passages, {report.bank_questions} bank questions ({times})")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from index_fakes import FakeEmbedder, built, rehash, resign, small_corpus, small_settings, snapshot
+from index_fakes import SMALL, FakeEmbedder, built, rehash, resign, small_corpus, small_settings, snapshot
 
 from errors import IndexPathError
 
@@ -41,6 +41,19 @@ def test_build_out_an_existing_user_folder_is_refused_by_the_cli_and_nothing_is_
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: Refusing") and str(mine) in lines[0]
     assert snapshot(tmp_path) == before
+
+
+def test_build_cli_shows_each_corpus_warning_once(tmp_path, monkeypatch, capsys, caplog):
+    import index.build
+    from index.cli import main
+
+    real = index.build.build_index
+    monkeypatch.setattr(index.build, "build_index",
+                        lambda settings, progress=False: real(settings, embedder=FakeEmbedder()))
+    corpus = small_corpus(tmp_path / "corpus", {**SMALL, "empty.txt": ""})
+    assert main(["build", "--corpus", str(corpus), "--out", str(tmp_path / "idx")]) == 0
+    logged = [r.getMessage() for r in caplog.records if "empty.txt" in r.getMessage()]
+    assert logged == ["empty.txt: empty file; skipped"] and "empty.txt" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("kind", ["file", "empty folder", "corpus folder", "folder inside the corpus",
@@ -177,24 +190,26 @@ def test_lock_file_of_the_same_name_is_never_truncated(tmp_path):
 
 
 def test_build_of_a_one_line_file_is_linear_in_its_size(tmp_path):
-    """A 200 KB one-line file took 243 s and 11.8 GB (its first line, the label, copied into every unit)."""
-    import time
-
+    """A 200 KB one-line file took 243 s and 11.8 GB (its first line, the label, copied into every unit). The work
+    is measured, not timed: the characters handed to the model and the bytes written both grow with the file."""
     from test_ingest_files import one_line
 
-    sizes, seconds = {}, {}
+    from index.build import build_index
+
+    sizes, embedded = {}, {}
     for size in (100_000, 1_000_000):
         folder = tmp_path / str(size)
         corpus = small_corpus(folder / "corpus", {"long.txt": one_line(size)})
         settings = small_settings(folder, corpus=corpus)
-        started = time.perf_counter()
-        build(settings)
-        seconds[size] = time.perf_counter() - started
+        embedder = FakeEmbedder()
+        build_index(settings, embedder=embedder)
+        embedded[size] = sum(map(len, embedder.texts))
         index = settings.index_dir.resolve()
         sizes[size] = sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
         assert (index / "units.json").stat().st_size < 20 * size
+        assert embedded[size] < 20 * size
     assert sizes[1_000_000] < 15 * sizes[100_000]
-    assert seconds[1_000_000] < 60
+    assert embedded[1_000_000] < 15 * embedded[100_000]
 
 
 @pytest.mark.parametrize("damage", [{"files": []}, {"corpus": "x"}, {"counts": [1]}, {"files": {"a": 1}}, []])
@@ -295,8 +310,6 @@ def test_someone_elses_lock_file_is_locked_but_never_written(tmp_path):
 
 def test_stopped_builder_is_named_and_an_ask_serves_the_old_index_after_a_bounded_wait(
         tmp_path, lock_holder_process, monkeypatch, caplog):
-    import time
-
     import index.store
     from index.loaded import open_index
 
@@ -305,26 +318,22 @@ def test_stopped_builder_is_named_and_an_ask_serves_the_old_index_after_a_bounde
     (settings.corpus_dir / "new.md").write_text("# Health\nA yearly health assessment.\n", encoding="utf-8")  # stale
     proc = lock_holder_process(settings.index_dir, "stop")
     _wait_stopped(proc.pid)
-    monkeypatch.setattr(index.store, "STOPPED_BUILD_WAIT", 0.5)
-    started = time.monotonic()
+    monkeypatch.setattr(index.store, "STOPPED_BUILD_WAIT", 1.0)
     opened = open_index(settings, embedder=FakeEmbedder())
-    assert time.monotonic() - started < 10  # not the 30 s allowed for a running build, let alone for ever
     assert f"process {proc.pid}" in opened.stale and "stopped" in opened.stale and "Ctrl-Z" in opened.stale
-    assert any(f"process {proc.pid}" in r.getMessage() and "waiting" in r.getMessage() for r in caplog.records)
+    waits = [r.getMessage() for r in caplog.records if f"process {proc.pid}" in r.getMessage()]
+    assert any("waiting" in w and "(for up to 1 s)" in w for w in waits)  # the stopped limit, not the 30 s one
 
 
-def test_busy_lock_without_an_index_to_serve_fails_naming_the_holder(tmp_path, lock_holder_process):
-    import time
-
+def test_busy_lock_without_an_index_to_serve_fails_naming_the_holder(tmp_path, lock_holder_process, caplog):
     from errors import IndexBusyError
     from index.loaded import open_index
 
-    settings = small_settings(tmp_path).replace(build_lock_wait=0.5)
+    settings = small_settings(tmp_path).replace(build_lock_wait=1.0)
     proc = lock_holder_process(settings.index_dir, "run")
-    started = time.monotonic()
     with pytest.raises(IndexBusyError, match=f"process {proc.pid}, since .* gave up waiting"):
         open_index(settings, embedder=FakeEmbedder())
-    assert time.monotonic() - started < 10
+    assert any(f"process {proc.pid}" in r.getMessage() and "(for up to 1 s)" in r.getMessage() for r in caplog.records)
 
 
 # --- red-team case 6: the configured corpus folder wins ---------------------------------------------------------------
