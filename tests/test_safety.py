@@ -211,6 +211,84 @@ def test_the_floor_leaves_hypothetical_past_and_teaching_questions_to_the_classi
     ("my foster son who says he wants to die is locked in his room", "suicide-self-harm"),
     ("she went missing last night but shes home now, what happens next", None),
     ("shes been missing since last night and isnt answering", "missing"),
+    # narrowed on written calm messages (eval/safety/sources/calm-near-misses-3.jsonl): stories, lessons, games, pets,
+    # things that go missing, figures of speech and typos; each danger side still caught
+    ("right now the walk to school feels a bit unsafe with the roadworks, can i ask for a taxi", None),
+    ("right now he is unsafe, her dad is outside", "emergency"),
+    ("my phone is always in danger of dying on contact days", None),
+    ("she is in danger, he has found out where we live", "emergency"),
+    ("grandad keeps threatening to harm the squirrels that nick his bird food", None),
+    ("in the book a character threatens to kill the king", None),
+    ("her dad threatened to kill her on the phone", "emergency"),
+    ("her homework tonight is about online danger", None),
+    ("he got kicked by a horse at riding, just a bruise", None),
+    ("we got beaten 6-0 on sunday and he sulked all day", None),
+    ("he got kicked by his stepdad", "abuse"),
+    ("she told me she wants to be a rapper when she grows up", None),
+    ("she told me he raped her", "abuse"),
+    ("he told me hes been hitting the gym with his mate", None),
+    ("he told me his mum has been hitting him", "abuse"),
+    ("he disclosed that hitting the punchbag at boxing helps when hes angry", None),
+    ("he disclosed that his uncle hit him", "abuse"),
+    ("when my foster daughter first came she disclosed abuse, it went to court", None),
+    ("the sun hits her eyes in the car every morning", None),
+    ("the baby kicks me all night in the travel cot", None),
+    ("her stepdad kicks her", "abuse"),
+    ("the brace is hurting her, can i ring the orthodontist", None),
+    ("his new school shoes are hurting him", None),
+    ("her mums boyfriend is hurting her", "abuse"),
+    ("she was frightened of going home in the dark after the disco", None),
+    ("shes scared to go home because of her dad", "abuse"),
+    ("the dog is being groomed on saturday so can we move contact", None),
+    ("she is being groomed on snapchat by a man", "abuse"),
+    ("she loves grooming her pony at the stables", None),
+    ("i think an older man is grooming her", "abuse"),
+    ("can i opt her out of the sex stuff they teach to them in primary", None),
+    ("he makes me do sex stuff with him", "abuse"),
+    ("hes going to hurt himself on that scooter one day", None),
+    ("he says hes going to hurt himself tonight", "suicide-self-harm"),
+    ("he tried to harm himself at his last placement, its in his plan", None),
+    ("my lad says hes going to kill himself laughing at the memes", None),
+    ("i could kill myself for forgetting her parents evening", None),
+    ("i could kill myself tonight", "suicide-self-harm"),
+    ("her nan chose to end her life at a clinic abroad", None),
+    ("she says she is going to end her life", "suicide-self-harm"),
+    ("my social worker asks me every visit if im suicidal and im fine", None),
+    ("i think im suicidal", "suicide-self-harm"),
+    ("he talks about ending it with his girlfriend, theyve been going out a week", None),
+    ("hes been talking about ending it all", "suicide-self-harm"),
+    ("she wrote a goodbye note to her teacher who is retiring", None),
+    ("i found a goodbye note on her bed and shes not here", "suicide-self-harm"),
+    ("she keeps cutting herself a fringe with the kitchen scissors", None),
+    ("shes burning herself out with revision", None),
+    ("shes cutting herself again", "suicide-self-harm"),
+    ("she has self-harm scars on her legs, all old and healed", None),
+    ("she has self-harmed tonight and its bleeding", "suicide-self-harm"),
+    ("hes overdosed on screen time this half term", None),
+    ("she overdosed on her meds", "suicide-self-harm"),
+    ("my foster son wants to die his hair blue for the summer", None),
+    ("he doesnt want to live with his dad, will the court listen", None),
+    ("she wants to die", "suicide-self-harm"),
+    ("he doesnt want to live anymore", "suicide-self-harm"),
+    ("tonight we realised his passport is missing", None),
+    ("tonight she went missing from the park", "missing"),
+    ("his exam results havent come back yet", None),
+    ("the cat hasnt come home since friday", None),
+    ("she hasnt come back from school", "missing"),
+    ("her pe bag has been missing since monday", None),
+    ("she has been missing since monday", "missing"),
+    ("shes missing a tooth at the front now", None),
+    ("hes been missing his little brother since they were split up", None),
+    ("our foster child is missing a few vaccinations", None),
+    ("shes missing and her phone is off", "missing"),
+    ("i dont know where they are with the adoption plan", None),
+    ("i dont know where she is and its midnight", "missing"),
+    ("the hamster has run away again", None),
+    ("she has run away again", "missing"),
+    ("she ran off the stage at the school play tonight", None),
+    ("he ran off from contact today", "missing"),
+    ("the dog is always trying to run off on walks", None),
+    ("hes threatening to run away tonight", "missing"),
 ])
 def test_the_floor_is_narrowed_where_calm_wording_set_it_off(message, kind):
     assert floor_kinds(normalise(message)) == ((kind,) if kind else ())
@@ -338,7 +416,11 @@ def test_which_guidance_speaks_to_a_danger(sentence, kinds, speaks):
 real_set = pytest.mark.skipif(not available(), reason="eval/safety/ not written")
 # Written after the test split was locked and added to train only (eval/safety/CHANGELOG.md): calm near-misses
 # and danger messages typed in a hurry.
-TRAIN_ONLY_SOURCES = ("calm-near-misses.jsonl", "calm-near-misses-2.jsonl", "danger-more.jsonl")
+TRAIN_ONLY_SOURCES = ("calm-near-misses.jsonl", "calm-near-misses-2.jsonl", "calm-near-misses-3.jsonl",
+                      "danger-more.jsonl")
+# A written message this close to a dev or test message (the same split key, or this share of its words in common)
+# is left out of the train-only files, so dev and test stay a measurement.
+NEAR_DUPLICATE_JACCARD = 0.75
 
 
 @real_set
@@ -361,6 +443,24 @@ def test_the_committed_split_is_what_splitting_the_set_gives():
     again = split_rows(rows[::-1])  # the split does not depend on the order the messages come in
     assert {split: [i.id for i in chosen] for split, chosen in again.items()} == {
         split: [i.id for i in items if i.split == split] for split in ("train", "dev", "test")}
+
+
+@real_set
+def test_no_train_only_message_is_a_near_duplicate_of_a_dev_or_test_message():
+    """Checked without showing the held-out messages: only the train-only ones are reported."""
+    from eval.safety import split_key
+
+    held_out = [i.text for i in load_items(["dev", "test"])]
+    keys = {split_key(t) for t in held_out}
+    words = [set(plain(t).split()) for t in held_out]
+    close = []
+    for name in TRAIN_ONLY_SOURCES:
+        for line in (SAFETY_DIR / "sources" / name).read_text(encoding="utf-8").splitlines():
+            text = json.loads(line)["text"]
+            mine = set(plain(text).split())
+            if split_key(text) in keys or any(len(mine & w) / len(mine | w) >= NEAR_DUPLICATE_JACCARD for w in words):
+                close.append(f"{name}: {text}")
+    assert close == [], "drop these written messages, too close to a dev or test message"
 
 
 @real_set
