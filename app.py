@@ -52,7 +52,7 @@ def create_app(settings: Settings, assistant=None, progress: bool = False):
     from ui.views import CSS, PAGE_HEAD, PAGE_JS, build_demo, theme
 
     assistant = assistant or Assistant(settings)
-    assistant.warm_up(progress=progress)  # index and embedding model, so the first question is quick
+    assistant.warm_up(progress=progress, answering=True)  # index, model, dictionary: the first answer is quick
     store = FeedbackStore.from_settings(feedback_path(settings.index_dir), settings)
     demo = build_demo(assistant, store, settings)
     # A bounded queue: beyond queue_size waiting questions a caller is told to try again (503), not kept waiting.

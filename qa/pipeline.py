@@ -31,6 +31,7 @@ from qa.language import EnglishCheck, fold_accents, with_language_note
 from qa.model import Answer, GuidanceIndex, Hit, Retrieval
 from qa.retrieve import Retriever
 from qa.safety import Assessment, SafetyWeights, assess, question_text
+from qa.safety import warm_up as safety_warm_up
 from qa.safety.after import after_notice
 from qa.safety.classify import WEIGHTS_FILE as SAFETY_WEIGHTS_FILE
 from qa.scope import outside_scope, scope_reason
@@ -145,6 +146,12 @@ class Pipeline:
         weights = EvidenceWeights.load(evidence_weights) if isinstance(evidence_weights, Path) else evidence_weights
         safety = SafetyWeights.load(safety_weights) if isinstance(safety_weights, Path) else safety_weights
         return cls(settings, embedder, index, weights, _generator(settings, embedder, chat_model), safety)
+
+    def warm_up_answering(self) -> None:
+        """Load now what answering otherwise loads on first need (the English dictionary, the safety patterns), so a
+        long-running app's first answers are as quick as the rest; a one-question CLI skips it."""
+        self.spelling.warm_up()
+        safety_warm_up()
 
     def clear_caches(self) -> None:
         """Forget kept evidence and query vectors (the benchmark measures uncached answers)."""

@@ -101,9 +101,12 @@ class Assistant:
         self._lock = threading.Lock()
         self._answers: LRU[tuple[str, tuple[str, ...]], Answer] = LRU(ANSWER_CACHE)
 
-    def warm_up(self, progress: bool = False) -> None:
-        """Open the pipeline (building the index first if it is missing or stale); later calls return at once."""
-        self._open(progress)
+    def warm_up(self, progress: bool = False, answering: bool = False) -> None:
+        """Open the pipeline (building the index first if it is missing or stale); later calls return at once.
+        `answering`: also load what the first answers would load (the app; a one-question CLI does not)."""
+        pipeline = self._open(progress)
+        if answering:
+            pipeline.warm_up_answering()
 
     def _open(self, progress: bool = False) -> Pipeline:
         if self._pipeline is None:

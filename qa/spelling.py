@@ -63,6 +63,10 @@ class SpellingCorrector:
                 self._checker = checker
             return self._checker
 
+    def warm_up(self) -> None:
+        """Load the English dictionary now (a long-running app), not on the first unknown word (a one-question CLI)."""
+        self._english()
+
     def correction(self, word: str) -> str | None:
         """The word that `word` was meant to be, or None when it is known or nothing one edit away is."""
         lower = word.lower()

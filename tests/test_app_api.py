@@ -106,9 +106,10 @@ class FakeAssistant:
     def __init__(self):
         self.gate = threading.Event()
         self.gate.set()
+        self.warmed_for_answering = False
 
-    def warm_up(self, progress: bool = False) -> None:
-        pass
+    def warm_up(self, progress: bool = False, answering: bool = False) -> None:
+        self.warmed_for_answering = answering
 
     def outline(self):
         return []
@@ -140,6 +141,12 @@ def small_app(tmp_path_factory):
     yield demo, port, assistant
     assistant.gate.set()
     demo.close()
+
+
+def test_the_app_loads_what_answering_needs_before_it_serves(small_app):
+    """A trainer's first question is as quick as the rest: the dictionary and safety patterns load at start."""
+    _, _, assistant = small_app
+    assert assistant.warmed_for_answering
 
 
 def _request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None):

@@ -53,22 +53,37 @@ def test_a_misspelt_emergency_gets_the_safety_notice_first(assistant):
     assert answer.lines[0].kind == "safety-notice"
 
 
-def test_a_question_in_the_guidances_words_does_not_load_the_english_dictionary(monkeypatch):
-    """Function words ("what", "should", "the") are known without the dictionary, so a question worded like the
-    guidance never pays the dictionary's load at a cold start (counted at pyspellchecker's public class)."""
+@pytest.fixture
+def loads(monkeypatch):
+    """Each load of the English dictionary, counted at pyspellchecker's public class."""
     import spellchecker
 
-    loads = []
+    made: list[dict] = []
 
     class CountingSpellChecker(spellchecker.SpellChecker):
         def __init__(self, *args, **kwargs):
-            loads.append(kwargs)
+            made.append(kwargs)
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(spellchecker, "SpellChecker", CountingSpellChecker)
+    return made
+
+
+def test_a_question_in_the_guidances_words_does_not_load_the_english_dictionary(loads):
+    """Function words ("what", "should", "the") are known without the dictionary, so a question worded like the
+    guidance never pays the dictionary's load at a cold start (counted at pyspellchecker's public class)."""
     corrector = SpellingCorrector(GUIDANCE)
     assert corrector.correct("What should the IRO do about the PEP and placement stability?") == (
         "What should the IRO do about the PEP and placement stability?")
     assert loads == []
+    assert corrector.correct("is there traning") == "is there training"
+    assert len(loads) == 1
+
+
+def test_warm_up_loads_the_english_dictionary_before_the_first_question_and_only_once(loads):
+    """The app warms up (Assistant.warm_up(answering=True)) so its first misspelt question does not pay the load."""
+    corrector = SpellingCorrector(GUIDANCE)
+    corrector.warm_up()
+    assert len(loads) == 1
     assert corrector.correct("is there traning") == "is there training"
     assert len(loads) == 1

@@ -71,6 +71,12 @@ def _floor(path: Path) -> tuple[tuple[tuple[str, tuple[re.Pattern, ...]], ...], 
     return kinds, tuple(re.compile(p, re.IGNORECASE) for p in rules.get("unless", ()))
 
 
+def warm_up(path: Path = SAFETY_FILE) -> None:
+    """Compile the floor's and the normaliser's patterns now (a long-running app), not on the first message."""
+    _floor(path)
+    normalise("", path)
+
+
 def floor_kinds(*texts: str, path: Path = SAFETY_FILE) -> tuple[str, ...]:
     """The notice kinds whose reviewed patterns match any of the (normalised) texts, unless a text puts what it
     says in the past, makes it hypothetical or asks for teaching material (the floor's `unless` list)."""
@@ -113,4 +119,4 @@ def safety_notices(question: str, vector: np.ndarray | None = None, spelt: str |
 
 
 __all__ = ["MAX_NOTICES", "SAFETY_FILE", "WEIGHTS_FILE", "Assessment", "assess", "floor_kinds", "normalise",
-           "notice_for", "notice_kinds", "notice_text", "question_text", "safety_notices"]
+           "notice_for", "notice_kinds", "notice_text", "question_text", "safety_notices", "warm_up"]
