@@ -133,9 +133,16 @@ def _latest() -> dict[tuple[str, str], dict[str, str]]:
     return {(r["system"], r["split"]): r for r in rows if r["group"] == "all"}
 
 
+def _assert_rows_are_the_latest(rows: list[dict[str, str]], systems: dict[str, str], columns: dict[str, str]) -> None:
+    """Each row's figures (`columns`: its header -> the report's) equal eval/reports/latest.md's for its system."""
+    latest = _latest()
+    for row in rows:
+        report = latest[(systems[row["system"]], row["split"])]
+        assert {c: row[c] for c in columns} == {c: report[r] for c, r in columns.items()}, row["system"]
+
+
 def test_docs_evaluation_figures_are_the_latest_report():
     """docs/evaluation.md's current table is copied by hand from eval/reports/latest.md: they must agree."""
-    latest = _latest()
     systems = {"product": "product", "LangChain FAISS (1000/200, top 4)": "langchain-faiss",
                "BM25 (same chunks, top 4)": "bm25"}
     columns = {"ev@1": "ev@1", "ev@3": "ev@3", "answer ev": "ans-ev", "hit@1": "hit@1", "hit@3": "hit@3",
@@ -143,18 +150,13 @@ def test_docs_evaluation_figures_are_the_latest_report():
                "title-only": "title-only", "support": "support"}
     rows = _table((ROOT / "docs" / "evaluation.md").read_text(encoding="utf-8"), "system")
     assert len(rows) == 6
-    for row in rows:
-        report = latest[(systems[row["system"]], row["split"])]
-        assert {c: row[c] for c in columns} == {c: report[r] for c, r in columns.items()}, row["system"]
+    _assert_rows_are_the_latest(rows, systems, columns)
 
 
 def test_readme_headline_figures_are_the_latest_report():
-    latest = _latest()
     systems = {"lac-guide": "product", "LangChain FAISS recipe": "langchain-faiss", "BM25": "bm25"}
     columns = {"evidence@1": "ev@1", "answer evidence": "ans-ev", "hit@1": "hit@1", "hit@3": "hit@3",
                "near refusal": "near ref", "false refusal": "false ref"}
     rows = [r for r in _table((ROOT / "README.md").read_text(encoding="utf-8"), "system") if r["system"] in systems]
     assert len(rows) == 4  # lac-guide on dev and test, the two baselines on test (the older row is history)
-    for row in rows:
-        report = latest[(systems[row["system"]], row["split"])]
-        assert {c: row[c] for c in columns} == {c: report[r] for c, r in columns.items()}, row["system"]
+    _assert_rows_are_the_latest(rows, systems, columns)

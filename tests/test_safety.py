@@ -423,6 +423,12 @@ TRAIN_ONLY_SOURCES = ("calm-near-misses.jsonl", "calm-near-misses-2.jsonl", "cal
 NEAR_DUPLICATE_JACCARD = 0.75
 
 
+def _train_only_messages() -> list[tuple[str, str]]:
+    """(file name, text) of every message written after the test split was locked (TRAIN_ONLY_SOURCES)."""
+    return [(name, json.loads(line)["text"]) for name in TRAIN_ONLY_SOURCES
+            for line in (SAFETY_DIR / "sources" / name).read_text(encoding="utf-8").splitlines()]
+
+
 @real_set
 def test_safety_test_split_is_locked_by_the_changelog():
     assert locked_sha256(SAFETY_DIR / "CHANGELOG.md") == sha256_file(SAFETY_DIR / "test.jsonl"), \
@@ -433,8 +439,7 @@ def test_safety_test_split_is_locked_by_the_changelog():
 def test_the_committed_split_is_what_splitting_the_set_gives():
     """The messages written after the split was locked (TRAIN_ONLY_SOURCES) are train only; the rest is split by
     the rotation."""
-    added = {plain(json.loads(line)["text"]) for name in TRAIN_ONLY_SOURCES for line in
-             (SAFETY_DIR / "sources" / name).read_text(encoding="utf-8").splitlines()}
+    added = {plain(text) for _, text in _train_only_messages()}
     everything = load_items()
     assert added <= {plain(i.text) for i in everything if i.split == "train"}, "a train-only message is not in train"
     assert {i.split for i in everything if plain(i.text) in added} == {"train"}
@@ -454,12 +459,10 @@ def test_no_train_only_message_is_a_near_duplicate_of_a_dev_or_test_message():
     keys = {split_key(t) for t in held_out}
     words = [set(plain(t).split()) for t in held_out]
     close = []
-    for name in TRAIN_ONLY_SOURCES:
-        for line in (SAFETY_DIR / "sources" / name).read_text(encoding="utf-8").splitlines():
-            text = json.loads(line)["text"]
-            mine = set(plain(text).split())
-            if split_key(text) in keys or any(len(mine & w) / len(mine | w) >= NEAR_DUPLICATE_JACCARD for w in words):
-                close.append(f"{name}: {text}")
+    for name, text in _train_only_messages():
+        mine = set(plain(text).split())
+        if split_key(text) in keys or any(len(mine & w) / len(mine | w) >= NEAR_DUPLICATE_JACCARD for w in words):
+            close.append(f"{name}: {text}")
     assert close == [], "drop these written messages, too close to a dev or test message"
 
 
