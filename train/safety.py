@@ -14,8 +14,9 @@ What is fitted, on `train` only (dev chose between variants; test is never read 
   only in a pronoun stay in one fold): fewest calm false alarms at the threshold below;
 - the threshold on P(danger): the highest that keeps TARGET_RECALL of the danger messages out of fold, counting the
   ones the pattern floor catches (high recall first);
-- the kind model, a multinomial logistic regression over the notices on the danger messages, on the same features,
-  its C chosen by the same folds (accuracy).
+- the kind model, a multinomial logistic regression over the kinds of danger (suicide, exploitation, ...) on the
+  danger messages, on the same features, its C chosen by the same folds (accuracy of the notice the predicted kind
+  gets: the notice is what a reader sees first; the kind also says which guidance may follow it).
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ class Fit:
         self.vectors = vectors
         self.is_danger = np.array([i.danger for i in items])
         self.floor = np.array([bool(floor_kinds(t)) for t in normalised])
-        self.kinds = np.array([notice_for(i.kind) if i.danger else "" for i in items])
+        self.kinds = np.array([i.kind if i.danger else "" for i in items])
         self.weights = sample_weights(items)
         self.folds = folds(items)
         # the vocabulary of each fold's training part, so no feature comes from the messages it is tested on
@@ -145,13 +146,13 @@ class Fit:
         return out
 
     def kind_accuracy(self, c: float, scale: float) -> float:
-        """Out-of-fold accuracy of the kind model on the danger messages."""
+        """Out-of-fold accuracy of the kind model on the danger messages: the predicted kind gets the right notice."""
         right = 0
         for train, test, grams in self._fold_grams:
             x = design(self.vectors, grams, scale)
             train, test = train[self.is_danger[train]], test[self.is_danger[test]]
             model = _model(c).fit(x[train], self.kinds[train])
-            right += int(np.sum(model.predict(x[test]) == self.kinds[test]))
+            right += sum(notice_for(p) == notice_for(k) for p, k in zip(model.predict(x[test]), self.kinds[test]))
         return right / int(self.is_danger.sum())
 
     def choose(self) -> dict:

@@ -36,9 +36,12 @@ class Assessment:
     floor: tuple[str, ...] = ()  # notice kinds whose reviewed patterns match
     probability: float | None = None  # P(danger) by the classifier; None when it was not run (no vector)
     threshold: float = 1.0
-    kind_probabilities: dict[str, float] = field(default_factory=dict)  # P(notice kind) by the kind model
+    kind_probabilities: dict[str, float] = field(default_factory=dict)  # P(kind of danger) by the kind model
     kinds: tuple[str, ...] = ()  # the notices shown, in order
     notices: tuple[str, ...] = ()
+    # the kinds of danger the guidance after the notices must speak to (qa/safety/after.py): for each notice shown,
+    # the likeliest of its kinds ("abuse" -> a disclosure or exploitation), or all of them without the kind model
+    dangers: tuple[str, ...] = ()
 
     @property
     def by_classifier(self) -> bool:
@@ -61,6 +64,11 @@ def notice_text(kind: str, path: Path = SAFETY_FILE) -> str:
 def notice_for(danger_kind: str, path: Path = SAFETY_FILE) -> str:
     """The notice kind for a kind of danger in the safety set ("overdose" -> "suicide-self-harm")."""
     return load_rules(path)["kinds"][danger_kind]
+
+
+def dangers_for(notice: str, path: Path = SAFETY_FILE) -> tuple[str, ...]:
+    """The kinds of danger that get this notice ("abuse" -> "abuse-disclosure", "exploitation")."""
+    return tuple(kind for kind, shown in load_rules(path)["kinds"].items() if shown == notice)
 
 
 @lru_cache(maxsize=4)
@@ -98,7 +106,10 @@ def assess(question: str, vector: np.ndarray | None = None, spelt: str | None = 
     if isinstance(weights, Path):
         weights = SafetyWeights.load(weights)
     probability, kind_probabilities = weights.judge(normalised, vector)
-    ranked = ranked_kinds(kind_probabilities)
+    by_notice: dict[str, float] = {}
+    for kind, p in kind_probabilities.items():
+        by_notice[notice_for(kind, path)] = by_notice.get(notice_for(kind, path), 0.0) + p
+    ranked = ranked_kinds(by_notice)
     chosen = [ranked[0]] if probability >= weights.threshold else []
     chosen += [k for k in ranked if k in floor and k not in chosen]  # the floor only adds
     return _assessment(normalised, floor, chosen, path, probability, weights.threshold, kind_probabilities)
@@ -108,9 +119,13 @@ def _assessment(normalised: str, floor: tuple[str, ...], chosen: list[str], path
                 probability: float | None = None, threshold: float = 1.0,
                 kind_probabilities: dict[str, float] | None = None) -> Assessment:
     kinds = tuple(chosen[:MAX_NOTICES])
+    likeliest = ranked_kinds(kind_probabilities or {})
+    dangers = tuple(danger for notice in kinds
+                    for danger in ([next(d for d in likeliest if notice_for(d, path) == notice)] if likeliest
+                                   else dangers_for(notice, path)))
     return Assessment(normalised=normalised, floor=floor, probability=probability, threshold=threshold,
                       kind_probabilities=kind_probabilities or {}, kinds=kinds,
-                      notices=tuple(notice_text(k, path) for k in kinds))
+                      notices=tuple(notice_text(k, path) for k in kinds), dangers=dangers)
 
 
 def safety_notices(question: str, vector: np.ndarray | None = None, spelt: str | None = None) -> tuple[str, ...]:
@@ -118,5 +133,5 @@ def safety_notices(question: str, vector: np.ndarray | None = None, spelt: str |
     return assess(question, vector, spelt).notices
 
 
-__all__ = ["MAX_NOTICES", "SAFETY_FILE", "WEIGHTS_FILE", "Assessment", "assess", "floor_kinds", "normalise",
-           "notice_for", "notice_kinds", "notice_text", "question_text", "safety_notices", "warm_up"]
+__all__ = ["MAX_NOTICES", "SAFETY_FILE", "WEIGHTS_FILE", "Assessment", "assess", "dangers_for", "floor_kinds",
+           "normalise", "notice_for", "notice_kinds", "notice_text", "question_text", "safety_notices", "warm_up"]

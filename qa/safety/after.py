@@ -1,8 +1,9 @@
 """What may follow a safety notice: nothing useless. Decided here, in one place, for answers and refusals alike.
 
 For a danger message the notice comes first. A sentence of the guidance follows it only if it speaks to that
-danger: it matches a reviewed pattern for the notice's kind (qa/data/safety.toml [relevant]: reporting concerns,
-children going missing, exploitation, out-of-hours help, ...), as NG205 box 2 does for a missing child. Titles are
+danger: it matches a reviewed pattern for the kind of danger the check found (qa/data/safety.toml [relevant]: a
+disclosure gets reporting concerns and allegations, exploitation contextual safeguarding, a missing child going
+missing and out-of-hours help), as NG205 box 2 does for a missing child. Titles are
 kept only for the sections still quoted; definitions, spelt-out terms, roles and notes on other parts of the
 question are dropped. When no sentence speaks to it, the notice stands alone with one line saying the guidance
 does not cover it and the nearest topics it does cover that speak to the danger (NG205 box 2 on safeguarding for
@@ -44,7 +45,7 @@ def _relevant(path: Path) -> dict[str, tuple[re.Pattern, ...]]:
 
 
 def speaks_to(sentence: str, kinds: tuple[str, ...], path: Path = SAFETY_FILE) -> bool:
-    """Does a sentence of the guidance speak to a danger of one of these notice kinds?"""
+    """Does a sentence of the guidance speak to a danger of one of these kinds (suicide, exploitation, ...)?"""
     patterns = _relevant(path)
     return any(p.search(sentence) for kind in kinds for p in patterns.get(kind, ()))
 
@@ -54,9 +55,8 @@ def after_notice(answer: Answer, assessment: Assessment, retrieval: Retrieval | 
     one not-covered line and the nearest topics."""
     if not assessment.notices or not sure(assessment):
         return answer
-    kinds = assessment.kinds
     kept = [line for line in answer.lines
-            if line.kind in SPEAKING_KINDS and line.citations and speaks_to(line.text, kinds, path)]
+            if line.kind in SPEAKING_KINDS and line.citations and speaks_to(line.text, assessment.dangers, path)]
     if answer.refused or not kept:
         return _notice_alone(answer, assessment, retrieval, path)
     cited = sorted({rank for line in kept for rank in line.citations})
@@ -78,7 +78,7 @@ def sure(assessment: Assessment) -> bool:
 
 
 def _notice_alone(answer: Answer, assessment: Assessment, retrieval: Retrieval | None, path: Path) -> Answer:
-    topics = danger_topics(retrieval, assessment.kinds, path)
+    topics = danger_topics(retrieval, assessment.dangers, path)
     # a refusal's other reasons stay (the question is not in English); its generic next step goes: the notice says
     # what to do
     reasons = [line for line in answer.lines if line.kind is LineKind.REFUSAL][1:]

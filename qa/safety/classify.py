@@ -8,7 +8,7 @@ Features, the same at fit and at run time (this module computes both):
 - the question's vector, the one the product already computes for retrieval (Embedder.embed_query of
   qa.vocabulary.expand(question)), times a fitted scale.
 Two linear models read them: the detector, P(a child may be in danger now), compared with a fitted threshold; and
-the kind model, a multinomial over the notices ("abuse", "emergency", "missing", "suicide-self-harm"), which says
+the kind model, a multinomial over the kinds of danger ("suicide", "exploitation", "missing", ...), which says
 which notice fits a danger message.
 
 The weights file (`SafetyWeights.save`, read by `SafetyWeights.load` in about 3 ms where the JSON it replaced took
@@ -79,7 +79,7 @@ class SafetyWeights:
     intercept: float  # detector
     vector_weights: np.ndarray  # detector, per vector dimension
     ngram_weights: np.ndarray  # detector, per column
-    kinds: tuple[str, ...]  # the kind model's classes (notice kinds)
+    kinds: tuple[str, ...]  # the kind model's classes (kinds of danger; qa/data/safety.toml [kinds] maps them to notices)
     kind_intercept: np.ndarray  # per kind
     kind_vector_weights: np.ndarray  # kinds x dimension
     kind_ngram_weights: np.ndarray  # kinds x columns
