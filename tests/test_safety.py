@@ -19,8 +19,8 @@ from qa.safety import (
     MAX_NOTICES,
     Assessment,
     assess,
-    floor_kinds,
     dangers_for,
+    floor_kinds,
     notice_for,
     notice_kinds,
     notice_text,
@@ -586,12 +586,15 @@ def test_the_issues_phrases_get_the_notice_that_fits(check, message, kind):
 @pytest.mark.parametrize("message, kind", [
     # wording the floor caught until its patterns that set off calm train messages were dropped (2026-12-07)
     ("he has taken an overdoes", "suicide-self-harm"),
+    ("he took an overdose", "suicide-self-harm"),
     ("she overdosed on her meds", "suicide-self-harm"),
     ("i think im suicidal", "suicide-self-harm"),
     ("she told me her dad hits her", "abuse"),
     ("she told me he touched her", "abuse"),
     ("he told me his mum has been hitting him", "abuse"),
     ("her stepdad kicks her", "abuse"),
+    ("A child in my care says her stepdad hits her", "abuse"),
+    ("She told me her dad hits her when she goes home for contact", "abuse"),
     ("her brother threatened to kill her", "emergency"),
     ("her dad threatened to kill her on the phone", "emergency"),
 ])
