@@ -108,7 +108,8 @@ def assess(question: str, vector: np.ndarray | None = None, spelt: str | None = 
     probability, kind_probabilities = weights.judge(normalised, vector)
     by_notice: dict[str, float] = {}
     for kind, p in kind_probabilities.items():
-        by_notice[notice_for(kind, path)] = by_notice.get(notice_for(kind, path), 0.0) + p
+        notice = notice_for(kind, path)
+        by_notice[notice] = by_notice.get(notice, 0.0) + p
     ranked = ranked_kinds(by_notice)
     chosen = [ranked[0]] if probability >= weights.threshold else []
     chosen += [k for k in ranked if k in floor and k not in chosen]  # the floor only adds
@@ -119,13 +120,20 @@ def _assessment(normalised: str, floor: tuple[str, ...], chosen: list[str], path
                 probability: float | None = None, threshold: float = 1.0,
                 kind_probabilities: dict[str, float] | None = None) -> Assessment:
     kinds = tuple(chosen[:MAX_NOTICES])
-    likeliest = ranked_kinds(kind_probabilities or {})
-    dangers = tuple(danger for notice in kinds
-                    for danger in ([next(d for d in likeliest if notice_for(d, path) == notice)] if likeliest
-                                   else dangers_for(notice, path)))
     return Assessment(normalised=normalised, floor=floor, probability=probability, threshold=threshold,
                       kind_probabilities=kind_probabilities or {}, kinds=kinds,
-                      notices=tuple(notice_text(k, path) for k in kinds), dangers=dangers)
+                      notices=tuple(notice_text(k, path) for k in kinds),
+                      dangers=_dangers(kinds, kind_probabilities or {}, path))
+
+
+def _dangers(notices: tuple[str, ...], kind_probabilities: dict[str, float], path: Path) -> tuple[str, ...]:
+    """For each notice shown, the likeliest kind of danger it stands for; all its kinds without the kind model."""
+    likeliest = ranked_kinds(kind_probabilities)
+    found: list[str] = []
+    for notice in notices:
+        kinds = [kind for kind in likeliest if notice_for(kind, path) == notice] or list(dangers_for(notice, path))
+        found.extend(kinds[:1] if likeliest else kinds)
+    return tuple(found)
 
 
 def safety_notices(question: str, vector: np.ndarray | None = None, spelt: str | None = None) -> tuple[str, ...]:

@@ -2,8 +2,8 @@
 
 For a danger message the notice comes first. A sentence of the guidance follows it only if it speaks to that
 danger: it matches a reviewed pattern for the kind of danger the check found (qa/data/safety.toml [relevant]: a
-disclosure gets reporting concerns and allegations, exploitation contextual safeguarding, a missing child going
-missing and out-of-hours help), as NG205 box 2 does for a missing child. Titles are
+disclosure gets safeguarding, reporting concerns and out-of-hours help; exploitation contextual safeguarding; a
+missing child going missing and out-of-hours help), as NG205 box 2 does for a missing child. Titles are
 kept only for the sections still quoted; definitions, spelt-out terms, roles and notes on other parts of the
 question are dropped. When no sentence speaks to it, the notice stands alone with one line saying the guidance
 does not cover it and the nearest topics it does cover that speak to the danger (NG205 box 2 on safeguarding for
