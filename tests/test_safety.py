@@ -316,10 +316,11 @@ def _citation(rank: int, section_id: str = "nice-pathway-2021/box-2") -> Citatio
                     section_id=section_id, text="...", score=0.5, status="current", date="2021-10-01")
 
 
-def _danger(kinds=("missing",), probability=0.99, dangers: tuple[str, ...] | None = None) -> Assessment:
+def _danger(kinds=("missing",), probability=0.99) -> Assessment:
+    """Notices of these kinds, standing for every kind of danger behind them (as when only the floor ran)."""
     return Assessment(normalised="x", probability=probability, threshold=0.3, kinds=kinds,
                       notices=tuple(notice_text(k) for k in kinds),
-                      dangers=dangers if dangers is not None else tuple(d for k in kinds for d in dangers_for(k)))
+                      dangers=tuple(d for k in kinds for d in dangers_for(k)))
 
 
 def test_after_a_notice_only_guidance_that_speaks_to_the_danger():
@@ -432,13 +433,14 @@ def _train_only_messages() -> list[tuple[str, str]]:
 
 
 @real_set
-def test_no_calm_train_message_sets_off_the_floor():
-    """A pattern of the floor earns its place: it sets off no calm message of the train split. The five that did
-    were dropped (2026-12-07); out of fold the classifier caught every train danger message they caught."""
+def test_no_calm_train_message_sets_off_the_floor(settings):
+    """A pattern of the floor earns its place: it sets off no calm message of the train split, prepared as the fit
+    prepares it (train.safety). The five that did were dropped (2026-12-07); out of fold the classifier caught every
+    train danger message they caught."""
     from eval.safety import prepared
 
     calm = [i.text for i in load_items(["train"]) if not i.danger]
-    assert [t for t in calm if floor_kinds(normalise(prepared(t, 2000)))] == []
+    assert [t for t in calm if floor_kinds(normalise(prepared(t, settings.max_question_chars)))] == []
 
 
 @real_set
