@@ -103,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-    if not available(args.questions):
-        parser.error(f"{args.questions} has no {{train,dev,test}}.jsonl question files")
+    splits = SPLITS if args.split == "all" else (args.split,)
+    if not available(args.questions, splits):
+        parser.error(f"{args.questions} lacks a question file of {', '.join(f'{s}.jsonl' for s in splits)}")
     from index.build import settings_for_index
 
     try:
@@ -113,7 +114,6 @@ def main(argv: list[str] | None = None) -> int:
     except LacGuideError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    splits = SPLITS if args.split == "all" else (args.split,)
     answerer = load_answerer(args.answerer) if args.answerer else product_answerer(settings)
     out = evaluate(answerer, settings, splits=splits, baselines=not args.no_baselines, questions_dir=args.questions)
     figures, results = out["figures"], out["results"]

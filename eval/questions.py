@@ -15,6 +15,10 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
+# 1,239 judged questions written from the passages after the splits were locked (never from dev or test), for
+# choosing between variants on more than dev holds: `python -m eval --questions eval/questions/written --split dev`.
+# Never fitted on (fitting on them lowered the locked test split: docs/decisions/2026-12-07-question-bank.md).
+WRITTEN_DIR = QUESTIONS_DIR / "written"
 SPLITS = ("train", "dev", "test")
 PERSONAS = ("carer", "staff", "trainer")
 KINDS = ("practical", "who-acts", "which-recommendation", "definition", "about-guidance", "news", "follow-up",
@@ -98,8 +102,8 @@ def load_questions(splits: Iterable[str] = SPLITS, directory: Path = QUESTIONS_D
     return questions
 
 
-def available(directory: Path = QUESTIONS_DIR) -> bool:
-    return all((directory / f"{split}.jsonl").is_file() for split in SPLITS)
+def available(directory: Path = QUESTIONS_DIR, splits: Iterable[str] = SPLITS) -> bool:
+    return all((directory / f"{split}.jsonl").is_file() for split in splits)
 
 
 def question_texts(splits: Sequence[str] = ("train", "dev"), directory: Path = QUESTIONS_DIR) -> list[str]:
@@ -115,5 +119,5 @@ def locked_sha256(changelog: Path) -> str | None:
     return found[-1] if found else None
 
 
-__all__ = ["KINDS", "PERSONAS", "QUESTIONS_DIR", "SCOPES", "SPLITS", "Question", "available",
+__all__ = ["KINDS", "PERSONAS", "QUESTIONS_DIR", "SCOPES", "SPLITS", "WRITTEN_DIR", "Question", "available",
            "load_file", "load_questions", "locked_sha256", "question_texts"]

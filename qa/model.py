@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
+
 from ingest.model import Document, Passage, Section
 
 if TYPE_CHECKING:
@@ -47,14 +49,15 @@ class Hit:
 
 @dataclass(frozen=True)
 class BankVotes:
-    """Per passage, unit and section: the similarity of the nearest bank question it answers (among the
-    NEIGHBOURS nearest); and how close the nearest answerable and out-of-scope bank questions are."""
+    """Per passage and unit: the similarity of the nearest bank question it answers (among the NEIGHBOURS
+    nearest); how close the nearest answerable and out-of-scope bank questions are; and per passage, over every
+    answerable bank question, the similarity of the nearest one it answers (-1 where none does; empty: no bank)."""
 
     passages: dict[int, float] = field(default_factory=dict)
     units: dict[int, float] = field(default_factory=dict)
-    sections: dict[str, float] = field(default_factory=dict)
     best_in: float = 0.0
     best_out: float = 0.0
+    passage_best: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """From scored units to what an answer shows: which sections it cites, which passage of each, which sentences.
 
-- The sections are cited in the order of their best unit, current guidance before replaced guidance (the
-  replaced one is labelled by the answer's currency note), and each citation shows the passage holding that
-  unit, so a question about one detail of a long box cites the part of the box that answers it.
+- The sections are cited in the order of their best unit, except that the one whose shown passage comes nearest
+  the question (Evidence.passage_nearness: the bank questions it answers, and its own text) leads; then current
+  guidance before replaced guidance (the replaced one is labelled by the answer's currency note). Each citation
+  shows the passage holding its section's best unit, so a question about one detail of a long box cites the part
+  of the box that answers it.
 - Only guidance text is quoted: a section's own title repeated in its text (the PH28 quick reference guide's
   recommendations) and text shared by several sections of one document (a PH28 topic paragraph) are never the
   answer's content. A PH28 title that matches is shown as what it is, on a line of its own; shared topic text is
@@ -63,6 +65,7 @@ def select(evidence: Evidence, index: GuidanceIndex, quote_share: float, context
     floor = quote_share * lead.probability
     cited: dict[str, CitedSection] = {}
     shown: set[str] = set()  # texts already quoted (a PH28 topic paragraph stands in several sections)
+    shared = {(s.unit.passage, s.unit.text): s for s in evidence.units if is_shared_text(s.unit)}
 
     def quote(scored: ScoredUnit) -> None:
         unit = scored.unit
@@ -88,14 +91,20 @@ def select(evidence: Evidence, index: GuidanceIndex, quote_share: float, context
                 entry = cited.setdefault(unit.section_id, CitedSection(unit.section_id, unit.passage))
                 entry.title = scored.index
                 titles += 1
-        elif is_quotable(unit, index.sections[unit.section_id].kind) or is_context_worth_quoting(scored, lead, context_share):
+        elif is_quotable(unit, index.sections[unit.section_id].kind):
             quote(scored)
+        elif is_context_worth_quoting(scored, lead, context_share):
+            # the topic text of several sections is quoted under the first cited one that shows it
+            quote(next((twin for entry in cited.values() if (twin := shared.get((entry.passage, unit.text)))), scored))
     for entry in cited.values():
         entry.quotes = with_antecedents(entry.quotes, index)
     order = {sid: n for n, sid in enumerate(dict.fromkeys(u.unit.section_id for u in evidence.units))}
 
     best = {s.unit.section_id: s.probability for s in reversed(evidence.units)}
     ranked = sorted(cited.values(), key=lambda e: order[e.section_id])
+    if len(evidence.passage_nearness):  # the nearest passage leads (see the module's docstring)
+        nearest = max(ranked, key=lambda e: evidence.passage_nearness[e.passage])
+        ranked = [nearest, *(e for e in ranked if e is not nearest)]
     return Selection(tuple(current_first(ranked, best, index, current_share)))
 
 

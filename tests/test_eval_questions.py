@@ -16,6 +16,7 @@ from eval.questions import (
     PERSONAS,
     QUESTIONS_DIR,
     SPLITS,
+    WRITTEN_DIR,
     available,
     load_file,
     load_questions,
@@ -163,3 +164,45 @@ def test_set_shape(questions):
     assert sum(bool(q.history) for q in questions) >= 40
     assert set(Counter(q.split for q in questions)) == set(SPLITS)
     assert {q.persona for q in questions} == {"carer", "staff", "trainer"}
+
+
+# ---------------------------------------------------------------- the written selection set (eval/questions/written)
+
+written_set = pytest.mark.skipif(not available(WRITTEN_DIR, ["dev"]), reason="eval/questions/written not written")
+
+
+@pytest.fixture(scope="module")
+def written():
+    return load_questions(["dev"], WRITTEN_DIR)
+
+
+@written_set
+def test_the_written_set_is_judged_like_the_splits(written, corpus_sections):
+    """Gold sections the parser produces, each evidence span whole in its gold sections' text (as the metrics read it)."""
+    from eval.metrics import holds_span
+
+    assert len(written) >= 1000 and {q.persona for q in written} == set(PERSONAS)
+    assert [q.id for q in written if q.answerable and (q.target not in q.gold_sections or any(
+        g not in corpus_sections for g in q.gold_sections) or not all(
+        any(holds_span(f"{corpus_sections[g].label}\n{corpus_sections[g].text}", [span]) for g in q.gold_sections
+            if g in corpus_sections) for span in q.evidence))] == []
+
+
+@written_set
+def test_no_written_question_is_a_dev_or_test_question(written, questions):
+    held_out = {" ".join(normalise(q.question).split()) for q in questions if q.split != "train"}
+    assert [q.id for q in written if " ".join(normalise(q.question).split()) in held_out] == []
+
+
+@written_set
+@pytest.mark.slow
+def test_no_written_question_is_a_near_duplicate_of_a_dev_or_test_question(written, questions, embedder):
+    """The stock MiniLM, as for the question bank (tests/test_question_bank.py): the written set chooses between
+    variants, dev and test measure them. Only written ids are reported."""
+    from index.embedder import Embedder
+    from tests.test_question_bank import NEAR_DUPLICATE_COSINE
+
+    stock = Embedder(embedder.model_name, backend=embedder.backend, cache_dir=embedder.cache_dir)
+    held_out = stock.embed([q.question for q in questions if q.split != "train"])
+    closest = (stock.embed([q.question for q in written]) @ held_out.T).max(axis=1)
+    assert [q.id for q, c in zip(written, closest) if c >= NEAR_DUPLICATE_COSINE] == []

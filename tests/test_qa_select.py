@@ -63,6 +63,16 @@ def test_only_substantive_text_leads_and_a_title_is_shown_as_a_title():
     assert by_section["box-10"].quotes == [4] and by_section["box-10"].passage == 2
 
 
+def test_the_cited_section_whose_passage_comes_nearest_leads():
+    """Passage nearness (the bank questions a passage answers) picks the first citation; the ranker's order the rest."""
+    index = _index()
+    evidence = _evidence(index, {0: 0.9, 1: 0.8, 4: 0.6, 2: 0.1})
+    led = Evidence(evidence.units, 0.0, evidence.lead, passage_nearness=np.array([0.2, 0.3, 0.9, 0.1]))
+    assert [s.section_id for s in select(led, index, quote_share=0.5).sections] == ["box-10", "qrg/rec-36"]
+    ranked = Evidence(evidence.units, 0.0, evidence.lead, passage_nearness=np.array([0.9, 0.3, 0.2, 0.1]))
+    assert [s.section_id for s in select(ranked, index, quote_share=0.5).sections] == ["qrg/rec-36", "box-10"]
+
+
 def test_shared_topic_text_is_quoted_beside_the_lead_only_from_the_fitted_context_share():
     index = _index()
     below = _evidence(index, {0: 0.9, 4: 0.6, 1: 0.5, 2: 0.4})  # the topic text is likely, but less than box 10's

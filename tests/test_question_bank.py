@@ -151,9 +151,10 @@ def test_bank_votes_point_at_the_passages_the_nearest_questions_answer(assistant
     retrieval = assistant.retrieve("will the kids i foster be kept with their brothers and sisters")
     votes = retrieval.bank
     assert votes.best_in > 0.5 and votes.passages
-    best = max(votes.sections, key=votes.sections.get)
-    assert "sibling" in assistant.index.sections[best].text.lower()
-    assert np.isclose(max(votes.sections.values()), votes.best_in)
+    best = assistant.index.passages[int(np.argmax(votes.passage_best))]
+    assert "sibling" in assistant.index.sections[best.section_id].text.lower()
+    assert np.isclose(votes.passage_best.max(), votes.best_in)
+    assert votes.passage_best.min() == -1.0  # a passage no bank question is answered by
 
 
 def _small_index_with_a_bank(tmp_path: Path):

@@ -33,6 +33,8 @@ class BankChannel:
         self.answerable = self.places.answerable
         self.covered = index.bank_documents
         self.uncovered = any(p.doc_id not in self.covered for p in index.passages)  # e.g. a user's own file
+        # the (question, passage) pairs, flat: every passage's nearest question at once
+        self._pair_question = np.repeat(np.arange(len(self.places)), np.diff(self.places.passage_starts))
 
     def votes(self, vector: np.ndarray, exclude: Collection[int] = ()) -> BankVotes:
         """`exclude`: bank positions left out (fitting on the bank itself: a question must not find itself)."""
@@ -48,16 +50,16 @@ class BankChannel:
         nearest = np.argpartition(-answerable, k - 1)[:k] if k else np.zeros(0, dtype=int)
         passages: dict[int, float] = {}
         units: dict[int, float] = {}
-        sections: dict[str, float] = {}
         for position in nearest[np.argsort(-answerable[nearest], kind="stable")]:
             position, score = int(position), float(answerable[position])
             for n in self.places.passages(position):
                 passages.setdefault(n, score)
-                sections.setdefault(self.index.passages[n].section_id, score)
             for n in self.places.units(position):
                 units.setdefault(n, score)
-        return BankVotes(passages, units, sections, float(answerable.max()),
-                         float(outside.max()) if (~self.answerable).any() else 0.0)
+        passage_best = np.full(len(self.index.passages), -1.0)
+        np.maximum.at(passage_best, self.places.passage_ids, answerable[self._pair_question])
+        return BankVotes(passages, units, float(answerable.max()),
+                         float(outside.max()) if (~self.answerable).any() else 0.0, passage_best)
 
     def rank(self, query: Query, n: int) -> list[tuple[int, float]]:
         return self.rank_votes(self.votes(query.vector, query.bank_exclude), query, n)
