@@ -85,6 +85,7 @@ def warm_up(path: Path = SAFETY_FILE) -> None:
     normalise("", path)
 
 
+@lru_cache(maxsize=64)  # asked twice per message: by the floor and for the classifier's threshold
 def hedged(text: str, path: Path = SAFETY_FILE) -> bool:
     """The (normalised) message puts what it says in the past, makes it hypothetical, asks about any child or for
     teaching material (the floor's `unless` list): the floor leaves it to the classifier, which then needs to be
