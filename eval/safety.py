@@ -227,14 +227,16 @@ def figures(rows: Sequence[dict]) -> dict[str, dict[str, object]]:
     return out
 
 
-def report(split: str, rows: Sequence[dict], answers: Sequence[dict] | None, threshold: float | None) -> str:
+def report(split: str, rows: Sequence[dict], answers: Sequence[dict] | None,
+           thresholds: tuple[float, float] | None) -> str:
     """The markdown report; on the test split without any message's text."""
     lines = [f"# Safety check on the {split} split", "",
              "Written by `python -m eval.safety`. Danger rows: recall (share of danger messages "
              "that get a notice); calm rows: false alarms (share of calm questions that get one). *before*: the check "
              "before issue 20 (eval/safety/baseline_patterns.toml on the message spelt right); *floor*: the reviewed "
              "patterns of qa/data/safety.toml on the normalised message; *classifier*: the learned check alone"
-             + (f" (threshold {threshold:.3f})" if threshold is not None else "")
+             + (f" (threshold {thresholds[0]:.3f}; {thresholds[1]:.3f} for a message the floor's `unless` wording "
+                "hedges)" if thresholds is not None else "")
              + "; *combined*: what the product does. *notice fits*: of the danger messages caught, the share whose "
              "first notice is the one for their kind.", "",
              "| label / kind | n | before | floor | classifier | combined | notice fits |",
@@ -304,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     for split in args.split or ("dev", "test"):
         rows = judge(assistant, load_items([split]))
         answers = None if args.no_answers else answer_checks(assistant, rows)
-        parts.append(report(split, rows, answers, weights.threshold if weights is not None else None))
+        parts.append(report(split, rows, answers,
+                            (weights.threshold, weights.hedged_threshold) if weights is not None else None))
     text = "\n".join(parts)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

@@ -21,6 +21,7 @@ from qa.safety import (
     assess,
     dangers_for,
     floor_kinds,
+    hedged,
     notice_for,
     notice_kinds,
     notice_text,
@@ -276,6 +277,14 @@ def test_the_floor_leaves_hypothetical_past_and_teaching_questions_to_the_classi
     ("he ran off from contact today", "missing"),
     ("the dog is always trying to run off on walks", None),
     ("hes threatening to run away tonight", "missing"),
+    # calm everyday traffic written on 2026-12-07 (branch safety-data): the past, and "missing" as an adjective
+    ("new placement arriving tonight, no known missing history, when is the philomena form done", None),
+    ("tonight he went missing from the park", "missing"),
+    ("his mum is on a ward after trying to hurt herself, how do i explain it", None),
+    ("she is trying to hurt herself", "suicide-self-harm"),
+    ("a lad got punched at the bus stop last week and i saw it", None),
+    ("she was abused before she came to us, how do i help her feel safe", None),
+    ("she has been abused by her uncle", "abuse"),
 ])
 def test_the_floor_is_narrowed_where_calm_wording_set_it_off(message, kind):
     assert floor_kinds(normalise(message)) == ((kind,) if kind else ())
@@ -298,10 +307,37 @@ def test_the_classifiers_kind_comes_first_and_notices_are_capped():
     assert len(found.kinds) == MAX_NOTICES and found.notices == tuple(notice_text(k) for k in found.kinds)
 
 
-def _weights(threshold: float, calm_bias: float, favourite: str = "abuse-disclosure") -> SafetyWeights:
+def test_a_hedged_message_needs_a_surer_classifier():
+    """"if i ever found..." is the floor's `unless` wording: the classifier's P(danger) must reach the hedged
+    threshold, not the plain one."""
+    weights = _weights(threshold=0.3, calm_bias=0.0, hedged_threshold=0.7)  # P(danger) 0.5 for every message
+    assert assess("she has cuts on her arms", np.zeros(3), weights=weights).by_classifier
+    hedged_message = "if i ever found cuts on her arms what should i do"
+    assert hedged(normalise(hedged_message))
+    assert assess(hedged_message, np.zeros(3), weights=weights).notices == ()
+    assert assess(hedged_message, np.zeros(3), weights=_weights(0.3, -2.0, hedged_threshold=0.7)).by_classifier
+
+
+def test_the_hedged_threshold_is_the_highest_that_keeps_the_recall():
+    from train.safety import hedged_threshold_for
+
+    p = np.array([0.9, 0.6, 0.4, 0.35, 0.2, 0.8])
+    is_danger = np.array([True, True, True, False, False, False])
+    is_hedged = np.array([False, True, True, True, False, True])
+    floor = np.zeros(6, dtype=bool)
+    # two of three danger messages are enough: the hedged one at 0.4 may go, the one at 0.6 may not
+    assert hedged_threshold_for(p, is_danger, floor, is_hedged, 0.3, target=0.6) == pytest.approx(0.5)
+    assert hedged_threshold_for(p, is_danger, floor, is_hedged, 0.3, target=1.0) == pytest.approx(0.375)
+    floor[1] = True  # the floor catches the one at 0.6: the hedged threshold can rise above it
+    assert hedged_threshold_for(p, is_danger, floor, is_hedged, 0.3, target=0.6) == pytest.approx(0.7)
+
+
+def _weights(threshold: float, calm_bias: float, favourite: str = "abuse-disclosure",
+             hedged_threshold: float | None = None) -> SafetyWeights:
     """A classifier that ignores its input: P(danger) from -calm_bias, the kinds of danger with `favourite` first."""
     kinds = DANGER_KINDS
-    return SafetyWeights(threshold=threshold, vector_scale=1.0, chars=(2, 5), words=2, vocabulary={" a": 0},
+    return SafetyWeights(threshold=threshold, hedged_threshold=threshold if hedged_threshold is None else hedged_threshold,
+                         vector_scale=1.0, chars=(2, 5), words=2, vocabulary={" a": 0},
                          idf=np.ones(1), intercept=-calm_bias, vector_weights=np.zeros(3), ngram_weights=np.zeros(1),
                          kinds=kinds, kind_intercept=np.array([2.0 if k == favourite else 0.0 for k in kinds]),
                          kind_vector_weights=np.zeros((len(kinds), 3)), kind_ngram_weights=np.zeros((len(kinds), 1)),
@@ -533,7 +569,7 @@ def test_the_fit_is_deterministic(monkeypatch, tmp_path):
 
 def test_weights_file_keeps_every_number_exactly_and_refuses_unrounded_ones(tmp_path):
     weights = SafetyWeights.from_json({
-        "about": {"fitted_by": "a test"}, "threshold": 0.164793, "vector_scale": 2.0,
+        "about": {"fitted_by": "a test"}, "threshold": 0.164793, "hedged_threshold": 0.5, "vector_scale": 2.0,
         "features": {"chars": [2, 5], "words": 2, "vocabulary": [" ki", "w:used to", "ll "], "idf": [1.5, 6.775586, 1.0]},
         "detector": {"intercept": -3.376824, "vector_weights": [0.000001, -2.920262], "ngram_weights": [0.1, -0.2, 0.3]},
         "kinds": {"classes": ["abuse", "missing"], "intercept": [0.833711, -0.5],

@@ -14,6 +14,9 @@ What is fitted, on `train` only (dev chose between variants; test is never read 
   only in a pronoun stay in one fold): fewest calm false alarms at the threshold below;
 - the threshold on P(danger): the highest that keeps TARGET_RECALL of the danger messages out of fold, counting the
   ones the pattern floor catches (high recall first);
+- the hedged threshold, for messages whose own words put them in the past, make them hypothetical, ask about any
+  child or for teaching material (the floor's `unless` list: "if i ever found marks on her arms..."): the highest,
+  not below the threshold, at which the danger messages kept out of fold are still TARGET_RECALL;
 - the kind model, a multinomial logistic regression over the kinds of danger (suicide, exploitation, ...) on the
   danger messages, on the same features, its C chosen by the same folds (accuracy of the notice the predicted kind
   gets: the notice is what a reader sees first; the kind also says which guidance may follow it).
@@ -32,7 +35,7 @@ import numpy as np
 from scipy import sparse
 
 from eval.safety import SAFETY_DIR, SafetyItem, load_items, prepared, split_key
-from qa.safety import floor_kinds, notice_for
+from qa.safety import floor_kinds, hedged, notice_for
 from qa.safety.classify import DECIMALS, WEIGHTS_FILE, SafetyWeights, features, question_text
 from qa.safety.normalise import normalise
 from settings import Settings
@@ -117,6 +120,20 @@ def threshold_for(p_danger: np.ndarray, is_danger: np.ndarray, floor: np.ndarray
     return 0.0
 
 
+def hedged_threshold_for(p_danger: np.ndarray, is_danger: np.ndarray, floor: np.ndarray, is_hedged: np.ndarray,
+                         threshold: float, target: float = TARGET_RECALL) -> float:
+    """The highest threshold for hedged messages (the threshold applying to the rest) at which the detector and the
+    floor together keep `target` of the danger messages; set halfway down to the next lower hedged score, like
+    threshold_for; never below `threshold`."""
+    others = (~is_hedged & (p_danger >= threshold)) | floor
+    scores = p_danger[is_hedged & (p_danger >= threshold)]
+    for cut in np.unique(scores)[::-1]:
+        if np.mean(others[is_danger] | (is_hedged & (p_danger >= cut))[is_danger]) >= target:
+            lower = scores[scores < cut]
+            return float((cut + lower.max()) / 2) if lower.size else float(cut)
+    return threshold
+
+
 class Fit:
     """The train messages as the product sees them, and everything fitted on them."""
 
@@ -126,6 +143,7 @@ class Fit:
         self.vectors = vectors
         self.is_danger = np.array([i.danger for i in items])
         self.floor = np.array([bool(floor_kinds(t)) for t in normalised])
+        self.hedged = np.array([hedged(t) for t in normalised])
         self.kinds = np.array([i.kind if i.danger else "" for i in items])
         self.weights = sample_weights(items)
         self.folds = folds(items)
@@ -162,8 +180,9 @@ class Fit:
             for c in C_GRID:
                 p = self.out_of_fold(c, scale)
                 t = threshold_for(p, self.is_danger, self.floor)
-                flagged = (p >= t) | self.floor
-                result = {"C": c, "vector_scale": scale, "threshold": t,
+                t_hedged = hedged_threshold_for(p, self.is_danger, self.floor, self.hedged, t)
+                flagged = (p >= np.where(self.hedged, t_hedged, t)) | self.floor
+                result = {"C": c, "vector_scale": scale, "threshold": t, "hedged_threshold": t_hedged,
                           "recall": float(flagged[self.is_danger].mean()),
                           "false_alarms": float(flagged[~self.is_danger].mean())}
                 log.info("%s", result)
@@ -191,6 +210,7 @@ class Fit:
                 "cross_validated": {k: round(float(v), 4) for k, v in chosen.items()},
             },
             "threshold": _round(chosen["threshold"]),
+            "hedged_threshold": _round(chosen["hedged_threshold"]),
             "vector_scale": chosen["vector_scale"],
             "features": {"chars": list(CHARS), "words": WORDS, "vocabulary": vocab, "idf": _rounded(idf)},
             "detector": {"intercept": _round(detector.intercept_[0]), "vector_weights": _rounded(coef[:dimension]),
@@ -243,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     write(weights, args.out)
     about = weights["about"]
     print(f"wrote {args.out}: {about['train_messages']} train messages, {len(weights['features']['vocabulary'])} "
-          f"features, threshold {weights['threshold']}, cross-validated {about['cross_validated']}")
+          f"features, threshold {weights['threshold']} (hedged {weights['hedged_threshold']}), cross-validated {about['cross_validated']}")
     return 0
 
 

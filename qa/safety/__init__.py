@@ -85,11 +85,18 @@ def warm_up(path: Path = SAFETY_FILE) -> None:
     normalise("", path)
 
 
+@lru_cache(maxsize=64)  # asked twice per message: by the floor and for the classifier's threshold
+def hedged(text: str, path: Path = SAFETY_FILE) -> bool:
+    """The (normalised) message puts what it says in the past, makes it hypothetical, asks about any child or for
+    teaching material (the floor's `unless` list): the floor leaves it to the classifier, which then needs to be
+    surer (SafetyWeights.hedged_threshold)."""
+    return any(p.search(text) for p in _floor(path)[1])
+
+
 def floor_kinds(*texts: str, path: Path = SAFETY_FILE) -> tuple[str, ...]:
-    """The notice kinds whose reviewed patterns match any of the (normalised) texts, unless a text puts what it
-    says in the past, makes it hypothetical or asks for teaching material (the floor's `unless` list)."""
-    kinds, unless = _floor(path)
-    texts = tuple(t for t in texts if not any(p.search(t) for p in unless))
+    """The notice kinds whose reviewed patterns match any of the (normalised) texts that is not hedged."""
+    kinds, _ = _floor(path)
+    texts = tuple(t for t in texts if not hedged(t, path))
     return tuple(kind for kind, patterns in kinds if any(p.search(t) for p in patterns for t in texts))
 
 
@@ -111,9 +118,10 @@ def assess(question: str, vector: np.ndarray | None = None, spelt: str | None = 
         notice = notice_for(kind, path)
         by_notice[notice] = by_notice.get(notice, 0.0) + p
     ranked = ranked_kinds(by_notice)
-    chosen = [ranked[0]] if probability >= weights.threshold else []
+    threshold = weights.hedged_threshold if hedged(normalised, path) else weights.threshold
+    chosen = [ranked[0]] if probability >= threshold else []
     chosen += [k for k in ranked if k in floor and k not in chosen]  # the floor only adds
-    return _assessment(normalised, floor, chosen, path, probability, weights.threshold, kind_probabilities)
+    return _assessment(normalised, floor, chosen, path, probability, threshold, kind_probabilities)
 
 
 def _assessment(normalised: str, floor: tuple[str, ...], chosen: list[str], path: Path,
@@ -141,5 +149,5 @@ def safety_notices(question: str, vector: np.ndarray | None = None, spelt: str |
     return assess(question, vector, spelt).notices
 
 
-__all__ = ["MAX_NOTICES", "SAFETY_FILE", "WEIGHTS_FILE", "Assessment", "assess", "dangers_for", "floor_kinds",
+__all__ = ["MAX_NOTICES", "SAFETY_FILE", "WEIGHTS_FILE", "Assessment", "assess", "dangers_for", "floor_kinds", "hedged",
            "normalise", "notice_for", "notice_kinds", "notice_text", "question_text", "safety_notices", "warm_up"]

@@ -7,7 +7,9 @@ Features, the same at fit and at run time (this module computes both):
   not, times their idf, scaled to unit length together;
 - the question's vector, the one the product already computes for retrieval (Embedder.embed_query of
   qa.vocabulary.expand(question)), times a fitted scale.
-Two linear models read them: the detector, P(a child may be in danger now), compared with a fitted threshold; and
+Two linear models read them: the detector, P(a child may be in danger now), compared with a fitted threshold (a
+higher one, also fitted, when the message's own words hedge it: the floor's `unless` wording, "if i ever found...",
+"last year", "for our policy"); and
 the kind model, a multinomial over the kinds of danger ("suicide", "exploitation", "missing", ...), which says
 which notice fits a danger message.
 
@@ -71,6 +73,8 @@ def question_text(query: str) -> str:
 @dataclass(frozen=True)
 class SafetyWeights:
     threshold: float  # P(danger) at or above this is a danger message
+    # ... or this, for a message the floor's `unless` wording hedges (past, hypothetical, any child, teaching)
+    hedged_threshold: float
     vector_scale: float
     chars: tuple[int, int]
     words: int
@@ -91,6 +95,7 @@ class SafetyWeights:
         kinds = data["kinds"]
         return cls(
             threshold=float(data["threshold"]),
+            hedged_threshold=float(data["hedged_threshold"]),
             vector_scale=float(data["vector_scale"]),
             chars=(int(features_["chars"][0]), int(features_["chars"][1])),
             words=int(features_["words"]),
@@ -119,6 +124,7 @@ class SafetyWeights:
             real = {name: saved[name] / SCALE for name in FIXED_POINT}  # int / 1e6: the float the fit's JSON gave
         return cls(
             threshold=float(meta["threshold"]),
+            hedged_threshold=float(meta["hedged_threshold"]),
             vector_scale=float(meta["vector_scale"]),
             chars=(int(meta["chars"][0]), int(meta["chars"][1])),
             words=int(meta["words"]),
@@ -135,7 +141,8 @@ class SafetyWeights:
         names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         if any("\n" in name for name in names) or [self.vocabulary[g] for g in names] != list(range(len(names))):
             raise ValueError("the feature names must be one column each, without line breaks")
-        meta = {"threshold": self.threshold, "vector_scale": self.vector_scale, "chars": list(self.chars),
+        meta = {"threshold": self.threshold, "hedged_threshold": self.hedged_threshold,
+                "vector_scale": self.vector_scale, "chars": list(self.chars),
                 "words": self.words, "intercept": self.intercept, "kinds": list(self.kinds), "about": self.about}
         arrays = {"meta": _utf8(json.dumps(meta, ensure_ascii=False, sort_keys=True)),
                   "vocabulary": _utf8("\n".join(names))}
@@ -145,7 +152,8 @@ class SafetyWeights:
     def to_json(self) -> dict:
         """The weights as `python -m train.safety` fits them (and from_json reads them)."""
         return {
-            "about": self.about, "threshold": self.threshold, "vector_scale": self.vector_scale,
+            "about": self.about, "threshold": self.threshold, "hedged_threshold": self.hedged_threshold,
+            "vector_scale": self.vector_scale,
             "features": {"chars": list(self.chars), "words": self.words,
                          "vocabulary": sorted(self.vocabulary, key=self.vocabulary.__getitem__),
                          "idf": self.idf.tolist()},
