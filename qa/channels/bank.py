@@ -33,8 +33,11 @@ class BankChannel:
         self.answerable = self.places.answerable
         self.covered = index.bank_documents
         self.uncovered = any(p.doc_id not in self.covered for p in index.passages)  # e.g. a user's own file
-        # the (question, passage) pairs, flat: every passage's nearest question at once
-        self._pair_question = np.repeat(np.arange(len(self.places)), np.diff(self.places.passage_starts))
+        # the (question, passage) pairs grouped by passage: every passage's nearest question in one reduceat
+        pair_question = np.repeat(np.arange(len(self.places)), np.diff(self.places.passage_starts))
+        by_passage = np.argsort(self.places.passage_ids, kind="stable")
+        self._pair_question = pair_question[by_passage]
+        self._answered, self._group_starts = np.unique(self.places.passage_ids[by_passage], return_index=True)
 
     def votes(self, vector: np.ndarray, exclude: Collection[int] = ()) -> BankVotes:
         """`exclude`: bank positions left out (fitting on the bank itself: a question must not find itself)."""
@@ -57,7 +60,8 @@ class BankChannel:
             for n in self.places.units(position):
                 units.setdefault(n, score)
         passage_best = np.full(len(self.index.passages), -1.0)
-        np.maximum.at(passage_best, self.places.passage_ids, answerable[self._pair_question])
+        if len(self._answered):
+            passage_best[self._answered] = np.maximum.reduceat(answerable[self._pair_question], self._group_starts)
         return BankVotes(passages, units, float(answerable.max()),
                          float(outside.max()) if (~self.answerable).any() else 0.0, passage_best)
 
