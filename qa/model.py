@@ -49,11 +49,10 @@ class Hit:
 
 @dataclass(frozen=True)
 class BankVotes:
-    """Per passage and unit: the similarity of the nearest bank question it answers (among the NEIGHBOURS
-    nearest); how close the nearest answerable and out-of-scope bank questions are; and per passage, over every
-    answerable bank question, the similarity of the nearest one it answers (-1 where none does; empty: no bank)."""
+    """Per answer unit: the similarity of the nearest bank question it answers (among the NEIGHBOURS nearest); how
+    close the nearest answerable and out-of-scope bank questions are; and per passage, over every answerable bank
+    question, the similarity of the nearest one it answers (-1 where none does; empty: no bank)."""
 
-    passages: dict[int, float] = field(default_factory=dict)
     units: dict[int, float] = field(default_factory=dict)
     best_in: float = 0.0
     best_out: float = 0.0

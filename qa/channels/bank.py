@@ -1,5 +1,5 @@
-"""The bank channel: the written questions nearest the user's (corpus/questions, ingest/bank.py) vote for the
-passages and answer units that answer them.
+"""The bank channel: passages ranked by the nearest of the written questions (corpus/questions, ingest/bank.py)
+that each answers; the NEIGHBOURS nearest questions also vote for the answer units that answer them.
 
 People ask in their own words; passages are written in the guidance's. A carer's "will they keep the kids
 together" is far from "Support sibling placements" but near bank questions written in that voice, whose gold
@@ -51,28 +51,24 @@ class BankChannel:
         outside = np.where(self.answerable, -1.0, similarity)
         k = min(self.neighbours, int(self.answerable.sum()))
         nearest = np.argpartition(-answerable, k - 1)[:k] if k else np.zeros(0, dtype=int)
-        passages: dict[int, float] = {}
         units: dict[int, float] = {}
         for position in nearest[np.argsort(-answerable[nearest], kind="stable")]:
-            position, score = int(position), float(answerable[position])
-            for n in self.places.passages(position):
-                passages.setdefault(n, score)
-            for n in self.places.units(position):
-                units.setdefault(n, score)
+            for n in self.places.units(int(position)):
+                units.setdefault(n, float(answerable[position]))
         passage_best = np.full(len(self.index.passages), -1.0)
         if len(self._answered):
             passage_best[self._answered] = np.maximum.reduceat(answerable[self._pair_question], self._group_starts)
-        return BankVotes(passages, units, float(answerable.max()),
+        return BankVotes(units, float(answerable.max()),
                          float(outside.max()) if (~self.answerable).any() else 0.0, passage_best)
 
     def rank(self, query: Query, n: int) -> list[tuple[int, float]]:
         return self.rank_votes(self.votes(query.vector, query.bank_exclude), query, n)
 
     def rank_votes(self, votes: BankVotes, query: Query, n: int) -> list[tuple[int, float]]:
-        """Passages by their nearest bank question (`votes`, computed once per question by the retriever); a
-        passage of a document with no bank questions (a user's own file) stands for itself, by its own similarity,
-        so that such documents are not left out of this channel."""
-        scores = dict(votes.passages)
+        """Passages by the nearest bank question each answers, among all of them (`votes`, computed once per question
+        by the retriever); a passage of a document with no bank questions (a user's own file) stands for itself, by
+        its own similarity, so that such documents are not left out of this channel."""
+        scores = {int(n): float(votes.passage_best[n]) for n in np.flatnonzero(votes.passage_best > -1.0)}
         if self.uncovered:
             for position, cosine in self.index.dense(query.vector, n):
                 if self.index.passages[position].doc_id not in self.covered:
