@@ -369,7 +369,7 @@ class EvidenceScorer:
         """Per passage: BANK_SHARE x the similarity of the nearest bank question it answers + the rest x its own
         cosine to the question; a passage no bank question is answered by (a user's own file) by its cosine alone.
         Which passage the bank questions point at is right more often than which sentence the ranker prefers
-        (dev: the first citation holds the answer for 0.71 of questions led this way, 0.67 by the best sentence)."""
+        (docs/decisions/2026-12-07-question-bank.md, session 8)."""
         cosine = self.passage_vectors @ query_vector
         best = retrieval.bank.passage_best
         if not len(best):
