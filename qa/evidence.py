@@ -22,7 +22,7 @@ import numpy as np
 
 from ingest.text import tokenize
 from ingest.units import SCORED_UNIT_KINDS, AnswerUnit
-from qa.model import Retrieval
+from qa.model import BankVotes, Retrieval
 from qa.patterns import DATA_DIR, load_rules
 from qa.retrieve import is_definition_question
 from qa.vocabulary import expand
@@ -232,9 +232,10 @@ class EvidenceScorer:
         self.section_units: dict[str, list[int]] = {}
         for n, unit in enumerate(index.units):
             self.section_units.setdefault(unit.section_id, []).append(n)
+        self.section_passages: dict[str, list[int]] = {}
+        for n, passage in enumerate(index.passages):
+            self.section_passages.setdefault(passage.section_id, []).append(n)
         self.label_terms = {sid: frozenset(tokenize(s.label)) for sid, s in index.sections.items()}
-        self.section_passages = {sid: [n for n, p in enumerate(index.passages) if p.section_id == sid]
-                                 for sid in index.sections}
         self.section_title = {u.section_id: n for n, u in enumerate(index.units) if u.kind == "title"}
         # One vector per passage (label and text, as searched), for each candidate passage's own similarity.
         self.passage_vectors = index.vectors.all_vectors()
@@ -273,7 +274,8 @@ class EvidenceScorer:
         return ids, np.column_stack([columns[name] for name in FEATURES]).reshape(len(ids), len(FEATURES))
 
     def feature_columns(self, query: str, query_vector: np.ndarray, retrieval: Retrieval,
-                        leans: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                        leans: np.ndarray | None = None,
+                        passage_cosine: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """(unit positions, one named column per feature in FEATURES) for one question's candidate units."""
         unit_cosines = self.index.unit_vectors @ query_vector
         ids, cosines = self.candidates(unit_cosines, retrieval)
@@ -292,7 +294,7 @@ class EvidenceScorer:
         shared_specific = self.shared_weight(specific)[ids] if specific_total else np.zeros(len(ids))
         words = shared / np.sqrt(self.unit_sizes[ids] + 4)  # rarity-weighted shared words, damped by length
         best_words = words.max() if len(words) and words.max() > 0 else 1.0
-        passage_cosine = self.passage_vectors @ query_vector
+        passage_cosine = self.passage_vectors @ query_vector if passage_cosine is None else passage_cosine
         bm25 = self.index.lexical.scores(expand(query))
         bm25 = bm25 / bm25.max() if len(bm25) and bm25.max() > 0 else bm25
         title_cosine = {sid: float(unit_cosines[n]) for sid, n in self.section_title.items()}
@@ -365,13 +367,13 @@ class EvidenceScorer:
         }
         return ids, columns
 
-    def passage_nearness(self, query_vector: np.ndarray, retrieval: Retrieval) -> np.ndarray:
+    @staticmethod
+    def passage_nearness(cosine: np.ndarray, bank: BankVotes) -> np.ndarray:
         """Per passage: BANK_SHARE x the similarity of the nearest bank question it answers + the rest x its own
-        cosine to the question; a passage no bank question is answered by (a user's own file) by its cosine alone.
-        Which passage the bank questions point at is right more often than which sentence the ranker prefers
-        (docs/decisions/2026-12-07-question-bank.md, session 8)."""
-        cosine = self.passage_vectors @ query_vector
-        best = retrieval.bank.passage_best
+        cosine to the question (`cosine`); a passage no bank question is answered by (a user's own file) by its
+        cosine alone. Which passage the bank questions point at is right more often than which sentence the ranker
+        prefers (docs/decisions/2026-12-07-question-bank.md, session 8)."""
+        best = bank.passage_best
         if not len(best):
             return cosine
         return np.where(best > -1.0, BANK_SHARE * best + (1.0 - BANK_SHARE) * cosine, cosine)
@@ -403,7 +405,8 @@ class EvidenceScorer:
             raise RuntimeError("no evidence weights: fit them with python -m train.fit")
         leans = self.leans(query_vector, weights)
         about = float(leans[0])
-        ids, columns = self.feature_columns(query, query_vector, retrieval, leans)
+        passage_cosine = self.passage_vectors @ query_vector
+        ids, columns = self.feature_columns(query, query_vector, retrieval, leans, passage_cosine)
         if not len(ids):
             return Evidence((), about, retrieval=retrieval)
         probabilities = weights.probabilities(np.column_stack([columns[name] for name in weights.features]))
@@ -433,7 +436,7 @@ class EvidenceScorer:
                     else cover_columns["lead_probability"])
         lead = next((u for u in units if lead_at is not None and u.index == int(ids[lead_at])), None)
         return Evidence(units, about, lead, coverage, cover_features, retrieval, ids,
-                        self.passage_nearness(query_vector, retrieval))
+                        self.passage_nearness(passage_cosine, retrieval.bank))
 
 
 __all__ = ["COVER_FEATURES", "LEANING_KINDS", "NO_CONTENT_KINDS", "EvidenceScorer", "LinearModel", "is_quotable", "EvidenceWeights", "Evidence", "FEATURES", "ScoredUnit", "TermWeights",

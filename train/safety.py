@@ -115,9 +115,14 @@ def threshold_for(p_danger: np.ndarray, is_danger: np.ndarray, floor: np.ndarray
     messages, set halfway down to the next lower score so that a message scored like the last one kept is kept."""
     for cut in np.unique(p_danger)[::-1]:
         if np.mean((p_danger[is_danger] >= cut) | floor[is_danger]) >= target:
-            lower = p_danger[p_danger < cut]
-            return float((cut + lower.max()) / 2) if lower.size else float(cut)
+            return _halfway_down(cut, p_danger)
     return 0.0
+
+
+def _halfway_down(cut: float, scores: np.ndarray) -> float:
+    """Halfway from `cut` to the next lower of `scores` (`cut` itself when none is lower)."""
+    lower = scores[scores < cut]
+    return float((cut + lower.max()) / 2) if lower.size else float(cut)
 
 
 def hedged_threshold_for(p_danger: np.ndarray, is_danger: np.ndarray, floor: np.ndarray, is_hedged: np.ndarray,
@@ -129,8 +134,7 @@ def hedged_threshold_for(p_danger: np.ndarray, is_danger: np.ndarray, floor: np.
     scores = p_danger[is_hedged & (p_danger >= threshold)]
     for cut in np.unique(scores)[::-1]:
         if np.mean(others[is_danger] | (is_hedged & (p_danger >= cut))[is_danger]) >= target:
-            lower = scores[scores < cut]
-            return float((cut + lower.max()) / 2) if lower.size else float(cut)
+            return _halfway_down(cut, scores)
     return threshold
 
 
