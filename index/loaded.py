@@ -65,6 +65,14 @@ class SearchIndex:
         """The documents that some bank question is answered by."""
         return frozenset(self.passages[n].doc_id for n in set(self.bank_places.passage_ids.tolist()))
 
+    @functools.cached_property
+    def section_passages(self) -> dict[str, list[int]]:
+        """Per section, the positions of its passages in reading order (built once; retrieval and scoring share it)."""
+        positions: dict[str, list[int]] = {}
+        for position, passage in enumerate(self.passages):
+            positions.setdefault(passage.section_id, []).append(position)
+        return positions
+
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         return self.vectors.search(query_vector, k)
 

@@ -232,9 +232,6 @@ class EvidenceScorer:
         self.section_units: dict[str, list[int]] = {}
         for n, unit in enumerate(index.units):
             self.section_units.setdefault(unit.section_id, []).append(n)
-        self.section_passages: dict[str, list[int]] = {}
-        for n, passage in enumerate(index.passages):
-            self.section_passages.setdefault(passage.section_id, []).append(n)
         self.label_terms = {sid: frozenset(tokenize(s.label)) for sid, s in index.sections.items()}
         self.section_title = {u.section_id: n for n, u in enumerate(index.units) if u.kind == "title"}
         # One vector per passage (label and text, as searched), for each candidate passage's own similarity.
@@ -309,7 +306,7 @@ class EvidenceScorer:
         section_best: dict[str, float] = {}
         if len(bank.passage_best):
             for sid in set(sids):
-                section_best[sid] = float(bank.passage_best[self.section_passages[sid]].max())
+                section_best[sid] = float(bank.passage_best[self.index.section_passages[sid]].max())
 
         def per_section(value) -> np.ndarray:
             """A column from a value of each unit's section."""

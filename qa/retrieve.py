@@ -48,9 +48,6 @@ class Retriever:
         self.settings = settings
         self.channels = tuple(channels) if channels is not None else channels_for(index)
         self.bank = next((c for c in self.channels if isinstance(c, BankChannel)), None)
-        self._section_passages: dict[str, list[int]] = defaultdict(list)
-        for position, passage in enumerate(index.passages):
-            self._section_passages[passage.section_id].append(position)
 
     def query(self, text: str, bank_exclude: frozenset[int] = frozenset()) -> Query:
         # Every channel sees the question in the guidance's own words as well as the user's.
@@ -88,7 +85,7 @@ class Retriever:
                 document=self.index.documents[self.index.sections[section_id].doc_id],
                 # Matched passages first, then the rest of the section, so a citation can fall back on them.
                 passages=tuple(self.index.passages[i] for i in positions + [
-                    j for j in self._section_passages[section_id] if j not in positions]),
+                    j for j in self.index.section_passages[section_id] if j not in positions]),
                 score=score,
             )
             for score, section_id, positions in scored[:top_k]
