@@ -14,6 +14,10 @@ eval/reports/safety.md. On the locked test split only aggregate figures (per kin
 The set: eval/safety/{train,dev,test}.jsonl, one `SafetyItem` per line. `train` is for fitting (train/safety.py),
 `dev` for choosing between variants, `test` is locked: its sha256 is on the last dated line of
 eval/safety/CHANGELOG.md, and only its aggregate figures are looked at.
+
+`python -m eval.safety --messages eval/safety/written` measures the written selection set instead (dev only, 960
+messages written in this repository from the danger kinds alone, never fitted on; report in
+eval/reports/safety-written.md): seven times dev's danger messages, to choose between variants.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from eval.questions import load_split_file
 EVAL_DIR = Path(__file__).resolve().parent
 SAFETY_DIR = EVAL_DIR / "safety"
 REPORT_FILE = EVAL_DIR / "reports" / "safety.md"
+WRITTEN_DIR = SAFETY_DIR / "written"  # the written selection set (dev.jsonl only)
 BASELINE_FILE = SAFETY_DIR / "baseline_patterns.toml"
 SPLITS = ("train", "dev", "test")
 LABELS = ("danger", "calm")
@@ -228,9 +233,10 @@ def figures(rows: Sequence[dict]) -> dict[str, dict[str, object]]:
 
 
 def report(split: str, rows: Sequence[dict], answers: Sequence[dict] | None,
-           thresholds: tuple[float, float] | None) -> str:
-    """The markdown report; on the test split without any message's text."""
-    lines = [f"# Safety check on the {split} split", "",
+           thresholds: tuple[float, float] | None, source: str = "") -> str:
+    """The markdown report; on the test split without any message's text. `source`: the set's folder, when it is
+    not eval/safety."""
+    lines = [f"# Safety check on the {split} split" + (f" of {source}" if source else ""), "",
              "Written by `python -m eval.safety`. Danger rows: recall (share of danger messages "
              "that get a notice); calm rows: false alarms (share of calm questions that get one). *before*: the check "
              "before issue 20 (eval/safety/baseline_patterns.toml on the message spelt right); *floor*: the reviewed "
@@ -289,7 +295,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-answers", action="store_true", help="skip the answers through Assistant.ask")
     parser.add_argument("--import", dest="sources", type=Path, metavar="DIR", action="append",
                         help="write eval/safety/{train,dev,test}.jsonl from every *.jsonl file in DIR (repeatable)")
-    parser.add_argument("--out", type=Path, default=REPORT_FILE)
+    parser.add_argument("--messages", type=Path, default=SAFETY_DIR, metavar="DIR",
+                        help="folder of {split}.jsonl messages (default: eval/safety; eval/safety/written: the written "
+                             "selection set)")
+    parser.add_argument("--out", type=Path, help="report file (default: eval/reports/safety.md, or "
+                                                 "safety-<folder>.md for another --messages folder)")
     args = parser.parse_args(argv)
     if args.sources:
         print(json.dumps(import_rows(args.sources)))
@@ -302,22 +312,33 @@ def main(argv: list[str] | None = None) -> int:
     assistant = Assistant(Settings.from_env())
     assistant.warm_up()
     weights = assistant.pipeline.safety_weights
+    own_set = args.messages.resolve() == SAFETY_DIR
+    source = "" if own_set else _shown(args.messages)
+    out = args.out or (REPORT_FILE if own_set else REPORT_FILE.with_name(f"safety-{args.messages.resolve().name}.md"))
     parts = []
-    for split in args.split or ("dev", "test"):
-        rows = judge(assistant, load_items([split]))
+    for split in args.split or [s for s in ("dev", "test") if (args.messages / f"{s}.jsonl").is_file()]:
+        rows = judge(assistant, load_items([split], args.messages))
         answers = None if args.no_answers else answer_checks(assistant, rows)
         parts.append(report(split, rows, answers,
-                            (weights.threshold, weights.hedged_threshold) if weights is not None else None))
+                            (weights.threshold, weights.hedged_threshold) if weights is not None else None, source))
     text = "\n".join(parts)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
     sys.stdout.write(text)
     return 0
+
+
+def _shown(folder: Path) -> str:
+    """The folder as the report names it: relative to the project when inside it."""
+    try:
+        return str(folder.resolve().relative_to(EVAL_DIR.parent))
+    except ValueError:
+        return str(folder)
 
 
 if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["DANGER_KINDS", "KINDS", "LABELS", "SAFETY_DIR", "SPLITS", "VOICES", "SafetyItem", "available", "figures", "judge",
+__all__ = ["DANGER_KINDS", "KINDS", "LABELS", "SAFETY_DIR", "SPLITS", "VOICES", "WRITTEN_DIR", "SafetyItem", "available", "figures", "judge",
            "load_file", "load_items", "split_key", "split_rows"]

@@ -108,6 +108,7 @@ class EvidenceWeights:
     question_cover: LinearModel | None = None  # in scope or not, from the question's embedding alone (persona-balanced)
     min_closeness: float = 0.0  # no unit this close by meaning: far from everything the guidance says
     context_share: float = 1.0  # shared topic text is quoted beside the lead from this share of the lead's probability
+    title_share: float = 0.0  # a PH28 title is shown from this share of the lead's probability (and the quote share)
     cover_features: tuple[str, ...] = COVER_FEATURES  # the coverage model's inputs, by name
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
@@ -125,6 +126,7 @@ class EvidenceWeights:
             "question_cover": self.question_cover.to_json() if self.question_cover else None,
             "min_closeness": self.min_closeness,
             "context_share": self.context_share,
+            "title_share": self.title_share,
             "cover_features": list(self.cover_features),
         }
 
@@ -143,6 +145,7 @@ class EvidenceWeights:
             question_cover=LinearModel.from_json(data["question_cover"]) if data.get("question_cover") else None,
             min_closeness=float(data.get("min_closeness", 0.0)),
             context_share=float(data.get("context_share", 1.0)),
+            title_share=float(data.get("title_share", 0.0)),
             cover_features=cover_features,
         )
 

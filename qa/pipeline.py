@@ -224,7 +224,8 @@ class Pipeline:
             evidence = self.evidence(query)
         if not self._covered(query, evidence):
             return after_notice(self._refusal(question, text, evidence, notices), safety, evidence.retrieval)
-        selection = select(evidence, self.index, weights.quote_share, weights.context_share)
+        selection = select(evidence, self.index, weights.quote_share, weights.context_share,
+                           title_share=weights.title_share)
         answer = compose_answer(question, evidence, selection, self.index, self.explainer, notices=notices,
                                 uncovered_parts=uncovered if covered else (),
                                 about_guidance=evidence.about_guidance >= weights.about_above)

@@ -51,14 +51,17 @@ class Retriever:
 
     def query(self, text: str, bank_exclude: frozenset[int] = frozenset()) -> Query:
         # Every channel sees the question in the guidance's own words as well as the user's.
+        # The bank channel compares the question as typed with its questions as written (qa/channels/bank.py).
         expanded = expand(text)
-        return Query(text, expanded, self.embedder.embed_query(expanded), bank_exclude)
+        vector = self.embedder.embed_query(expanded)
+        typed = vector if expanded == text else self.embedder.embed_query(text)
+        return Query(text, expanded, vector, typed, bank_exclude)
 
     def search(self, text: str, top_k: int | None = None, bank_exclude: frozenset[int] = frozenset()) -> Retrieval:
         top_k = top_k or self.settings.top_k
         n = self.settings.candidates
         query = self.query(text, bank_exclude)
-        votes = self.bank.votes(query.vector, query.bank_exclude) if self.bank is not None else BankVotes()
+        votes = self.bank.votes(query) if self.bank is not None else BankVotes()
         rankings = {channel.name: self.bank.rank_votes(votes, query, n) if channel is self.bank else channel.rank(query, n)
                     for channel in self.channels}
         fused = reciprocal_rank_fusion([[i for i, _ in ranking] for ranking in rankings.values()], self.settings.rrf_k)

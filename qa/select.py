@@ -7,9 +7,10 @@
   of the box that answers it.
 - Only guidance text is quoted: a section's own title repeated in its text (the PH28 quick reference guide's
   recommendations) and text shared by several sections of one document (a PH28 topic paragraph) are never the
-  answer's content. A PH28 title that matches is shown as what it is, on a line of its own; shared topic text is
-  context, quoted beside the best substantive sentence only when the fitted model finds it nearly as likely (a
-  share fitted on train).
+  answer's content. A PH28 title that matches is shown as what it is, on a line of its own, from a share of the
+  best sentence's probability fitted on train (train/fit.py title_share); shared topic text is context, quoted
+  beside the best substantive sentence only when the fitted model finds it nearly as likely (a share fitted on
+  train).
 - A further sentence is quoted when it is nearly as likely to answer as the best one (a share fitted on train);
   a sentence that opens by referring back ("These skills...") brings the sentence before it.
 """
@@ -57,7 +58,7 @@ def is_context_worth_quoting(scored: ScoredUnit, lead: ScoredUnit, context_share
 
 
 def select(evidence: Evidence, index: GuidanceIndex, quote_share: float, context_share: float = 1.0,
-           current_share: float = CURRENT_SHARE) -> Selection:
+           current_share: float = CURRENT_SHARE, title_share: float = 0.0) -> Selection:
     """The sections, passages and sentences an answer shows (assumes the question is covered)."""
     lead = evidence.lead
     if lead is None:
@@ -87,7 +88,7 @@ def select(evidence: Evidence, index: GuidanceIndex, quote_share: float, context
         unit = scored.unit
         entry = cited.get(unit.section_id)
         if unit.kind == "title":
-            if titles < MAX_TITLES and (entry or len(cited) < MAX_CITED) and (entry is None or entry.title is None):
+            if scored.probability >= title_share * lead.probability and titles < MAX_TITLES and (entry or len(cited) < MAX_CITED) and (entry is None or entry.title is None):
                 entry = cited.setdefault(unit.section_id, CitedSection(unit.section_id, unit.passage))
                 entry.title = scored.index
                 titles += 1

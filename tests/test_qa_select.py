@@ -9,7 +9,7 @@ import numpy as np
 from ingest.units import AnswerUnit
 from qa.evidence import FEATURES, Evidence, EvidenceWeights, ScoredUnit, is_quotable
 from qa.select import is_context_worth_quoting, select, with_antecedents
-from train.fit import CONTEXT_GRID, Example, context_share, holds_evidence, refusal_threshold
+from train.fit import CONTEXT_GRID, Example, context_share, holds_evidence, refusal_threshold, title_share
 
 
 @dataclass
@@ -99,6 +99,29 @@ def test_context_share_is_the_highest_that_still_finds_the_evidence():
     assert context_share([unneeded], weights) == max(CONTEXT_GRID)  # the topic text never helps: quoted only if it beats the lead
 
 
+def test_a_title_is_shown_only_from_the_fitted_title_share():
+    index = _index()
+    evidence = _evidence(index, {0: 0.9, 4: 0.6, 2: 0.1})  # the title is likelier than the lead: 1.5 times
+    shown = {s.section_id: s.title for s in select(evidence, index, quote_share=0.5, title_share=1.4).sections}
+    assert shown == {"box-10": None, "qrg/rec-36": 0}
+    hidden = select(evidence, index, quote_share=0.5, title_share=1.6).sections
+    assert [(s.section_id, s.title) for s in hidden] == [("box-10", None)]  # and no citation for it alone
+
+
+def test_title_share_is_the_highest_that_still_finds_the_evidence():
+    # Candidates: the substantive lead, and a PH28 title (the evidence in the first question only).
+    features = np.array([[1.0, 0.0], [0.0, 1.0]])
+    quotable, shared = np.array([True, False]), np.array([False, False])
+    weights = EvidenceWeights(("x", "title"), np.zeros(2), np.ones(2), np.array([1.0, 0.5]), 0.0,
+                              np.zeros((3, 1), np.float32), 0.2, 0.3, 0.1, 0.3)
+    lead_p, title_p = weights.probabilities(features)
+    needed = Example({}, features, np.array([False, True]), quotable, shared)
+    assert 0.3 <= title_share([needed], weights, ("x", "title")) <= title_p / lead_p
+    unneeded = Example({}, features, np.array([True, False]), quotable, shared)
+    assert title_share([unneeded], weights, ("x", "title")) == max(CONTEXT_GRID)
+    assert title_share([needed], weights, ("x",)) == 0.0  # fitted without the title column: every title as before
+
+
 def test_a_sentence_that_refers_back_brings_the_one_before_it():
     assert with_antecedents([3], _index()) == [2, 3]
     assert with_antecedents([2], _index()) == [2]
@@ -120,8 +143,8 @@ def test_refusal_threshold_keeps_false_refusals_within_the_allowance():
 def test_weights_round_trip_and_refuse_other_features():
     weights = EvidenceWeights(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.ones(len(FEATURES)), 0.0,
                               np.zeros((3, 4), dtype=np.float32), 0.2, 0.5, 0.1, 0.3)
-    again = EvidenceWeights.from_json(weights.to_json())
-    assert again.quote_share == 0.5 and again.directions.shape == (3, 4)
+    again = EvidenceWeights.from_json({**weights.to_json(), "title_share": 0.65})
+    assert again.quote_share == 0.5 and again.directions.shape == (3, 4) and again.title_share == 0.65
     fewer = {**weights.to_json(), "features": ["cosine"], "mean": [0.0], "scale": [1.0], "coef": [1.0]}
     assert EvidenceWeights.from_json(fewer).features == ("cosine",)  # a fit may use fewer (named) columns
     import pytest

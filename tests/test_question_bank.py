@@ -148,12 +148,13 @@ def test_a_document_with_no_bank_questions_is_still_found(tmp_path, embedder):
 
 @pytest.mark.slow
 def test_bank_votes_point_at_the_passages_the_nearest_questions_answer(assistant):
-    retrieval = assistant.retrieve("will the kids i foster be kept with their brothers and sisters")
-    votes = retrieval.bank
+    question = "will the kids i foster be kept with their brothers and sisters"
+    votes = assistant.retrieve(question).bank
     assert votes.best_in > 0.5 and votes.units
     best = assistant.index.passages[int(np.argmax(votes.passage_best))]
     assert "sibling" in assistant.index.sections[best.section_id].text.lower()
-    assert np.isclose(votes.passage_best.max(), votes.best_in)
+    typed = assistant.index.bank_vectors @ assistant.embedder.embed_query(question)  # the question as typed
+    assert np.isclose(votes.passage_best.max(), typed[assistant.index.bank_places.answerable].max())
     assert votes.passage_best.min() == -1.0  # a passage no bank question is answered by
 
 
@@ -183,12 +184,13 @@ def test_an_opened_index_answers_from_the_bank_places_and_reads_the_questions_on
     """index/bank.py: answering reads where each bank question stands (bank-places.npz), not the questions
     themselves (bank.json); read when asked for, they are placed exactly as the build placed them."""
     from index.loaded import open_index
-    from qa.channels.bank import BankChannel
+    from qa.channels import BankChannel, Query
     from tests.index_fakes import FakeEmbedder
 
     settings = _small_index_with_a_bank(tmp_path)
     index = open_index(settings, embedder=FakeEmbedder(), rebuild=False)
-    votes = BankChannel(index).votes(FakeEmbedder().embed_query("a break"))
+    vector = FakeEmbedder().embed_query("a break")
+    votes = BankChannel(index).votes(Query("a break", "a break", vector, vector))
     assert "bank" not in vars(index)  # the records were not read to open the index and vote
     assert len(index.bank_places) == 3 and index.bank_places.answerable.tolist() == [True, False, True]
     assert index.bank_documents == {"care", "school"} and (votes.passage_best > -1.0).any()
@@ -197,6 +199,28 @@ def test_an_opened_index_answers_from_the_bank_places_and_reads_the_questions_on
     passages = split_passages(list(corpus.sections), settings.max_passage_chars)
     placed, _ = SpanLocator(passages, answer_units(passages, labels)).place(load_bank(settings.corpus_dir, labels))
     assert index.bank == [*placed] and [len(q.passages) for q in index.bank] == [1, 0, 2]
+
+
+def test_the_bank_points_by_the_question_as_typed_and_measures_coverage_with_the_guidances_words(tmp_path):
+    """The bank's questions are embedded as written, so the passages and sentences they point at are found by the
+    question as typed; how close the nearest answerable and out-of-scope ones come (the coverage model's features)
+    is measured on the question with the vocabulary's guidance words, as the model was fitted."""
+    from index.loaded import open_index
+    from qa.channels import BankChannel, Query
+    from tests.index_fakes import FakeEmbedder
+
+    settings = _small_index_with_a_bank(tmp_path)
+    index = open_index(settings, embedder=FakeEmbedder(), rebuild=False)
+    typed, expanded = FakeEmbedder().embed_query("a break"), FakeEmbedder().embed_query("school records")
+    votes = BankChannel(index).votes(Query("a break", "a break school records", expanded, typed))
+    by_typed, by_expanded = index.bank_vectors @ typed, index.bank_vectors @ expanded
+    answerable = index.bank_places.answerable
+    assert votes.best_in == pytest.approx(float(by_expanded[answerable].max()))
+    assert votes.best_out == pytest.approx(float(by_expanded[~answerable].max()))
+    for n, passages in enumerate(index.bank_places.passages(q) for q in range(len(index.bank_places))):
+        for passage in passages:
+            assert votes.passage_best[passage] >= by_typed[n] - 1e-6
+    assert float(votes.passage_best.max()) == pytest.approx(float(by_typed[answerable].max()))
 
 
 def test_bank_places_that_do_not_split_into_one_run_per_question_are_refused():

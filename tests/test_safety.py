@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from eval.questions import locked_sha256
-from eval.safety import DANGER_KINDS, SAFETY_DIR, SafetyItem, available, load_items, plain, split_rows
+from eval.safety import DANGER_KINDS, SAFETY_DIR, WRITTEN_DIR, SafetyItem, available, load_items, plain, split_rows
 from index.hashing import sha256_file
 from qa.model import Answer, AnswerLine, Citation, LineKind
 from qa.safety import (
@@ -525,6 +525,57 @@ def test_the_set_is_large_and_stratified():
         chosen = [i for i in items if i.split == split]
         assert {i.kind for i in chosen if i.danger} == set(DANGER_KINDS), split
         assert {i.kind for i in chosen if not i.danger} == {*DANGER_KINDS, "everyday", "guidance"}, split
+
+
+@real_set
+def test_the_written_selection_set_is_apart_from_the_fitted_and_the_locked_messages():
+    """eval/safety/written (dev only): never fitted on, and no message in train, or near a dev or test message by
+    the same word-overlap test as the train-only files (checked without showing the held-out messages)."""
+    from eval.safety import split_key
+
+    written = load_items(["dev"], WRITTEN_DIR)
+    danger = [i for i in written if i.danger]
+    assert len(danger) >= 300 and len(written) - len(danger) >= 600
+    assert {i.kind for i in danger} == set(DANGER_KINDS)
+    assert {i.kind for i in written if not i.danger} == {*DANGER_KINDS, "everyday", "guidance"}
+    assert not {plain(i.text) for i in written} & {plain(i.text) for i in load_items()}
+    held_out = [i.text for i in load_items(["dev", "test"])]
+    keys = {split_key(t) for t in held_out}
+    words = [set(plain(t).split()) for t in held_out]
+    close = [i.text for i in written if split_key(i.text) in keys or any(
+        len(set(plain(i.text).split()) & w) / len(set(plain(i.text).split()) | w) >= NEAR_DUPLICATE_JACCARD
+        for w in words)]
+    assert close == [], "drop these written messages, too close to a dev or test message"
+
+
+def test_the_safety_report_measures_another_folder_of_messages(monkeypatch, tmp_path):
+    """`--messages DIR` reads DIR's splits and writes its own report beside the main one, naming the folder."""
+    import eval.safety as module
+
+    folder = tmp_path / "written"
+    folder.mkdir()
+    item = SafetyItem(id="missing-1", split="dev", label="danger", kind="missing", voice="carer",
+                      text="she hasnt come home and its 3am")
+    (folder / "dev.jsonl").write_text(item.model_dump_json() + "\n", encoding="utf-8")
+    seen: list[list[str]] = []
+
+    class FakeAssistant:
+        pipeline = type("P", (), {"safety_weights": None})()
+
+        def __init__(self, settings):
+            self.settings = settings
+
+        def warm_up(self):
+            pass
+
+    monkeypatch.setattr("qa.service.Assistant", FakeAssistant)
+    monkeypatch.setattr(module, "judge", lambda assistant, items: seen.append([i.id for i in items]) or [])
+    monkeypatch.setattr(module, "REPORT_FILE", tmp_path / "reports" / "safety.md")
+    assert module.main(["--messages", str(folder), "--no-answers"]) == 0
+    assert seen == [["missing-1"]]
+    assert (tmp_path / "reports" / "safety-written.md").read_text(encoding="utf-8").startswith(
+        f"# Safety check on the dev split of {folder}")
+    assert not (tmp_path / "reports" / "safety.md").exists()
 
 
 def test_a_danger_message_needs_a_kind_of_danger():

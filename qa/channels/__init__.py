@@ -20,11 +20,12 @@ from qa.model import BankVotes
 
 @dataclass(frozen=True)
 class Query:
-    """One question as the channels see it: as typed, in the guidance's words too, and its vector."""
+    """One question as the channels see it: as typed, in the guidance's words too, and the vector of each."""
 
     text: str
     expanded: str  # with the guidance's words for everyday phrases (qa/vocabulary.py)
     vector: np.ndarray  # the embedding of `expanded`
+    typed_vector: np.ndarray  # the embedding of `text` (`vector` itself when the vocabulary added nothing)
     bank_exclude: frozenset[int] = frozenset()  # bank questions left out (fitting on the bank itself)
 
 

@@ -39,16 +39,18 @@ class BankChannel:
         self._pair_question = pair_question[by_passage]
         self._answered, self._group_starts = np.unique(self.places.passage_ids[by_passage], return_index=True)
 
-    def votes(self, vector: np.ndarray, exclude: Collection[int] = ()) -> BankVotes:
-        """`exclude`: bank positions left out (fitting on the bank itself: a question must not find itself)."""
+    def votes(self, query: Query) -> BankVotes:
+        """Which passages and units the nearest bank questions point at, by the question as typed (the bank's
+        questions are embedded as written: the vocabulary's guidance words pull a carer's wording away from the
+        carers' questions); how close the nearest answerable and out-of-scope ones come, by the question with the
+        guidance's words (what the coverage model was fitted on). `query.bank_exclude`: bank positions left out
+        (fitting on the bank itself: a question must not find itself)."""
         if not len(self.places):
             return BankVotes()
-        similarity = self.index.bank_vectors @ vector
-        if exclude:
-            similarity = similarity.copy()
-            similarity[list(exclude)] = -1.0
-        answerable = np.where(self.answerable, similarity, -1.0)
-        outside = np.where(self.answerable, -1.0, similarity)
+        typed = self._similarity(query.typed_vector, query.bank_exclude)
+        expanded = typed if query.vector is query.typed_vector else self._similarity(query.vector, query.bank_exclude)
+        answerable = np.where(self.answerable, typed, -1.0)
+        outside = np.where(self.answerable, -1.0, expanded)
         k = min(self.neighbours, int(self.answerable.sum()))
         nearest = np.argpartition(-answerable, k - 1)[:k] if k else np.zeros(0, dtype=int)
         units: dict[int, float] = {}
@@ -58,11 +60,17 @@ class BankChannel:
         passage_best = np.full(len(self.index.passages), -1.0)
         if len(self._answered):
             passage_best[self._answered] = np.maximum.reduceat(answerable[self._pair_question], self._group_starts)
-        return BankVotes(units, float(answerable.max()),
-                         float(outside.max()) if (~self.answerable).any() else 0.0, passage_best)
+        best_in = float(np.where(self.answerable, expanded, -1.0).max())
+        return BankVotes(units, best_in, float(outside.max()) if (~self.answerable).any() else 0.0, passage_best)
+
+    def _similarity(self, vector: np.ndarray, exclude: Collection[int]) -> np.ndarray:
+        similarity = self.index.bank_vectors @ vector
+        if exclude:
+            similarity[list(exclude)] = -1.0
+        return similarity
 
     def rank(self, query: Query, n: int) -> list[tuple[int, float]]:
-        return self.rank_votes(self.votes(query.vector, query.bank_exclude), query, n)
+        return self.rank_votes(self.votes(query), query, n)
 
     def rank_votes(self, votes: BankVotes, query: Query, n: int) -> list[tuple[int, float]]:
         """Passages by the nearest bank question each answers, among all of them (`votes`, computed once per question
