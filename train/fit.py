@@ -291,29 +291,40 @@ def quote_share(answerable: Sequence[Example], weights: EvidenceWeights) -> floa
     return max((s for s in SHARE_GRID if found(s) >= ceiling - 0.01), default=SHARE_GRID[0])
 
 
+def _found(answerable: Sequence[Example], weights: EvidenceWeights, context: float, title: float = 0.0,
+           title_column: int | None = None) -> float:
+    """The share of questions whose evidence is among what the answer would show: the lead (the best substantive
+    sentence), then the units at least the quote share as likely, up to MAX_QUOTES sentences; shared topic text from
+    `context` of the lead's probability, and (with `title_column`, the "title" feature) up to MAX_TITLES titles
+    from `title`."""
+    hits = []
+    for e in answerable:
+        if not e.quotable.any():
+            continue
+        p = weights.probabilities(e.features)
+        lead = int(np.flatnonzero(e.quotable)[np.argmax(p[e.quotable])])
+        is_title = e.features[:, title_column] > 0 if title_column is not None else np.zeros(len(p), dtype=bool)
+        shown, titles = [lead], 0
+        for k in np.argsort(-p, kind="stable"):
+            if len(shown) - titles >= MAX_QUOTES or p[k] < weights.quote_share * p[lead]:
+                break
+            if is_title[k]:
+                if titles < MAX_TITLES and p[k] >= title * p[lead]:
+                    shown.append(int(k))
+                    titles += 1
+            elif k != lead and (e.quotable[k] or (e.shared[k] and p[k] >= context * p[lead])):
+                shown.append(int(k))
+        hits.append(bool(e.labels[shown].any()))
+    return float(np.mean(hits)) if hits else 0.0
+
+
 def context_share(answerable: Sequence[Example], weights: EvidenceWeights) -> float:
     """The highest share of the lead's probability (the best substantive sentence) that shared topic text needs to
-    be quoted beside it, while the quoted units (the lead, then the rest from the quote share, up to MAX_QUOTES)
-    still find the evidence nearly as often as quoting shared text like any other sentence: context only where it
-    answers."""
-    def found(context: float) -> float:
-        hits = []
-        for e in answerable:
-            if not e.quotable.any():
-                continue
-            p = weights.probabilities(e.features)
-            lead = int(np.flatnonzero(e.quotable)[np.argmax(p[e.quotable])])
-            quoted = [lead]
-            for k in np.argsort(-p, kind="stable"):
-                if len(quoted) >= MAX_QUOTES or p[k] < weights.quote_share * p[lead]:
-                    break
-                if k != lead and (e.quotable[k] or (e.shared[k] and p[k] >= context * p[lead])):
-                    quoted.append(int(k))
-            hits.append(bool(e.labels[quoted].any()))
-        return float(np.mean(hits)) if hits else 0.0
-
-    ceiling = found(weights.quote_share)
-    return max((s for s in CONTEXT_GRID if found(s) >= ceiling - 0.01), default=weights.quote_share)
+    be quoted beside it, while the quoted units still find the evidence nearly as often as quoting shared text like
+    any other sentence: context only where it answers."""
+    ceiling = _found(answerable, weights, weights.quote_share)
+    return max((s for s in CONTEXT_GRID if _found(answerable, weights, s) >= ceiling - 0.01),
+               default=weights.quote_share)
 
 
 def title_share(answerable: Sequence[Example], weights: EvidenceWeights, names: Sequence[str] = FEATURES) -> float:
@@ -323,30 +334,10 @@ def title_share(answerable: Sequence[Example], weights: EvidenceWeights, names: 
     if "title" not in names:
         return 0.0
     column = list(names).index("title")
-
-    def found(share: float) -> float:
-        hits = []
-        for e in answerable:
-            if not e.quotable.any():
-                continue
-            p = weights.probabilities(e.features)
-            lead = int(np.flatnonzero(e.quotable)[np.argmax(p[e.quotable])])
-            title = e.features[:, column] > 0
-            shown, titles = [lead], 0
-            for k in np.argsort(-p, kind="stable"):
-                if len(shown) - titles >= MAX_QUOTES or p[k] < weights.quote_share * p[lead]:
-                    break
-                if title[k]:
-                    if titles < MAX_TITLES and p[k] >= share * p[lead]:
-                        shown.append(int(k))
-                        titles += 1
-                elif k != lead and (e.quotable[k] or (e.shared[k] and p[k] >= weights.context_share * p[lead])):
-                    shown.append(int(k))
-            hits.append(bool(e.labels[shown].any()))
-        return float(np.mean(hits)) if hits else 0.0
-
-    ceiling = found(weights.quote_share)
-    return max((s for s in CONTEXT_GRID if found(s) >= ceiling - 0.01), default=weights.quote_share)
+    ceiling = _found(answerable, weights, weights.context_share, weights.quote_share, column)
+    return max((s for s in CONTEXT_GRID
+                if _found(answerable, weights, weights.context_share, s, column) >= ceiling - 0.01),
+               default=weights.quote_share)
 
 
 def follow_up_margin(pipeline: Pipeline, train: Sequence[dict], weights: EvidenceWeights) -> float:
