@@ -35,6 +35,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from eval.questions import available as split_files_present
 from eval.questions import load_split_file
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -98,8 +99,9 @@ def load_items(splits: Iterable[str] = SPLITS, directory: Path = SAFETY_DIR) -> 
     return items
 
 
-def available(directory: Path = SAFETY_DIR) -> bool:
-    return all((directory / f"{split}.jsonl").is_file() for split in SPLITS)
+def available(directory: Path = SAFETY_DIR, splits: Iterable[str] = SPLITS) -> bool:
+    """Every chosen split has its file in `directory` (the question set's check, eval.questions.available)."""
+    return split_files_present(directory, splits)
 
 
 # ---------------------------------------------------------------- splitting
@@ -316,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     source = "" if own_set else _shown(args.messages)
     out = args.out or (REPORT_FILE if own_set else REPORT_FILE.with_name(f"safety-{args.messages.resolve().name}.md"))
     parts = []
-    for split in args.split or [s for s in ("dev", "test") if (args.messages / f"{s}.jsonl").is_file()]:
+    for split in args.split or [s for s in ("dev", "test") if available(args.messages, [s])]:
         rows = judge(assistant, load_items([split], args.messages))
         answers = None if args.no_answers else answer_checks(assistant, rows)
         parts.append(report(split, rows, answers,

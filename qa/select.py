@@ -88,7 +88,9 @@ def select(evidence: Evidence, index: GuidanceIndex, quote_share: float, context
         unit = scored.unit
         entry = cited.get(unit.section_id)
         if unit.kind == "title":
-            if scored.probability >= title_share * lead.probability and titles < MAX_TITLES and (entry or len(cited) < MAX_CITED) and (entry is None or entry.title is None):
+            likely_enough = scored.probability >= title_share * lead.probability
+            room = titles < MAX_TITLES and (entry or len(cited) < MAX_CITED) and (entry is None or entry.title is None)
+            if likely_enough and room:
                 entry = cited.setdefault(unit.section_id, CitedSection(unit.section_id, unit.passage))
                 entry.title = scored.index
                 titles += 1
