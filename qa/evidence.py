@@ -44,7 +44,7 @@ FEATURES = (
     "passage_cosine", "passage_words", "title", "shared", "first",
     "glossary", "meta", "news", "pointer", "quality_statement", "superseded", "definition_glossary",
     "about_guidance", "about_guidance_meta", "which_title", "which_shared", "who_title", "who_shared", "length",
-    "anaphoric", "bank_unit", "bank_passage_best", "bank_section_best",
+    "anaphoric", "bank_unit", "bank_passage_score", "bank_section_score",
 )
 # Kinds of question whose lean in the embedding space is learned on train (mean of the kind minus the rest):
 # a question about the guidance itself wants its legal and about text; "which recommendation" and "who should
@@ -52,12 +52,13 @@ FEATURES = (
 LEANING_KINDS = ("about-guidance", "which-recommendation", "who-acts")
 # Whether the guidance answers the question at all: the best quotable unit's signals; how much of what the question
 # asks in its own words, beyond the domain's generic words (child, foster, carer...), the best sentence and the top
-# sections say, and how much of it the guidance never says at all; and a persona-balanced classifier over the
-# question's embedding (trained so a carer's voice is not taken for "out of scope").
+# sections say, and how much of it the guidance never says at all; a persona-balanced classifier over the
+# question's embedding (trained so a carer's voice is not taken for "out of scope"); how close the nearest answerable
+# and out-of-scope bank questions come, and the bank classifier's out-of-scope logit (qa/bank_classifier.py).
 COVER_FEATURES = (
     "lead_probability", "lead_cosine", "lead_specific_coverage", "lead_words", "best_cosine", "best_probability",
     "best_similarity", "lead_own_words", "top_sections_own_words", "unknown_own_words", "question_in_scope",
-    "bank_best_in", "bank_best_out",
+    "bank_best_in", "bank_best_out", "bank_outside",
 )
 TOP_SECTIONS = 3  # retrieved sections whose words count for top_sections_own_words
 # The bank's share of a passage's nearness (EvidenceScorer.passage_nearness): chosen on train and dev among 0.5, 0.7,
@@ -307,9 +308,9 @@ class EvidenceScorer:
         bank = retrieval.bank
         covered = self.passage_in_bank[[u.passage for u in units]] if units else np.zeros(0, dtype=bool)
         section_best: dict[str, float] = {}
-        if len(bank.passage_best):
+        if len(bank.passage_score):
             for sid in set(sids):
-                section_best[sid] = float(bank.passage_best[self.index.section_passages[sid]].max())
+                section_best[sid] = float(bank.passage_score[self.index.section_passages[sid]].max())
 
         def per_section(value) -> np.ndarray:
             """A column from a value of each unit's section."""
@@ -359,24 +360,26 @@ class EvidenceScorer:
             # questions (a user's own file) stands for itself, by its own similarity
             "bank_unit": np.where(covered, [bank.units.get(int(n), 0.0) for n in ids], cosines),
             # over every bank question, not only the nearest: how close the nearest question the unit's passage
-            # (section) answers comes, so a passage outside the nearest few still has a score
-            "bank_passage_best": np.where(covered, _at(bank.passage_best, [u.passage for u in units]),
-                                          passage_cosine[[u.passage for u in units]]),
-            "bank_section_best": np.where(covered, per_section(lambda sid: section_best.get(sid, -1.0)),
+            # (section) answers comes, so a passage outside the nearest few still has a score, and what the bank
+            # classifier says of the passage
+            "bank_passage_score": np.where(covered, _at(bank.passage_score, [u.passage for u in units]),
+                                           passage_cosine[[u.passage for u in units]]),
+            "bank_section_score": np.where(covered, per_section(lambda sid: section_best.get(sid, -1.0)),
                                           per_section(section_cosine.__getitem__)),
         }
         return ids, columns
 
     @staticmethod
     def passage_nearness(cosine: np.ndarray, bank: BankVotes) -> np.ndarray:
-        """Per passage: BANK_SHARE x the similarity of the nearest bank question it answers + the rest x its own
-        cosine to the question (`cosine`); a passage no bank question is answered by (a user's own file) by its
-        cosine alone. Which passage the bank questions point at is right more often than which sentence the ranker
-        prefers (docs/decisions/2026-12-07-question-bank.md, session 8)."""
-        best = bank.passage_best
-        if not len(best):
+        """Per passage: BANK_SHARE x its bank score (the similarity of the nearest bank question it answers, plus the
+        bank classifier's say: BankVotes.passage_score) + the rest x its own cosine to the question (`cosine`); a
+        passage no bank question is answered by (a user's own file) by its cosine alone. Which passage the bank
+        questions point at is right more often than which sentence the ranker prefers
+        (docs/decisions/2026-12-07-question-bank.md, sessions 8 and 10)."""
+        score = bank.passage_score
+        if not len(score):
             return cosine
-        return np.where(best > -1.0, BANK_SHARE * best + (1.0 - BANK_SHARE) * cosine, cosine)
+        return np.where(bank.passage_best > -1.0, BANK_SHARE * score + (1.0 - BANK_SHARE) * cosine, cosine)
 
     def own_word_shares(self, query: str, lead: int | None, retrieval: Retrieval) -> tuple[float, float, float]:
         """Of the question's own words beyond the domain's generic ones (rarity-weighted): the share the best
@@ -429,7 +432,7 @@ class EvidenceScorer:
             "best_probability": float(probabilities.max()), "best_similarity": retrieval.best_similarity,
             "lead_own_words": lead_own, "top_sections_own_words": top_own, "unknown_own_words": unknown_own,
             "question_in_scope": in_scope, "bank_best_in": retrieval.bank.best_in,
-            "bank_best_out": retrieval.bank.best_out,
+            "bank_best_out": retrieval.bank.best_out, "bank_outside": retrieval.bank.outside,
         }
         cover_features = tuple(cover_columns[name] for name in weights.cover_features)
         coverage = (float(weights.cover.probability(np.asarray(cover_features))) if weights.cover is not None

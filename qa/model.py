@@ -50,13 +50,16 @@ class Hit:
 @dataclass(frozen=True)
 class BankVotes:
     """Per answer unit: the similarity of the nearest bank question it answers (among the NEIGHBOURS nearest); how
-    close the nearest answerable and out-of-scope bank questions are; and per passage, over every answerable bank
-    question, the similarity of the nearest one it answers (-1 where none does; empty: no bank)."""
+    close the nearest answerable and out-of-scope bank questions are; per passage, over every answerable bank
+    question, the similarity of the nearest one it answers (-1 where none does; empty: no bank), and that plus the
+    bank classifier's say (qa/bank_classifier.py; the same without it); and the classifier's out-of-scope logit."""
 
     units: dict[int, float] = field(default_factory=dict)
     best_in: float = 0.0
     best_out: float = 0.0
     passage_best: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    passage_score: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    outside: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import numpy as np
 from index.embedder import Embedder
 from ingest.model import Passage
 from qa.answer import compose_answer, refusal
+from qa.bank_classifier import CLASSIFIER_FILE, BankClassifier
 from qa.conversation import asks_who_acts, points_back, question_parts
 from qa.evidence import WEIGHTS_FILE, Evidence, EvidenceScorer, EvidenceWeights, TermWeights, domain_words
 from qa.language import EnglishCheck, fold_accents, with_language_note
@@ -115,14 +116,15 @@ class Pipeline:
 
     def __init__(self, settings: Settings, embedder: Embedder, index: SearchIndex,
                  weights: EvidenceWeights | None, generator: GeneratedAnswerer | None = None,
-                 safety_weights: SafetyWeights | None = None):
+                 safety_weights: SafetyWeights | None = None, bank_classifier: BankClassifier | None = None):
         self.settings = settings
         self.embedder = embedder
         self.index = index
         self.weights = weights
         self.safety_weights = safety_weights  # None: the safety check's pattern floor only
+        self.bank_classifier = bank_classifier  # None: the bank channel by nearness alone
         self.generator = generator
-        self.retriever = Retriever(index, embedder, settings)
+        self.retriever = Retriever(index, embedder, settings, bank_classifier=bank_classifier)
         self.scorer = EvidenceScorer(index, weights, TermWeights([p.text for p in index.passages], domain_words()))
         self.explainer = TermExplainer(glossary_hits(index))
         self.spelling = SpellingCorrector(p.text for p in index.passages)
@@ -132,11 +134,12 @@ class Pipeline:
     @classmethod
     def open(cls, settings: Settings, *, embedder: Embedder | None = None,
              evidence_weights: EvidenceWeights | Path | None = WEIGHTS_FILE, chat_model: object = None,
-             progress: bool = False, safety_weights: SafetyWeights | Path | None = SAFETY_WEIGHTS_FILE) -> Pipeline:
+             progress: bool = False, safety_weights: SafetyWeights | Path | None = SAFETY_WEIGHTS_FILE,
+             bank_classifier: BankClassifier | Path | None = CLASSIFIER_FILE) -> Pipeline:
         """Open (building if needed) the index and load every part. `evidence_weights`: the fitted weights or their
         file (None only to fit them: train/fit.py). `chat_model`: a LangChain chat model for generated answers
         (default: from settings, off if unset). `safety_weights`: the safety classifier or its file (None: the
-        pattern floor only)."""
+        pattern floor only). `bank_classifier`: the bank classifier or its file (None: train/fit.py fits it)."""
         from index.loaded import open_index
 
         embedder = embedder or Embedder.from_settings(settings)
@@ -145,7 +148,13 @@ class Pipeline:
         embedder.warm_up()  # so the first question is as quick as the rest
         weights = EvidenceWeights.load(evidence_weights) if isinstance(evidence_weights, Path) else evidence_weights
         safety = SafetyWeights.load(safety_weights) if isinstance(safety_weights, Path) else safety_weights
-        return cls(settings, embedder, index, weights, _generator(settings, embedder, chat_model), safety)
+        classifier = BankClassifier.load(bank_classifier) if isinstance(bank_classifier, Path) else bank_classifier
+        return cls(settings, embedder, index, weights, _generator(settings, embedder, chat_model), safety, classifier)
+
+    def with_bank_classifier(self, classifier: BankClassifier | None) -> Pipeline:
+        """The same parts with another bank classifier (train/fit.py: the one it has just fitted)."""
+        return Pipeline(self.settings, self.embedder, self.index, self.weights, self.generator, self.safety_weights,
+                        classifier)
 
     def warm_up_answering(self) -> None:
         """Load now what answering otherwise loads on first need (the English dictionary, the safety patterns), so a
@@ -266,9 +275,11 @@ class Pipeline:
         gain = joined.lead_probability - alone.lead_probability
         if points_back(text):
             borrows = gain > weights.follow_up_margin
-        else:  # it names its own topic: it borrows only on a clearly larger gain, and only when close to the guidance
+        else:  # it names its own topic: it borrows only on a clearly larger gain, only when close to the guidance,
+            # and only when the pair is not simply answered where the previous question alone is
             borrows = (gain > weights.follow_up_margin + OWN_TOPIC_EXTRA_GAIN
-                       and self.closeness(text, alone) >= weights.min_closeness)
+                       and self.closeness(text, alone) >= weights.min_closeness
+                       and not _same_lead_section(joined, self.evidence(history[-1])))
         return (joined_query, joined) if borrows else (text, alone)
 
     def _split_by_coverage(self, parts: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -282,6 +293,10 @@ class Pipeline:
         )
         uncovered = tuple(p for p in parts if p not in covered)
         return covered, tuple(_own_words(p, parts) for p in uncovered)
+
+
+def _same_lead_section(one: Evidence, other: Evidence) -> bool:
+    return one.lead is not None and other.lead is not None and one.lead.unit.section_id == other.lead.unit.section_id
 
 
 def _generator(settings: Settings, embedder: Embedder, chat_model: object) -> GeneratedAnswerer | None:

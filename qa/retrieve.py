@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from index.embedder import Embedder
 from index.loaded import SearchIndex
+from qa.bank_classifier import BankClassifier
 from qa.channels import BankChannel, BankVotes, Channel, Query, channels_for
 from qa.model import Hit, Retrieval
 from qa.vocabulary import expand
@@ -42,11 +43,12 @@ class Retriever:
     """Fuses the channels' passage rankings (qa/channels) by reciprocal rank, then groups passages by section."""
 
     def __init__(self, index: SearchIndex, embedder: Embedder, settings: Settings,
-                 channels: Sequence[Channel] | None = None):
+                 channels: Sequence[Channel] | None = None, bank_classifier: BankClassifier | None = None):
+        """`channels`: default, those the index supports (`bank_classifier` goes to the bank channel)."""
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.channels = tuple(channels) if channels is not None else channels_for(index)
+        self.channels = tuple(channels) if channels is not None else channels_for(index, bank_classifier)
         self.bank = next((c for c in self.channels if isinstance(c, BankChannel)), None)
 
     def query(self, text: str, bank_exclude: frozenset[int] = frozenset()) -> Query:

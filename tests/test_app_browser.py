@@ -34,6 +34,7 @@ SIBLINGS = "Will the child I look after be placed with their brothers and sister
 DISCLOSURE = "The girl I foster just told me someone at home is hurting her. What do I do?"
 NOT_HOME = "My foster son hasn't come home tonight, what should I do?"
 RUN_AWAY = "My 14 year old has run away again, what do I do?"
+MISSING_AGAIN = "My foster son keeps going missing, who at the council deals with children missing from care?"
 GROOMED = "My foster daughter keeps going missing and I think she is being groomed, what should happen?"
 FRANCE = "What is the capital of France?"
 
@@ -152,11 +153,13 @@ def test_an_example_question_is_answered_on_its_own_not_as_a_follow_up(browser, 
 
 # 1, 2: the safety notice, first and distinct, on an answer and on a refusal.
 # Whether a danger message is answered is decided by the answer path (qa/safety/after.py keeps only guidance that
-# speaks to the danger's kind: a child who has run away again is answered from NG205 box 2 on children going
-# missing; neither the disclosure at home nor the grooming question finds such a line among its quotes, so both are
-# refused with the topics that speak to it); refused=None: the notice comes first either way.
-@pytest.mark.parametrize("question,refused", [(RUN_AWAY, False), (DISCLOSURE, True), (GROOMED, True),
-                                              (NOT_HOME, None)])
+# speaks to the danger's kind: who at the council deals with children missing from care is answered from NG205
+# box 2; neither the disclosure at home nor the grooming question finds such a line among its quotes, so both are
+# refused with the topics that speak to it. "Run away again, what do I do?" asks for what to do now, which the
+# guidance does not say: refused since the bank classifier's out-of-scope signal, docs/decisions/2026-12-07-question-bank.md,
+# session 10); refused=None: the notice comes first either way.
+@pytest.mark.parametrize("question,refused", [(MISSING_AGAIN, False), (RUN_AWAY, True), (DISCLOSURE, True),
+                                              (GROOMED, True), (NOT_HOME, None)])
 def test_safety_notice_is_a_labelled_callout_above_everything_on_a_phone(browser, app_url, question, refused):
     page = open_page(browser, app_url, 390, 844)
     last = ask(page, question)

@@ -38,6 +38,23 @@ def test_shipped_weights_are_what_train_fit_writes_now(settings, embedder):
     assert not differences, f"qa/data/evidence_weights.json is stale: run python -m train.fit ({differences[:5]})"
 
 
+@pytest.mark.slow
+def test_the_shipped_bank_classifier_is_what_train_fit_writes_now(assistant):
+    """The bank classifier (qa/data/bank_classifier.npz) comes from the bank as the index holds it: a change to the
+    bank, the corpus's passages or the encoder without a refit fails here."""
+    import numpy as np
+
+    from qa.bank_classifier import BankClassifier
+    from train.bank_classifier import fit_bank_classifier
+
+    shipped, refitted = BankClassifier.load(), fit_bank_classifier(assistant.index)
+    assert refitted is not None and shipped.passage_ids == refitted.passage_ids, (
+        "qa/data/bank_classifier.npz is stale: run python -m train.fit")
+    for name in ("passage_coef", "passage_intercept", "outside_coef", "outside_intercept"):
+        assert np.allclose(getattr(shipped, name), getattr(refitted, name), atol=TOLERANCE), (
+            f"qa/data/bank_classifier.npz is stale ({name}): run python -m train.fit")
+
+
 def test_the_comparison_tolerates_rounding_but_not_a_stale_weight():
     shipped = {"intercept": -4.345106, "weights": [0.097315, 0.5], "kinds": ["a"]}
     assert not _differences(shipped, {"intercept": -4.3451, "weights": [0.0973, 0.5], "kinds": ["a"]})

@@ -1,9 +1,11 @@
-"""`python -m train.fit [--questions DIR] [--out FILE] [--with-bank]`: fit the answer-evidence weights on the train
-split (with --with-bank, also on the question bank, each bank question leaving itself out of the bank channel:
-measured worse on dev, so not the default).
+"""`python -m train.fit [--questions DIR] [--out FILE] [--classifier-out FILE] [--with-bank]`: fit the bank classifier
+on the question bank, then the answer-evidence weights on the train split (with --with-bank, also on the question
+bank, each bank question leaving itself out of the bank channel but not out of the classifier: measured worse on
+dev, so not the default).
 
-Writes qa/data/evidence_weights.json, which the product loads offline. Deterministic: same index, same train
-questions, same file. What is fitted, all on `train` only (dev chooses between variants, test is never read):
+Writes qa/data/bank_classifier.npz (train/bank_classifier.py) and qa/data/evidence_weights.json, which the product
+loads offline. Deterministic: same index, same train questions, same files. What is fitted after the classifier,
+all on `train` only (dev chooses between variants, test is never read):
 - which way questions about the guidance itself lean, in the embedding space (mean of the about-guidance
   questions minus mean of the rest);
 - a logistic regression over qa.evidence.FEATURES for "this unit holds a gold evidence span" (its strength C
@@ -31,9 +33,11 @@ import numpy as np
 
 from eval.metrics import main_clause, normalise
 from eval.questions import QUESTIONS_DIR, load_questions
+from qa.bank_classifier import CLASSIFIER_FILE
 from qa.evidence import COVER_FEATURES, FEATURES, LEANING_KINDS, WEIGHTS_FILE, EvidenceWeights, LinearModel, is_quotable
 from qa.pipeline import Pipeline
 from qa.select import MAX_QUOTES, MAX_TITLES, is_shared_text
+from train.bank_classifier import fit_bank_classifier
 
 # Refuse at most this share of train's answerable questions. Below the 0.03 the product aims at: since the bank
 # channel reads the question as typed, unseen questions are refused a little more often than train's (dev and the
@@ -360,13 +364,19 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--questions", type=Path, default=QUESTIONS_DIR, help="folder holding train.jsonl")
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE, help="weights file to write")
+    parser.add_argument("--classifier-out", type=Path, default=CLASSIFIER_FILE, help="bank classifier file to write")
     parser.add_argument("--with-bank", action="store_true",
                         help="also fit on the question bank (measured worse on dev: docs/decisions/2026-12-07-question-bank.md)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from settings import Settings
 
-    pipeline = Pipeline.open(Settings.from_env(), evidence_weights=None)
+    pipeline = Pipeline.open(Settings.from_env(), evidence_weights=None, bank_classifier=None)
+    classifier = fit_bank_classifier(pipeline.index)
+    if classifier is not None:
+        classifier.save(args.classifier_out)
+        print(f"wrote {args.classifier_out}: {len(classifier.passage_ids)} passages")
+    pipeline = pipeline.with_bank_classifier(classifier)
     weights = fit(pipeline, load_split("train", args.questions), bank_items(pipeline) if args.with_bank else ())
     weights.save(args.out)
     print(f"wrote {args.out}: refuse below {weights.refuse_below:.3f}, quote share {weights.quote_share}, "

@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from index.loaded import SearchIndex
+from qa.bank_classifier import BankClassifier
 from qa.channels.bank import BankChannel
 from qa.channels.dense import DenseChannel
 from qa.channels.lexical import LexicalChannel
@@ -35,11 +36,11 @@ class Channel(Protocol):
     def rank(self, query: Query, n: int) -> list[tuple[int, float]]: ...
 
 
-def channels_for(index: SearchIndex) -> tuple[Channel, ...]:
+def channels_for(index: SearchIndex, bank_classifier: BankClassifier | None = None) -> tuple[Channel, ...]:
     """The channels an index supports: the bank channel only when the corpus has a question bank."""
     channels: list[Channel] = [DenseChannel(index), LexicalChannel(index)]
     if len(index.bank_places):
-        channels.append(BankChannel(index))
+        channels.append(BankChannel(index, bank_classifier))
     return tuple(channels)
 
 

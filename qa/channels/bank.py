@@ -1,5 +1,7 @@
 """The bank channel: passages ranked by the nearest of the written questions (corpus/questions, ingest/bank.py)
-that each answers; the NEIGHBOURS nearest questions also vote for the answer units that answer them.
+that each answers; the NEIGHBOURS nearest questions also vote for the answer units that answer them; and, for the
+answer ranker and the choice of the leading passage, each passage's nearness plus CLASSIFIER_SHARE x the bank
+classifier's log-probability of it (qa/bank_classifier.py: all of a passage's questions at once).
 
 People ask in their own words; passages are written in the guidance's. A carer's "will they keep the kids
 together" is far from "Support sibling placements" but near bank questions written in that voice, whose gold
@@ -15,20 +17,28 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.loaded import SearchIndex
+from qa.bank_classifier import BankClassifier
 from qa.model import BankVotes
 
 if TYPE_CHECKING:
     from qa.channels import Query
 
 NEIGHBOURS = 20  # bank questions that vote
+# Weight of the classifier's log-probability beside the nearest bank question's similarity: chosen on train
+# (cross-validated ranker top-1), dev and the written set among 0.05, 0.1, 0.2 and 0.3 (0.05-0.2 within a point).
+CLASSIFIER_SHARE = 0.1
 
 
 class BankChannel:
     name = "bank"
 
-    def __init__(self, index: SearchIndex, neighbours: int = NEIGHBOURS):
+    def __init__(self, index: SearchIndex, classifier: BankClassifier | None = None, neighbours: int = NEIGHBOURS):
         self.index = index
+        self.classifier = classifier
         self.neighbours = neighbours
+        # each classifier class's passage position in this index (-1: not in it)
+        self._classes = (classifier.classes_in([p.passage_id for p in index.passages]) if classifier is not None
+                         else np.zeros(0, dtype=np.int64))
         self.places = index.bank_places
         self.answerable = self.places.answerable
         self.covered = index.bank_documents
@@ -61,7 +71,12 @@ class BankChannel:
         if len(self._answered):
             passage_best[self._answered] = np.maximum.reduceat(answerable[self._pair_question], self._group_starts)
         best_in = float(np.where(self.answerable, expanded, -1.0).max())
-        return BankVotes(units, best_in, float(outside.max()) if (~self.answerable).any() else 0.0, passage_best)
+        best_out = float(outside.max()) if (~self.answerable).any() else 0.0
+        if self.classifier is None:
+            return BankVotes(units, best_in, best_out, passage_best, passage_best)
+        said = self.classifier.passage_log_probability(query.typed_vector, self._classes, len(passage_best))
+        score = np.where(passage_best > -1.0, passage_best + CLASSIFIER_SHARE * said, -1.0)
+        return BankVotes(units, best_in, best_out, passage_best, score, self.classifier.outside_logit(query.typed_vector))
 
     def _similarity(self, vector: np.ndarray, exclude: Collection[int]) -> np.ndarray:
         similarity = self.index.bank_vectors @ vector
@@ -84,4 +99,4 @@ class BankChannel:
         return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:n]
 
 
-__all__ = ["BankChannel", "BankVotes", "NEIGHBOURS"]
+__all__ = ["CLASSIFIER_SHARE", "NEIGHBOURS", "BankChannel", "BankVotes"]

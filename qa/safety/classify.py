@@ -22,18 +22,15 @@ kinds and the fit's record ("about") are one JSON text.
 
 from __future__ import annotations
 
-import io
 import json
 import math
-import os
-import tempfile
-import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from qa.npz import write_npz
 from qa.patterns import DATA_DIR
 from qa.safety.normalise import tokens
 from qa.vocabulary import expand
@@ -45,7 +42,6 @@ SCALE = 10**DECIMALS
 # The arrays of the weights file, as whole millionths (int32): per feature column, per vector dimension, per kind.
 FIXED_POINT = ("idf", "vector_weights", "ngram_weights", "kind_intercept", "kind_vector_weights",
                "kind_ngram_weights")
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every member's date in the .npz, so the same weights give the same bytes
 
 
 def features(normalised: str, chars: tuple[int, int] = (2, 5), words: int = 2) -> set[str]:
@@ -147,7 +143,7 @@ class SafetyWeights:
         arrays = {"meta": _utf8(json.dumps(meta, ensure_ascii=False, sort_keys=True)),
                   "vocabulary": _utf8("\n".join(names))}
         arrays.update({name: _fixed_point(name, getattr(self, name)) for name in FIXED_POINT})
-        _write_npz(Path(path), arrays)
+        write_npz(Path(path), arrays)
 
     def to_json(self) -> dict:
         """The weights as `python -m train.safety` fits them (and from_json reads them)."""
@@ -203,24 +199,6 @@ def _fixed_point(name: str, values: np.ndarray) -> np.ndarray:
         raise ValueError(f"{name}: not every weight is a whole number of millionths within int32 (round them to "
                          f"{DECIMALS} places, as python -m train.safety does)")
     return whole.astype(np.int32)
-
-
-def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """An .npz (np.load reads it) whose bytes depend only on the arrays: fixed member dates, no compression."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, array in arrays.items():
-            member = io.BytesIO()
-            np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
-            archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_TIME), member.getvalue())
-    handle, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(buffer.getvalue())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the file ships with the code
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def ranked_kinds(probabilities: dict[str, float]) -> list[str]:
