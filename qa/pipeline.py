@@ -265,7 +265,8 @@ class Pipeline:
         include...") names its own topic: it needs a larger gain (OWN_TOPIC_EXTRA_GAIN), so a topic switch whose
         pronoun refers inside it ("Will the child I look after be placed with their brothers and sisters?") stands
         on its own, and one far from anything the guidance says ("What's the weather forecast for tomorrow?") is a
-        new topic, not a follow-up."""
+        new topic, not a follow-up; nor is one whose pair with the previous question is best answered where the
+        previous question alone is (the gain is that question's own answer)."""
         alone = self.evidence(text)
         if not history:
             return text, alone
