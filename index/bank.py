@@ -59,6 +59,11 @@ class BankPlaces:
     def passages(self, n: int) -> tuple[int, ...]:
         return tuple(self.passage_ids[self.passage_starts[n]:self.passage_starts[n + 1]].tolist())
 
+    def passage_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every (question, passage) pair the gold makes, in bank order: the question positions and the passage
+        positions (an out-of-scope question has none)."""
+        return np.repeat(np.arange(len(self)), np.diff(self.passage_starts)), self.passage_ids
+
     def units(self, n: int) -> tuple[int, ...]:
         return tuple(self.unit_ids[self.unit_starts[n]:self.unit_starts[n + 1]].tolist())
 

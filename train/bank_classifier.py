@@ -23,15 +23,10 @@ def fit_bank_classifier(index: SearchIndex) -> BankClassifier | None:
     """None when the bank cannot teach both models: fewer than two passages answer its questions, or it has no
     out-of-scope questions (a small test corpus)."""
     places, vectors = index.bank_places, index.bank_vectors
-    rows, labels = [], []
-    for n in np.flatnonzero(places.answerable):
-        for passage in places.passages(int(n)):
-            rows.append(int(n))
-            labels.append(passage)
-    classes = sorted(set(labels))
-    if len(classes) < 2 or places.answerable.all() or not places.answerable.any():
+    rows, labels = places.passage_pairs()
+    if len(np.unique(labels)) < 2 or places.answerable.all():
         return None
-    passage = LogisticRegression(C=C, max_iter=MAX_ITERATIONS).fit(vectors[rows], np.array(labels))
+    passage = LogisticRegression(C=C, max_iter=MAX_ITERATIONS).fit(vectors[rows], labels)
     outside = LogisticRegression(C=C, max_iter=MAX_ITERATIONS).fit(vectors, ~places.answerable)
     coef, intercept = passage.coef_, passage.intercept_
     if len(passage.classes_) == 2:  # sklearn keeps one row for two classes: as a softmax, half of it each way

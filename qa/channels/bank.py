@@ -44,10 +44,10 @@ class BankChannel:
         self.covered = index.bank_documents
         self.uncovered = any(p.doc_id not in self.covered for p in index.passages)  # e.g. a user's own file
         # the (question, passage) pairs grouped by passage: every passage's nearest question in one reduceat
-        pair_question = np.repeat(np.arange(len(self.places)), np.diff(self.places.passage_starts))
-        by_passage = np.argsort(self.places.passage_ids, kind="stable")
+        pair_question, pair_passage = self.places.passage_pairs()
+        by_passage = np.argsort(pair_passage, kind="stable")
         self._pair_question = pair_question[by_passage]
-        self._answered, self._group_starts = np.unique(self.places.passage_ids[by_passage], return_index=True)
+        self._answered, self._group_starts = np.unique(pair_passage[by_passage], return_index=True)
 
     def votes(self, query: Query) -> BankVotes:
         """Which passages and units the nearest bank questions point at, by the question as typed (the bank's
